@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs PinOrleans locally: Azurite (Azure Table storage), one silo and the gateway, with a demo tenant.
+# Ctrl-C stops everything cleanly; data lives in .local/ and survives a restart.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
+cd "$ROOT"
+
+ensure_dotnet
+ensure_azurite
+
+echo "Building (Release) ..."
+dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+
+mkdir -p .local
+chmod 700 .local
+umask 077
+
+# The pepper keys every PIN and password hash; generated once, never committed.
+[[ -s .local/pepper.key ]] || head -c 32 /dev/urandom | base64 >.local/pepper.key
+export Hashing__PepperFile="$ROOT/.local/pepper.key"
+
+# The demo tenant: the caller's Bootstrap__Tenant__* if given, else one generated on the first run and kept.
+if [[ -z "${Bootstrap__Tenant__ApiKey:-}" ]]; then
+  if [[ ! -s .local/demo-tenant.env ]]; then
+    key="$(cat /proc/sys/kernel/random/uuid)"
+    secret="$(cat /proc/sys/kernel/random/uuid)"
+    printf 'Bootstrap__Tenant__ApiKey=%s\nBootstrap__Tenant__ApiSecret=%s\n' "$key" "$secret" >.local/demo-tenant.env
+  fi
+  set -a
+  source .local/demo-tenant.env
+  set +a
+fi
+export Bootstrap__Tenant__Name="${Bootstrap__Tenant__Name:-Demo}"
+
+table_port="$(azurite_setting tablePort)"
+storage="$(azurite_connection_string "$table_port")"
+export Storage__ConnectionString="$storage"
+export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}"
+urls="${ASPNETCORE_URLS:-http://127.0.0.1:5080}"
+api="${urls%%;*}"
+api="${api/0.0.0.0/127.0.0.1}"
+api="${api/\*/127.0.0.1}"
+api="${api/+/127.0.0.1}"
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping ..."
+  # Gateway and silo first (SIGTERM: graceful shutdown, the silo leaves the cluster), Azurite last with SIGINT:
+  # on SIGTERM it would lose its last seconds of writes.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    read -r pid signal <<<"${pids[$i]}"
+    kill -s "$signal" "$pid" 2>/dev/null || true
+    for ((t = 0; t < 120; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  echo "Stopped."
+  exit 0
+}
+trap stop_all INT TERM EXIT
+
+mapfile -t flags < <(azurite_flags)
+mkdir -p "$(azurite_setting location)"
+# Each child runs in its own session, so Ctrl-C reaches only this script, which stops them in order.
+setsid "$AZURITE_TABLE" --tableHost "$(azurite_setting tableHost)" --tablePort "$table_port" \
+  --location "$ROOT/$(azurite_setting location)" "${flags[@]}" &
+pids+=("$! INT")
+wait_for_port "$(azurite_setting tableHost)" "$table_port" 30 Azurite
+
+setsid dotnet src/Silo/bin/Release/net10.0/PinOrleans.Silo.dll --contentRoot "$ROOT/src/Silo/bin/Release/net10.0" &
+pids+=("$! TERM")
+wait_for_port 127.0.0.1 "${Cluster__GatewayPort:-30000}" 90 "The silo"
+
+ASPNETCORE_URLS="$urls" setsid dotnet src/Gateway/bin/Release/net10.0/PinOrleans.Gateway.dll --contentRoot "$ROOT/src/Gateway/bin/Release/net10.0" &
+pids+=("$! TERM")
+for ((t = 0; t < 240; t++)); do
+  curl -fs "$api/health/ready" >/dev/null 2>&1 && break
+  sleep 0.25
+done
+curl -fs "$api/health/ready" >/dev/null || { echo "The gateway did not become ready at $api." >&2; exit 1; }
+
+key="${Bootstrap__Tenant__ApiKey}"
+secret="${Bootstrap__Tenant__ApiSecret:-<your API secret>}"
+cat <<TXT
+
+PinOrleans is running at $api   (tenant '${Bootstrap__Tenant__Name}', API key $key)
+Press Ctrl-C to stop. Data is kept in .local/ between runs.
+
+A first PIN login, ready to paste into another terminal:
+
+API=$api
+KEY=$key
+SECRET=$secret
+EMAIL="demo-\$(date +%s)@example.com"
+# 1. Create an account with a password and a PIN (management API: API key + secret)
+curl -s -X POST "\$API/identity/v2/manage/account?apikey=\$KEY" -H "X-LoginRadius-ApiSecret: \$SECRET" \\
+  -H "Content-Type: application/json" \\
+  -d "{\\"Email\\":[{\\"Type\\":\\"Primary\\",\\"Value\\":\\"\$EMAIL\\"}],\\"Password\\":\\"correct-horse-42\\",\\"PINInfo\\":{\\"PIN\\":\\"7890\\"}}"; echo
+# 2. Log in with the password: the answer carries a PIN session token
+SESSION=\$(curl -s -X POST "\$API/identity/v2/auth/login?apikey=\$KEY" -H "Content-Type: application/json" \\
+  -d "{\\"email\\":\\"\$EMAIL\\",\\"password\\":\\"correct-horse-42\\"}" | grep -o '"session_token":"[^"]*"' | cut -d'"' -f4)
+echo "session_token=\$SESSION"
+# 3. Log in with the PIN
+curl -s -X POST "\$API/identity/v2/auth/login/pin?apikey=\$KEY&session_token=\$SESSION" \\
+  -H "Content-Type: application/json" -d '{"pin":"7890"}'; echo
+
+TXT
+
+wait -n || true
+echo "A process exited unexpectedly; shutting down." >&2
+exit 1

@@ -1,0 +1,52 @@
+# Shared by run.sh and test.sh: installs the project's own tools and reads azurite.json.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+azurite_setting() {
+  node -p "require('$ROOT/azurite.json')['$1']"
+}
+
+# The well-known Azurite development account (public, documented by Microsoft; not a secret).
+azurite_connection_string() {
+  local host port
+  host="$(azurite_setting tableHost)"
+  port="${1:-$(azurite_setting tablePort)}"
+  echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://$host:$port/devstoreaccount1;"
+}
+
+# Installs the pinned Azurite from npm into the git-ignored tools folder (once).
+ensure_azurite() {
+  command -v node >/dev/null || { echo "Node.js is required (for Azurite)." >&2; exit 1; }
+  local version dir installed
+  version="$(azurite_setting version)"
+  dir="$ROOT/$(azurite_setting installDir)"
+  installed="$(node -p "try { require('$dir/node_modules/azurite/package.json').version } catch { '' }")"
+  if [[ "$installed" != "$version" ]]; then
+    echo "Installing Azurite $version into $dir ..."
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "azurite@$version" >/dev/null
+  fi
+  AZURITE_TABLE="$dir/node_modules/.bin/azurite-table"
+  export AZURITE_TABLE
+}
+
+# The flags of azurite.json, one per line.
+azurite_flags() {
+  node -e "for (const f of require('$ROOT/azurite.json').flags) console.log(f)"
+}
+
+ensure_dotnet() {
+  command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required." >&2; exit 1; }
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
+
+wait_for_port() {
+  local host="$1" port="$2" seconds="$3" name="$4"
+  for ((i = 0; i < seconds * 4; i++)); do
+    if (echo >"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
+    sleep 0.25
+  done
+  echo "$name did not open $host:$port within ${seconds}s." >&2
+  return 1
+}

@@ -1,0 +1,103 @@
+using PinOrleans.Accounts;
+using PinOrleans.Gateway.Wire;
+using PinOrleans.Sessions;
+
+namespace PinOrleans.Gateway.Endpoints;
+
+/// <summary>First-level (password) and second-level (PIN) login, <c>/identity/v2/auth/login</c>.</summary>
+public static class AuthLoginApi
+{
+    /// <summary>Longer PINs cannot satisfy any PIN policy; they are refused before reaching the cluster.</summary>
+    private const int MaxPinLength = 64;
+
+    private const int MaxIdentifierLength = 256;
+
+    /// <summary>Bot-protection parameters LoginRadius documents on PIN login; accepted from query or body.</summary>
+    private static readonly string[] CaptchaParameters =
+        ["g-recaptcha-response", "g_recaptcha_response", "h-captcha-response", "qq_captcha_ticket", "qq_captcha_randstr"];
+
+    public static IEndpointRouteBuilder MapAuthLoginApi(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/identity/v2/auth").WithTags("Authentication");
+        auth.MapPost("/login", LoginByPasswordAsync)
+            .WithName("LoginByPassword")
+            .WithSummary("Log in with email, username or phone and password; returns access, refresh and PIN session tokens.");
+        auth.MapPost("/login/pin", LoginByPinAsync)
+            .WithName("LoginByPin")
+            .WithSummary("Log in with a PIN and a PIN session token.");
+        return app;
+    }
+
+    private static async Task<IResult> LoginByPasswordAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains);
+        var body = await ApiRequest.BodyAsync(request);
+        var (kind, identifier) = ReadIdentifier(body);
+        var password = body.String("password");
+        if (string.IsNullOrEmpty(password))
+        {
+            throw JsonBody.Invalid("password", "The password field is required.");
+        }
+
+        var uid = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
+        if (uid is null)
+        {
+            return LoginRadiusJson.Error(new Problem(ErrorCode.InvalidCredentials));
+        }
+
+        var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).LoginWithPasswordAsync(tenant, password);
+        return Render(outcome);
+    }
+
+    private static async Task<IResult> LoginByPinAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains);
+        var sessionToken = ApiRequest.RequiredQuery(request, "session_token");
+        var body = await ApiRequest.BodyAsync(request);
+        ReadCaptcha(request, body);
+        var pin = body.String("pin");
+        if (string.IsNullOrEmpty(pin))
+        {
+            return LoginRadiusJson.Error(new Problem(ErrorCode.PinRequired));
+        }
+
+        if (pin.Length > MaxPinLength)
+        {
+            throw JsonBody.Invalid("PIN", $"The PIN field may not be longer than {MaxPinLength} characters.");
+        }
+
+        if (SecretToken.KeyOf(sessionToken) is not { } sessionKey)
+        {
+            return LoginRadiusJson.Error(new Problem(ErrorCode.SessionTokenInvalid));
+        }
+
+        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin);
+        return Render(outcome);
+    }
+
+    private static IResult Render(LoginOutcome outcome) =>
+        outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : LoginRadiusJson.Ok(ProfileJson.Login(outcome.Profile!, outcome.Tokens!));
+
+    private static (IdentifierKind Kind, string Value) ReadIdentifier(JsonBody body)
+    {
+        (IdentifierKind Kind, string Field)[] candidates = [(IdentifierKind.Email, "email"), (IdentifierKind.UserName, "username"), (IdentifierKind.Phone, "phone")];
+        foreach (var (kind, field) in candidates)
+        {
+            if (body.String(field) is { Length: > 0 } value)
+            {
+                return value.Length <= MaxIdentifierLength ? (kind, value) : throw JsonBody.Invalid(field, $"The {field} field is too long.");
+            }
+        }
+
+        throw JsonBody.Invalid("email", "The email field is required.");
+    }
+
+    /// <summary>Captcha answers are read (query or body) so malformed ones are refused; verification comes with bot protection.</summary>
+    private static void ReadCaptcha(HttpRequest request, JsonBody body)
+    {
+        foreach (var name in CaptchaParameters)
+        {
+            _ = ApiRequest.Query(request, name) ?? body.String(name);
+        }
+    }
+}

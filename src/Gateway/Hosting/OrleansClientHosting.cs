@@ -1,0 +1,61 @@
+using System.Net;
+using Azure.Data.Tables;
+using Orleans.Configuration;
+
+namespace PinOrleans.Gateway.Hosting;
+
+/// <summary>How the gateway finds the cluster (configuration section <c>Cluster</c>; <c>Orleans</c> is Orleans' own).</summary>
+public sealed class ClusterClientOptions
+{
+    public const string Section = "Cluster";
+
+    public string ClusterId { get; set; } = "pinorleans";
+    public string ServiceId { get; set; } = "pinorleans";
+
+    /// <summary><c>AzureTable</c> (membership table, the default) or <c>Static</c> (a fixed list of silo gateways).</summary>
+    public string Clustering { get; set; } = "AzureTable";
+
+    /// <summary>For <c>Static</c>: silo gateway endpoints, <c>host:port</c>, comma-separated.</summary>
+    public string? Gateways { get; set; }
+}
+
+public static class OrleansClientHosting
+{
+    /// <summary>Makes the gateway an Orleans client that keeps retrying until the cluster answers.</summary>
+    public static WebApplicationBuilder AddPinOrleansClient(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            if (options.Clustering.Equals("Static", StringComparison.OrdinalIgnoreCase))
+            {
+                client.UseStaticClustering(ParseGateways(options.Gateways));
+            }
+            else
+            {
+                var storage = builder.Configuration["Storage:ConnectionString"] ?? builder.Configuration.GetConnectionString("AzureStorage")
+                    ?? throw new InvalidOperationException("No storage configured: set Storage:ConnectionString, or Cluster:Clustering=Static with Cluster:Gateways.");
+                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+            }
+
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            });
+        });
+        return builder;
+    }
+
+    private static IPEndPoint[] ParseGateways(string? gateways)
+    {
+        var endpoints = (gateways ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(IPEndPoint.Parse).ToArray();
+        return endpoints.Length > 0 ? endpoints : throw new InvalidOperationException("Cluster:Gateways must list at least one host:port.");
+    }
+}

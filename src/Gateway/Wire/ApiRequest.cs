@@ -1,0 +1,184 @@
+using System.Text.Json;
+using Microsoft.Extensions.Primitives;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Gateway.Wire;
+
+/// <summary>
+/// Reading a LoginRadius request the way the official clients send it: query keys in any casing
+/// (ASP.NET Core's query collection is case-insensitive), the API key in the query or
+/// <c>X-LoginRadius-ApiKey</c>, the secret in <c>X-LoginRadius-ApiSecret</c> or the query.
+/// Failures throw <see cref="LoginRadiusException"/>, rendered by <see cref="LoginRadiusErrorHandling"/>.
+/// </summary>
+public static class ApiRequest
+{
+    /// <summary>The largest JSON body accepted; LoginRadius payloads are a few kilobytes.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>A query parameter, or null when absent or blank. A parameter given twice with different values is malformed.</summary>
+    public static string? Query(HttpRequest request, string name)
+    {
+        var values = request.Query[name];
+        var distinct = values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).Distinct(StringComparer.Ordinal).ToArray();
+        return distinct.Length switch
+        {
+            0 => null,
+            1 => distinct[0],
+            _ => throw new LoginRadiusException(LoginRadiusError.MalformedParameter(name)),
+        };
+    }
+
+    /// <summary>A required query parameter: absent answers 908 "The {name} is a required parameter.".</summary>
+    public static string RequiredQuery(HttpRequest request, string name) =>
+        Query(request, name) ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter(name));
+
+    /// <summary>True for <c>prevent_webhook=true</c> or <c>X-PreventWebhook: true</c>.</summary>
+    public static bool PreventWebhook(HttpRequest request) =>
+        IsTrue(Query(request, "prevent_webhook")) || IsTrue(First(request.Headers["X-PreventWebhook"]));
+
+    /// <summary>The tenant the request is for, checked (exists, plan live, and with <paramref name="requireSecret"/> the secret).</summary>
+    public static async Task<TenantSnapshot> TenantAsync(HttpRequest request, IGrainFactory grains, bool requireSecret = false)
+    {
+        var apiKey = Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"])
+            ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apikey"));
+        string? secret = null;
+        if (requireSecret)
+        {
+            secret = First(request.Headers["X-LoginRadius-ApiSecret"]) ?? Query(request, "apisecret")
+                ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apisecret"));
+        }
+
+        if (!Guid.TryParse(apiKey, out var key))
+        {
+            throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
+        }
+
+        var access = await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(secret, requireSecret);
+        return access.Tenant ?? throw LoginRadiusException.Of(access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
+    }
+
+    /// <summary>
+    /// The JSON body as an object. Empty bodies read as <c>{}</c>; anything that is not a JSON object is 965
+    /// (1079 for PUT); non-JSON content types are 1083 (HTTP 415); bodies over <see cref="MaxBodyBytes"/> are 413.
+    /// </summary>
+    public static async Task<JsonBody> BodyAsync(HttpRequest request)
+    {
+        var invalid = HttpMethods.IsPut(request.Method) ? ErrorCode.PutBodyInvalid : ErrorCode.PostBodyInvalid;
+        if (request.ContentType is { } contentType && !IsJson(contentType))
+        {
+            throw LoginRadiusException.Of(ErrorCode.ContentTypeNotSupported);
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            throw new LoginRadiusException(LoginRadiusError.PayloadTooLarge);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                throw new LoginRadiusException(LoginRadiusError.PayloadTooLarge);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+        {
+            return new JsonBody(JsonDocument.Parse("{}").RootElement, invalid);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw LoginRadiusException.Of(invalid);
+            }
+
+            return new JsonBody(document.RootElement.Clone(), invalid);
+        }
+        catch (JsonException)
+        {
+            throw LoginRadiusException.Of(invalid);
+        }
+    }
+
+    private static bool IsJson(string contentType)
+    {
+        var mediaType = contentType.Split(';')[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Length == 0;
+    }
+
+    private static string? First(StringValues values) =>
+        values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
+
+    private static bool IsTrue(string? value) => bool.TryParse(value, out var flag) && flag;
+}
+
+/// <summary>A JSON object body whose keys are matched case-insensitively, as LoginRadius' own backend does.</summary>
+public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
+{
+    /// <summary>The first property whose name matches <paramref name="name"/> in any casing.</summary>
+    public JsonElement? Property(string name) => Find(Root, name);
+
+    public static JsonElement? Find(JsonElement obj, string name)
+    {
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A string property; null when absent or JSON null. A whole number is read as its digits (clients send PINs
+    /// as numbers). Strings that are not valid UTF-16 (lone surrogates) fail validation for <paramref name="name"/>.
+    /// </summary>
+    public string? String(string name) => StringOf(Property(name), name);
+
+    public static string? StringOf(JsonElement? value, string field) => value?.ValueKind switch
+    {
+        null or JsonValueKind.Null => null,
+        JsonValueKind.String => ReadString(value.Value, field),
+        JsonValueKind.Number when value.Value.GetRawText().All(char.IsAsciiDigit) => value.Value.GetRawText(),
+        _ => throw Invalid(field, $"The {field} field must be a string."),
+    };
+
+    public bool? Boolean(string name)
+    {
+        var value = Property(name);
+        return value?.ValueKind switch
+        {
+            null or JsonValueKind.Null => null,
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.String when bool.TryParse(value.Value.GetString(), out var flag) => flag,
+            _ => throw Invalid(name, $"The {name} field must be true or false."),
+        };
+    }
+
+    public static LoginRadiusException Invalid(string field, string message) => LoginRadiusException.Of(Problem.Validation(field, message));
+
+    private static string ReadString(JsonElement value, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid(field, $"The {field} field is not valid text.");
+        }
+    }
+}

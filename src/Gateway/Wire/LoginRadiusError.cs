@@ -1,0 +1,63 @@
+using System.Collections.Frozen;
+
+namespace PinOrleans.Gateway.Wire;
+
+/// <summary>
+/// The one catalogue of errors the gateway can answer: LoginRadius code, HTTP status, message and description
+/// (texts as LoginRadius publishes them). Domain codes come from <see cref="ErrorCode"/>; the few codes that only
+/// the HTTP layer produces (404, 405, 413, 503) use their HTTP status as code, as the Node SDK does for 429.
+/// </summary>
+public sealed record LoginRadiusError(int Code, int Status, string Message, string Description)
+{
+    public static readonly LoginRadiusError RouteNotFound = new(404, 404, "The requested resource does not exist",
+        "The API endpoint is not correct or your account does not have sufficient permissions to access this endpoint.");
+
+    public static readonly LoginRadiusError MethodNotAllowed = new(405, 405, "Method not allowed",
+        "Verify that you are accessing the API endpoint with the correct format (ie. Get or Post)");
+
+    public static readonly LoginRadiusError PayloadTooLarge = new(413, 413, "The request body is too large",
+        "The request body exceeds the size this API accepts, please send a smaller payload.");
+
+    public static readonly LoginRadiusError ServiceUnavailable = new(503, 503, "Service temporarily unavailable",
+        "The service could not reach its cluster in time, please retry the request in a moment.");
+
+    private static readonly FrozenDictionary<ErrorCode, LoginRadiusError> Catalogue = new Dictionary<ErrorCode, LoginRadiusError>
+    {
+        [ErrorCode.ApiKeyUnauthorized] = new(901, 403, "The API key is unauthorized", "The provided LoginRadius API key is invalid or is not authorized, please use a valid or authorized LoginRadius API key or check the API key for your LoginRadius account."),
+        [ErrorCode.ApiSecretUnauthorized] = new(902, 401, "The API secret is unauthorized", "The provided LoginRadius API secret is invalid or is not authorized, please use a valid or authorized LoginRadius API secret or check the API secret for your LoginRadius account."),
+        [ErrorCode.AccessTokenInvalid] = new(905, 403, "Access token is invalid", "The LoginRadius access token is invalid, please use the correct or valid access token in order to process this request."),
+        [ErrorCode.AccessTokenExpired] = new(906, 403, "Access token has expired", "The LoginRadius access token has expired, please request a new token from LoginRadius API."),
+        [ErrorCode.ParameterNotFormatted] = new(908, 403, "A parameter is not formatted correctly", "A parameter is not formatted correctly in the request, please check all the parameters in the API call."),
+        [ErrorCode.EmailAlreadyRegistered] = new(936, 403, "Email address is already registered with your LoginRadius site", "The email address has to be unique for your LoginRadius site, please use a different email address."),
+        [ErrorCode.UserDoesNotExist] = new(938, 403, "User does not exist", "The user's account does not exist, please use a valid user or create the user before processing this request."),
+        [ErrorCode.UnknownError] = new(950, 500, "Operation failed due to an unknown error", "An unknown error has occurred, please try again in a few minutes or contact your system admin."),
+        [ErrorCode.PostBodyInvalid] = new(965, 400, "The post body is invalid", "Please use a valid post body and make sure that it is in a valid JSON format."),
+        [ErrorCode.InvalidCredentials] = new(966, 401, "Invalid user ID and/or password", "Please use a valid user ID and password combination."),
+        [ErrorCode.AccountBlocked] = new(991, 403, "Your account is blocked", "Your account has been blocked by the system admin, please contact the admin for more information."),
+        [ErrorCode.UserNameAlreadyExists] = new(1017, 403, "This username is already registered with this website", "The username you have selected is already in use, please choose a different username."),
+        [ErrorCode.PhoneAlreadyExists] = new(1058, 403, "Phone number is already registered with your LoginRadius site", "The phone number has to be unique for your LoginRadius site, please use a different phone number."),
+        [ErrorCode.PutBodyInvalid] = new(1079, 400, "Put body is invalid", "Please use a valid put body and make sure that it is in a valid JSON format."),
+        [ErrorCode.ContentTypeNotSupported] = new(1083, 415, "This content type header is not supported", "Please use a valid content type header, either application/JSON or application/x-www-form-urlencoded."),
+        [ErrorCode.ValidationFailed] = new(1134, 403, "Validation failed for one or more fields", "Validation failed for one or more fields, please check the errors field for more information."),
+        [ErrorCode.AccountSuspended] = new(1198, 403, "Your account has been locked", "Your account has been locked, please try again after sometime."),
+        [ErrorCode.PinAuthenticationNotConfigured] = new(1233, 403, "PIN Authentication is not configured.", "PIN Authentication is not configured, please reach out to LoginRadius support for more information"),
+        [ErrorCode.PinRequired] = new(1234, 403, "PIN is required", "The PIN is a required field. Please provide a valid PIN"),
+        [ErrorCode.PinNotAvailable] = new(1235, 403, "PIN is not available", "The PIN is not available in the profile, please add PIN in the profile in order to process this request."),
+        [ErrorCode.InvalidPin] = new(1236, 401, "Invalid PIN", "Please use a valid PIN for the Authentication"),
+        [ErrorCode.PinLoginNotEnabled] = new(1244, 403, "PIN Login is not enabled", "PIN Login is not enabled."),
+        [ErrorCode.SessionTokenInvalid] = new(1245, 403, "Session token is invalid", "PIN authentication session token is invalid, please use valid PIN authentication session token."),
+        [ErrorCode.SessionTokenExpired] = new(1246, 403, "Session token has expired", "The LoginRadius PIN authentication session token expired, please request a new PIN authentication session token from LoginRadius API."),
+        [ErrorCode.TrialPlanExpired] = new(6003, 403, "Trial plan expired", "Your trial plan has expired, please upgrade your plan to continue using this API."),
+    }.ToFrozenDictionary();
+
+    public static LoginRadiusError For(ErrorCode code) =>
+        Catalogue.TryGetValue(code, out var error) ? error : Catalogue[ErrorCode.UnknownError];
+
+    /// <summary>908 naming the parameter, in LoginRadius' words ("The apikey is a required parameter.").</summary>
+    public static LoginRadiusError MissingParameter(string name) =>
+        For(ErrorCode.ParameterNotFormatted) with { Description = $"The {name} is a required parameter." };
+
+    /// <summary>908 for a parameter that is present but unusable.</summary>
+    public static LoginRadiusError MalformedParameter(string name) =>
+        For(ErrorCode.ParameterNotFormatted) with { Description = $"The {name} parameter is not formatted correctly." };
+}

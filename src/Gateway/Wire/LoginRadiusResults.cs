@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PinOrleans.Gateway.Wire;
+
+/// <summary>A request refused while it was being read (missing parameter, bad body, unknown tenant...).</summary>
+public sealed class LoginRadiusException(LoginRadiusError error, Problem? problem = null) : Exception(error.Message)
+{
+    public LoginRadiusError Error { get; } = error;
+
+    public Problem? Problem { get; } = problem;
+
+    public static LoginRadiusException Of(Problem problem) => new(LoginRadiusError.For(problem.Code), problem);
+
+    public static LoginRadiusException Of(ErrorCode code) => Of(new Problem(code));
+}
+
+/// <summary>Writes LoginRadius-shaped JSON: PascalCase keys exactly as given, ISO-8601 UTC dates.</summary>
+public static class LoginRadiusJson
+{
+    public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = null, WriteIndented = false };
+
+    /// <summary>LoginRadius' timestamp form, e.g. <c>2019-09-30T09:51:22.8149253Z</c>.</summary>
+    public static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
+
+    public static JsonNode? Timestamp(DateTimeOffset? value) => value is { } v ? JsonValue.Create(Timestamp(v)) : null;
+
+    public static IResult Ok(JsonNode body) => Results.Text(body.ToJsonString(Options), "application/json; charset=utf-8", statusCode: 200);
+
+    public static IResult Error(Problem problem) => Error(LoginRadiusError.For(problem.Code), problem);
+
+    public static IResult Error(LoginRadiusError error, Problem? problem = null) =>
+        Results.Text(ErrorBody(error, problem).ToJsonString(Options), "application/json; charset=utf-8", statusCode: error.Status);
+
+    public static JsonObject ErrorBody(LoginRadiusError error, Problem? problem = null)
+    {
+        var body = new JsonObject
+        {
+            ["Description"] = error.Description,
+            ["ErrorCode"] = error.Code,
+            ["Message"] = error.Message,
+            ["IsProviderError"] = false,
+            ["ProviderErrorResponse"] = null,
+        };
+        if (problem?.LockedUntil is { } until)
+        {
+            body["Data"] = new JsonObject { ["LoginLockedTimeout"] = Timestamp(until) };
+        }
+
+        if (problem?.Errors is { Count: > 0 } errors)
+        {
+            body["Errors"] = new JsonArray(errors.Select(e => (JsonNode)new JsonObject { ["FieldName"] = e.FieldName, ["ErrorMessage"] = e.ErrorMessage }).ToArray());
+        }
+
+        return body;
+    }
+
+    public static async Task WriteErrorAsync(HttpResponse response, LoginRadiusError error, Problem? problem = null)
+    {
+        response.StatusCode = error.Status;
+        response.ContentType = "application/json; charset=utf-8";
+        await response.WriteAsync(ErrorBody(error, problem).ToJsonString(Options));
+    }
+}

@@ -1,0 +1,96 @@
+namespace PinOrleans.Accounts;
+
+/// <summary>An e-mail address of a profile, LoginRadius style (<c>{"Type":"Primary","Value":"a@b.c"}</c>).</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.EmailAddress")]
+public sealed record EmailAddress([property: Id(0)] string Type, [property: Id(1)] string Value);
+
+/// <summary>An account to create: what the management API was given, already parsed but not yet validated.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.NewAccount")]
+public sealed record NewAccount
+{
+    [Id(0)] public IReadOnlyList<EmailAddress> Email { get; init; } = [];
+    [Id(1)] public string? Password { get; init; }
+    [Id(2)] public string? UserName { get; init; }
+    [Id(3)] public string? PhoneId { get; init; }
+    /// <summary><c>PINInfo.PIN</c>: the PIN in clear, hashed before it is stored.</summary>
+    [Id(4)] public string? Pin { get; init; }
+    /// <summary><c>PINInfo.Skipped</c>.</summary>
+    [Id(5)] public bool? PinSkipped { get; init; }
+    [Id(6)] public bool? EmailVerified { get; init; }
+    [Id(7)] public bool? PhoneIdVerified { get; init; }
+    /// <summary>Other profile fields (FirstName, Country, CustomFields, ...) as raw JSON, keyed by their LoginRadius name.</summary>
+    [Id(8)] public IReadOnlyDictionary<string, string> ProfileFields { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary><c>PIN</c> on a profile: never the hash itself.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.PinInformation")]
+public sealed record PinInformation
+{
+    [Id(0)] public bool HasPin { get; init; }
+    [Id(1)] public bool? Skipped { get; init; }
+    [Id(2)] public DateTimeOffset? LastPINChangeDate { get; init; }
+    [Id(3)] public DateTimeOffset? SkippedDate { get; init; }
+}
+
+/// <summary>A user profile as responses show it: identity, login statistics and lock state; no secret.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.UserProfile")]
+public sealed record UserProfile
+{
+    [Id(0)] public required string Uid { get; init; }
+    [Id(1)] public required string ID { get; init; }
+    [Id(2)] public IReadOnlyList<EmailAddress> Email { get; init; } = [];
+    [Id(3)] public string? UserName { get; init; }
+    [Id(4)] public string? PhoneId { get; init; }
+    [Id(5)] public bool EmailVerified { get; init; }
+    [Id(6)] public bool PhoneIdVerified { get; init; }
+    [Id(7)] public bool IsActive { get; init; } = true;
+    [Id(8)] public bool HasPassword { get; init; }
+    [Id(9)] public PinInformation? PIN { get; init; }
+    [Id(10)] public int NoOfLogins { get; init; }
+    [Id(11)] public DateTimeOffset? LastLoginDate { get; init; }
+    [Id(12)] public bool IsLoginLocked { get; init; }
+    [Id(13)] public string LoginLockedType { get; init; } = "None";
+    [Id(14)] public DateTimeOffset CreatedDate { get; init; }
+    [Id(15)] public DateTimeOffset ModifiedDate { get; init; }
+    [Id(16)] public DateTimeOffset? LastPasswordChangeDate { get; init; }
+    [Id(17)] public IReadOnlyDictionary<string, string> ProfileFields { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>The answer to a call that yields a profile.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.AccountOutcome")]
+public sealed record AccountOutcome([property: Id(0)] UserProfile? Profile, [property: Id(1)] Problem? Problem)
+{
+    public static AccountOutcome Of(UserProfile profile) => new(profile, null);
+    public static AccountOutcome Fail(Problem problem) => new(null, problem);
+}
+
+/// <summary>Where identifiers live in the index: one grain per tenant, kind and normalised value.</summary>
+public enum IdentifierKind
+{
+    Email,
+    UserName,
+    Phone,
+}
+
+/// <summary>Builds the keys of per-tenant grains.</summary>
+public static class AccountKeys
+{
+    /// <summary>A new LoginRadius Uid: 32 hex characters.</summary>
+    public static string NewUid() => Guid.NewGuid().ToString("N");
+
+    public static string User(string apiKey, string uid) => $"{apiKey}/{uid}";
+
+    public static string Identifier(string apiKey, IdentifierKind kind, string value) =>
+        $"{apiKey}/{kind.ToString().ToLowerInvariant()}/{Normalize(kind, value)}";
+
+    /// <summary>The form two identifiers must share to be the same: NFC, trimmed, case-folded (phones: digits and a leading +).</summary>
+    public static string Normalize(IdentifierKind kind, string value)
+    {
+        var text = value.Trim().Normalize(System.Text.NormalizationForm.FormC);
+        return kind switch
+        {
+            IdentifierKind.Phone => new string(text.Where((c, i) => char.IsAsciiDigit(c) || (c == '+' && i == 0)).ToArray()),
+            _ => text.ToLowerInvariant(),
+        };
+    }
+}

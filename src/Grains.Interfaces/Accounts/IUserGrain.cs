@@ -1,0 +1,40 @@
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Accounts;
+
+/// <summary>One account of one tenant, keyed <c>{apiKey}/{uid}</c>. Owns the password and PIN hashes and the failure counter.</summary>
+[Alias("PinOrleans.IUserGrain")]
+public interface IUserGrain : IGrainWithStringKey
+{
+    /// <summary>Validates and creates the account, claiming its identifiers; fails if any is taken.</summary>
+    Task<AccountOutcome> CreateAsync(TenantSnapshot tenant, NewAccount account);
+
+    /// <summary>True when the account exists or is being created right now.</summary>
+    [AlwaysInterleave]
+    Task<bool> ExistsAsync();
+
+    /// <summary>The profile, or 938 when there is no such account.</summary>
+    Task<AccountOutcome> GetProfileAsync();
+
+    /// <summary>First-level login: checks the lock, verifies the password, counts failures, and on success issues access, refresh and PIN session tokens.</summary>
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, string password);
+
+    /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, string pin);
+}
+
+/// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>
+[Alias("PinOrleans.IIdentifierGrain")]
+public interface IIdentifierGrain : IGrainWithStringKey
+{
+    /// <summary>Claims the identifier for <paramref name="uid"/>; returns the owner afterwards (another Uid when it was taken).</summary>
+    Task<string> ClaimAsync(string uid);
+
+    /// <summary>Gives the identifier up if <paramref name="uid"/> owns it.</summary>
+    Task ReleaseAsync(string uid);
+
+    /// <summary>The owning Uid, or null.</summary>
+    [AlwaysInterleave]
+    Task<string?> ResolveAsync();
+}

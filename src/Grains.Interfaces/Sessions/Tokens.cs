@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using PinOrleans.Accounts;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Sessions;
+
+/// <summary>Bearer secrets: 128 CSPRNG bits in GUID form, known to storage only by their SHA-256.</summary>
+public static class SecretToken
+{
+    public static string New() => new Guid(RandomNumberGenerator.GetBytes(16)).ToString("D");
+
+    /// <summary>The grain key of a token: SHA-256 (hex) of its canonical GUID form, or null when it is not a GUID.</summary>
+    public static string? KeyOf(string? token)
+    {
+        if (string.IsNullOrWhiteSpace(token) || !Guid.TryParse(token.Trim(), out var guid))
+        {
+            return null;
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(guid.ToString("D"))));
+    }
+}
+
+/// <summary>What a token is bound to.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TokenGrant")]
+public sealed record TokenGrant(
+    [property: Id(0)] string ApiKey,
+    [property: Id(1)] string Uid,
+    [property: Id(2)] DateTimeOffset IssuedAt,
+    [property: Id(3)] DateTimeOffset ExpiresAt)
+{
+    /// <summary>For access and refresh tokens: the grain key of the other half of the pair.</summary>
+    [Id(4)] public string? PairKey { get; init; }
+}
+
+/// <summary>Tokens handed out by a login, in clear: they exist in clear only in this one response.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.IssuedTokens")]
+public sealed record IssuedTokens(
+    [property: Id(0)] string AccessToken,
+    [property: Id(1)] string RefreshToken,
+    [property: Id(2)] DateTimeOffset ExpiresIn)
+{
+    [Id(3)] public string? SessionToken { get; init; }
+    [Id(4)] public DateTimeOffset? SessionExpiresIn { get; init; }
+}
+
+/// <summary>The answer to a login: the profile and its tokens, or the refusal.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.LoginOutcome")]
+public sealed record LoginOutcome(
+    [property: Id(0)] UserProfile? Profile,
+    [property: Id(1)] IssuedTokens? Tokens,
+    [property: Id(2)] Problem? Problem)
+{
+    public static LoginOutcome Fail(Problem problem) => new(null, null, problem);
+}
+
+/// <summary>A PIN session, keyed by the SHA-256 of its session token.</summary>
+[Alias("PinOrleans.IPinSessionGrain")]
+public interface IPinSessionGrain : IGrainWithStringKey
+{
+    /// <summary>Records a new session (called once, by the login that issues the token).</summary>
+    Task StartAsync(TokenGrant grant);
+
+    /// <summary>Second-level login: session valid? then the user's PIN check; on success issues access and refresh tokens.</summary>
+    Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, string pin);
+
+    /// <summary>Ends the session everywhere.</summary>
+    Task RevokeAsync();
+}
+
+/// <summary>An access token, keyed by its SHA-256.</summary>
+[Alias("PinOrleans.IAccessTokenGrain")]
+public interface IAccessTokenGrain : IGrainWithStringKey
+{
+    /// <summary>Records the token (called once, by the login that issues it).</summary>
+    Task IssueAsync(TokenGrant grant);
+}
+
+/// <summary>A refresh token, keyed by its SHA-256.</summary>
+[Alias("PinOrleans.IRefreshTokenGrain")]
+public interface IRefreshTokenGrain : IGrainWithStringKey
+{
+    /// <summary>Records the token (called once, by the login that issues it).</summary>
+    Task IssueAsync(TokenGrant grant);
+}

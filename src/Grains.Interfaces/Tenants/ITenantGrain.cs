@@ -1,0 +1,46 @@
+namespace PinOrleans.Tenants;
+
+/// <summary>One application (LoginRadius "site"), keyed by its API key.</summary>
+[Alias("PinOrleans.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the tenant or updates its name, settings and (when given) secret.</summary>
+    Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition);
+
+    /// <summary>Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret matches.</summary>
+    [AlwaysInterleave]
+    Task<TenantAccess> AuthorizeAsync(string? apiSecret, bool requireSecret);
+}
+
+/// <summary>How a tenant is defined by configuration (the bootstrap section) or by an operator.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TenantDefinition")]
+public sealed record TenantDefinition
+{
+    [Id(0)] public string Name { get; init; } = "";
+    /// <summary>The API secret in clear; only its SHA-256 is stored. Null keeps the current secret.</summary>
+    [Id(1)] public string? ApiSecret { get; init; }
+    [Id(2)] public TenantSettings Settings { get; init; } = new();
+}
+
+/// <summary>A tenant as the rest of the system sees it: never its secret.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TenantSnapshot")]
+public sealed record TenantSnapshot(
+    [property: Id(0)] string ApiKey,
+    [property: Id(1)] string Name,
+    [property: Id(2)] TenantSettings Settings);
+
+/// <summary>The answer to <see cref="ITenantGrain.AuthorizeAsync"/>: the tenant, or why it may not be used.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TenantAccess")]
+public sealed record TenantAccess([property: Id(0)] TenantSnapshot? Tenant, [property: Id(1)] Problem? Problem);
+
+/// <summary>Remembers the tenant a cluster generated for itself when none was configured (key 0).</summary>
+[Alias("PinOrleans.IGeneratedTenantGrain")]
+public interface IGeneratedTenantGrain : IGrainWithIntegerKey
+{
+    /// <summary>Creates the generated tenant on the first call; later calls return its API key without a secret.</summary>
+    Task<GeneratedTenant> EnsureAsync(string name, TenantSettings settings);
+}
+
+/// <summary>The generated tenant. <see cref="ApiSecret"/> is set only by the call that created it.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.GeneratedTenant")]
+public sealed record GeneratedTenant([property: Id(0)] string ApiKey, [property: Id(1)] string? ApiSecret);

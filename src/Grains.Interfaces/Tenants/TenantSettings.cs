@@ -1,0 +1,70 @@
+namespace PinOrleans.Tenants;
+
+/// <summary>Everything an application (tenant) configures about PIN login. Bound from configuration, held by the tenant grain.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TenantSettings")]
+public sealed record TenantSettings
+{
+    [Id(0)] public PinPolicy Pin { get; init; } = new();
+    [Id(1)] public LockoutPolicy Lockout { get; init; } = new();
+    [Id(2)] public TokenLifetimes Tokens { get; init; } = new();
+    [Id(3)] public TenantPlan Plan { get; init; } = new();
+    [Id(4)] public PasswordPolicy Password { get; init; } = new();
+}
+
+/// <summary>LoginRadius <c>PINConfiguration</c> plus the PIN format rules of the registration schema.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.PinPolicy")]
+public sealed record PinPolicy
+{
+    /// <summary>When false, PINs exist only for step-up and PIN login answers 1244.</summary>
+    [Id(0)] public bool PINLogin { get; init; } = true;
+    [Id(1)] public int MinLength { get; init; } = 4;
+    [Id(2)] public int MaxLength { get; init; } = 8;
+    /// <summary>Digits only when true; letters and digits when false.</summary>
+    [Id(3)] public bool NumericOnly { get; init; } = true;
+}
+
+/// <summary>What kind of lock a brute-force lockout applies (LoginRadius <c>LoginLockedType</c>).</summary>
+public enum LockoutType
+{
+    Suspend = 0,
+    Block = 1,
+}
+
+/// <summary>LoginRadius <c>LoginLockedConfiguration</c>: how many failures lock an account and for how long.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.LockoutPolicy")]
+public sealed record LockoutPolicy
+{
+    [Id(0)] public LockoutType LoginLockedType { get; init; } = LockoutType.Suspend;
+    [Id(1)] public int MaximumFailedLoginAttempts { get; init; } = 5;
+    /// <summary>LoginRadius <c>SuspendConfiguration.EffectivePeriodInSeconds</c>.</summary>
+    [Id(2)] public int SuspendEffectivePeriodInSeconds { get; init; } = 15 * 60;
+}
+
+/// <summary>Lifetimes of the tokens a login issues.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TokenLifetimes")]
+public sealed record TokenLifetimes
+{
+    [Id(0)] public int AccessTokenMinutes { get; init; } = 15;
+    [Id(1)] public int RefreshTokenDays { get; init; } = 60;
+    [Id(2)] public int PinSessionTokenMinutes { get; init; } = 7 * 24 * 60;
+}
+
+/// <summary>The tenant's plan. A trial with an expiry in the past refuses every call with 6003.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TenantPlan")]
+public sealed record TenantPlan
+{
+    /// <summary><c>Active</c> or <c>Trial</c>.</summary>
+    [Id(0)] public string Name { get; init; } = "Active";
+    [Id(1)] public DateTimeOffset? TrialExpiresAt { get; init; }
+
+    public bool IsExpired(DateTimeOffset now) =>
+        string.Equals(Name, "Trial", StringComparison.OrdinalIgnoreCase) && TrialExpiresAt is { } end && end <= now;
+}
+
+/// <summary>Password rules of the registration schema (LoginRadius defaults: 6 to 32 characters).</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.PasswordPolicy")]
+public sealed record PasswordPolicy
+{
+    [Id(0)] public int MinLength { get; init; } = 6;
+    [Id(1)] public int MaxLength { get; init; } = 32;
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Accounts;
+
+/// <summary>The schema rules an account must satisfy; every failed field is reported, as LoginRadius 1134 does.</summary>
+public static class AccountRules
+{
+    private const int MaxEmailLength = 254;
+    private const int MaxUserNameLength = 100;
+
+    public static Problem? Validate(NewAccount account, TenantSettings settings)
+    {
+        var errors = new List<FieldError>();
+        if (account.Email.Count == 0)
+        {
+            errors.Add(new FieldError("Email", "The Email field is required."));
+        }
+
+        foreach (var email in account.Email)
+        {
+            if (!IsEmail(email.Value))
+            {
+                errors.Add(new FieldError("Email", "The Email field is not a valid e-mail address."));
+            }
+
+            if (string.IsNullOrWhiteSpace(email.Type) || email.Type.Length > 50 || HasControl(email.Type))
+            {
+                errors.Add(new FieldError("Email.Type", "The Email Type field is not valid."));
+            }
+        }
+
+        if (account.Email.Select(e => AccountKeys.Normalize(IdentifierKind.Email, e.Value)).Distinct().Count() != account.Email.Count)
+        {
+            errors.Add(new FieldError("Email", "The same e-mail address is given twice."));
+        }
+
+        if (PasswordError(account.Password, settings.Password) is { } passwordError)
+        {
+            errors.Add(new FieldError("Password", passwordError));
+        }
+
+        if (account.UserName is { } userName && (userName.Trim().Length == 0 || userName.Length > MaxUserNameLength || userName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        {
+            errors.Add(new FieldError("UserName", $"The UserName field must be 1 to {MaxUserNameLength} characters without spaces."));
+        }
+
+        if (account.PhoneId is { } phone && !IsPhone(phone))
+        {
+            errors.Add(new FieldError("PhoneId", "The PhoneId field must be a phone number in international format, e.g. +14155550100."));
+        }
+
+        if (account.Pin is { } pin && PinError(pin, settings.Pin) is { } pinError)
+        {
+            errors.Add(new FieldError("PIN", pinError));
+        }
+
+        return errors.Count == 0 ? null : new Problem(ErrorCode.ValidationFailed) { Errors = errors };
+    }
+
+    /// <summary>Why a new PIN breaks the tenant's PIN policy, or null when it does not.</summary>
+    public static string? PinError(string pin, PinPolicy policy)
+    {
+        if (pin.Length < policy.MinLength || pin.Length > policy.MaxLength)
+        {
+            return $"The PIN must be {policy.MinLength} to {policy.MaxLength} characters long.";
+        }
+
+        var allowed = policy.NumericOnly ? pin.All(char.IsAsciiDigit) : pin.All(char.IsAsciiLetterOrDigit);
+        return allowed ? null : policy.NumericOnly ? "The PIN may contain digits only." : "The PIN may contain letters and digits only.";
+    }
+
+    private static string? PasswordError(string? password, PasswordPolicy policy)
+    {
+        if (string.IsNullOrEmpty(password))
+        {
+            return "The Password field is required.";
+        }
+
+        var length = new StringInfo(password).LengthInTextElements;
+        if (length < policy.MinLength || length > policy.MaxLength)
+        {
+            return $"The Password field must be {policy.MinLength} to {policy.MaxLength} characters long.";
+        }
+
+        return HasControl(password) ? "The Password field may not contain control characters." : null;
+    }
+
+    private static bool IsEmail(string value)
+    {
+        if (value.Length is 0 or > MaxEmailLength || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned))
+        {
+            return false;
+        }
+
+        var at = value.LastIndexOf('@');
+        if (at <= 0 || at > 64 || value.IndexOf('@') != at)
+        {
+            return false;
+        }
+
+        var domain = value[(at + 1)..];
+        return domain.Length >= 3 && domain.Contains('.') && !domain.StartsWith('.') && !domain.EndsWith('.') && !domain.Contains("..");
+    }
+
+    private static bool IsPhone(string value)
+    {
+        var digits = value.StartsWith('+') ? value[1..] : value;
+        return digits.Length is >= 7 and <= 15 && digits.All(char.IsAsciiDigit);
+    }
+
+    private static bool HasControl(string value) => value.Any(char.IsControl);
+}

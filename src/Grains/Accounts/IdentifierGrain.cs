@@ -1,0 +1,46 @@
+namespace PinOrleans.Accounts;
+
+[GenerateSerializer, Alias("PinOrleans.IdentifierState")]
+public sealed class IdentifierState
+{
+    [Id(0)] public string? Uid { get; set; }
+}
+
+/// <summary>
+/// Uniqueness of one identifier within a tenant. A claim left behind by an account whose creation never
+/// completed (its user grain does not exist) is taken over, so a crash between claim and create loses nothing.
+/// </summary>
+public sealed class IdentifierGrain(
+    [PersistentState("identifier", StorageNames.Store)] IPersistentState<IdentifierState> state) : Grain, IIdentifierGrain
+{
+    private string ApiKey => this.GetPrimaryKeyString().Split('/')[0];
+
+    public async Task<string> ClaimAsync(string uid)
+    {
+        var owner = state.State.Uid;
+        if (owner == uid)
+        {
+            return uid;
+        }
+
+        if (owner is not null && await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, owner)).ExistsAsync())
+        {
+            return owner;
+        }
+
+        state.State.Uid = uid;
+        await state.WriteStateAsync();
+        return uid;
+    }
+
+    public async Task ReleaseAsync(string uid)
+    {
+        if (state.State.Uid == uid)
+        {
+            await state.ClearStateAsync();
+            state.State = new IdentifierState();
+        }
+    }
+
+    public Task<string?> ResolveAsync() => Task.FromResult(state.State.Uid);
+}

@@ -1,0 +1,233 @@
+using Microsoft.Extensions.Logging;
+using PinOrleans.Security;
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Accounts;
+
+/// <summary>
+/// One account. Not reentrant: attempts against one account are decided one after another, and each
+/// failed attempt is written before it is answered, so the lockout threshold is exact across silos.
+/// </summary>
+public sealed class UserGrain(
+    [PersistentState("user", StorageNames.Store)] IPersistentState<UserState> state,
+    TimeProvider time,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
+{
+    private const int MaxConflictRetries = 3;
+    private bool _creating;
+
+    private string ApiKey => this.GetPrimaryKeyString().Split('/')[0];
+
+    private string Uid => this.GetPrimaryKeyString().Split('/')[1];
+
+    private IHasherGrain Hasher => GrainFactory.GetGrain<IHasherGrain>(0);
+
+    public Task<bool> ExistsAsync() => Task.FromResult(state.RecordExists || _creating);
+
+    public Task<AccountOutcome> GetProfileAsync() => Task.FromResult(
+        state.RecordExists ? AccountOutcome.Of(state.State.ToProfile(time.GetUtcNow())) : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
+
+    public async Task<AccountOutcome> CreateAsync(TenantSnapshot tenant, NewAccount account)
+    {
+        if (state.RecordExists)
+        {
+            throw new InvalidOperationException("An account with this Uid already exists.");
+        }
+
+        if (AccountRules.Validate(account, tenant.Settings) is { } invalid)
+        {
+            return AccountOutcome.Fail(invalid);
+        }
+
+        _creating = true;
+        var claimed = new List<IIdentifierGrain>();
+        try
+        {
+            foreach (var (kind, value, conflict) in Identifiers(account))
+            {
+                var index = GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, kind, value));
+                if (await index.ClaimAsync(Uid) != Uid)
+                {
+                    await ReleaseAsync(claimed);
+                    return AccountOutcome.Fail(new Problem(conflict));
+                }
+
+                claimed.Add(index);
+            }
+
+            // Two hashes, two workers: the password and the PIN are hashed side by side.
+            var passwordHash = Hasher.HashAsync(account.Password!);
+            var pinHash = account.Pin is null ? null : Hasher.HashAsync(account.Pin);
+            var now = time.GetUtcNow();
+            state.State = new UserState
+            {
+                Uid = Uid,
+                Email = account.Email.Select(e => new EmailAddress(e.Type, e.Value.Trim())).ToList(),
+                UserName = account.UserName?.Trim(),
+                PhoneId = account.PhoneId,
+                EmailVerified = account.EmailVerified ?? false,
+                PhoneIdVerified = account.PhoneIdVerified ?? false,
+                PasswordHash = await passwordHash,
+                LastPasswordChangeDate = now,
+                PinHash = pinHash is null ? null : await pinHash,
+                LastPINChangeDate = account.Pin is null ? null : now,
+                PinSkipped = account.PinSkipped ?? (account.Pin is null ? null : false),
+                PinSkippedDate = account.PinSkipped == true ? now : null,
+                CreatedDate = now,
+                ModifiedDate = now,
+                ProfileFields = new Dictionary<string, string>(account.ProfileFields),
+            };
+            await state.WriteStateAsync();
+            return AccountOutcome.Of(state.State.ToProfile(now));
+        }
+        catch
+        {
+            state.State = new UserState();
+            await ReleaseAsync(claimed);
+            throw;
+        }
+        finally
+        {
+            _creating = false;
+        }
+    }
+
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, string password)
+    {
+        if (!state.RecordExists)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
+        }
+
+        var verdict = await AttemptAsync(tenant, password, s => s.PasswordHash, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials,
+            (s, rehashed) => s.PasswordHash = rehashed);
+        if (verdict.Problem is { } problem)
+        {
+            return LoginOutcome.Fail(problem);
+        }
+
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, time.GetUtcNow(), withPinSession: true);
+        return new LoginOutcome(verdict.Profile, tokens, null);
+    }
+
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, string pin) =>
+        state.RecordExists
+            ? AttemptAsync(tenant, pin, s => s.PinHash, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, (s, rehashed) => s.PinHash = rehashed)
+            : Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
+
+    /// <summary>
+    /// One login attempt with a PIN or password. Refusals that need no secret (blocked, locked, nothing set)
+    /// come before any hashing. The outcome is written before it is returned; if another activation wrote
+    /// first (<see cref="InconsistentStateException"/>), the attempt is decided again on the fresh state.
+    /// </summary>
+    private async Task<AccountOutcome> AttemptAsync(
+        TenantSnapshot tenant,
+        string secret,
+        Func<UserState, string?> storedHash,
+        ErrorCode wrongSecret,
+        ErrorCode noSecret,
+        Action<UserState, string> upgradeHash)
+    {
+        var policy = tenant.Settings.Lockout;
+        HashCheck? check = null;
+        string? checkedHash = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var user = state.State;
+            if (!user.IsActive)
+            {
+                return AccountOutcome.Fail(new Problem(ErrorCode.AccountBlocked));
+            }
+
+            if (user.IsLocked(now))
+            {
+                return AccountOutcome.Fail(user.LockType == LockoutType.Block ? new Problem(ErrorCode.AccountBlocked) : Problem.Locked(user.LockedUntil!.Value));
+            }
+
+            if (user.LockedUntil is not null)
+            {
+                // A suspension that has run out starts a fresh count.
+                user.LockedUntil = null;
+                user.LockType = null;
+                user.FailedLoginAttempts = 0;
+            }
+
+            var hash = storedHash(user);
+            if (hash is null)
+            {
+                return AccountOutcome.Fail(new Problem(noSecret));
+            }
+
+            if (check is null || checkedHash != hash)
+            {
+                check = await Hasher.VerifyAsync(secret, hash);
+                checkedHash = hash;
+            }
+
+            Problem? problem = null;
+            if (check.Valid)
+            {
+                user.FailedLoginAttempts = 0;
+                user.NoOfLogins++;
+                user.LastLoginDate = now;
+                if (check.Rehashed is { } upgraded)
+                {
+                    upgradeHash(user, upgraded);
+                }
+            }
+            else
+            {
+                user.FailedLoginAttempts++;
+                problem = new Problem(wrongSecret);
+                if (user.FailedLoginAttempts >= policy.MaximumFailedLoginAttempts)
+                {
+                    user.LockType = policy.LoginLockedType;
+                    user.LockedUntil = policy.LoginLockedType == LockoutType.Block
+                        ? DateTimeOffset.MaxValue
+                        : now.AddSeconds(policy.SuspendEffectivePeriodInSeconds);
+                    logger.LogInformation("Account {Uid} of tenant {ApiKey} locked ({LockType}) after {Failures} failed attempts",
+                        Uid, ApiKey, user.LockType, user.FailedLoginAttempts);
+                }
+            }
+
+            try
+            {
+                await state.WriteStateAsync();
+                return problem is null ? AccountOutcome.Of(user.ToProfile(now)) : AccountOutcome.Fail(problem);
+            }
+            catch (InconsistentStateException) when (attempt < MaxConflictRetries)
+            {
+                logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
+                await state.ReadStateAsync();
+            }
+        }
+    }
+
+    private static IEnumerable<(IdentifierKind Kind, string Value, ErrorCode Conflict)> Identifiers(NewAccount account)
+    {
+        foreach (var email in account.Email)
+        {
+            yield return (IdentifierKind.Email, email.Value, ErrorCode.EmailAlreadyRegistered);
+        }
+
+        if (account.UserName is { } userName)
+        {
+            yield return (IdentifierKind.UserName, userName, ErrorCode.UserNameAlreadyExists);
+        }
+
+        if (account.PhoneId is { } phone)
+        {
+            yield return (IdentifierKind.Phone, phone, ErrorCode.PhoneAlreadyExists);
+        }
+    }
+
+    private async Task ReleaseAsync(IEnumerable<IIdentifierGrain> claimed)
+    {
+        foreach (var index in claimed)
+        {
+            await index.ReleaseAsync(Uid);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Accounts;
+
+/// <summary>What the user grain persists. Hashes only; never a PIN or password in clear.</summary>
+[GenerateSerializer, Alias("PinOrleans.UserState")]
+public sealed class UserState
+{
+    [Id(0)] public string Uid { get; set; } = "";
+    [Id(1)] public List<EmailAddress> Email { get; set; } = [];
+    [Id(2)] public string? UserName { get; set; }
+    [Id(3)] public string? PhoneId { get; set; }
+    [Id(4)] public bool EmailVerified { get; set; }
+    [Id(5)] public bool PhoneIdVerified { get; set; }
+    [Id(6)] public bool IsActive { get; set; } = true;
+    [Id(7)] public string? PasswordHash { get; set; }
+    [Id(8)] public DateTimeOffset? LastPasswordChangeDate { get; set; }
+    [Id(9)] public string? PinHash { get; set; }
+    [Id(10)] public bool? PinSkipped { get; set; }
+    [Id(11)] public DateTimeOffset? LastPINChangeDate { get; set; }
+    [Id(12)] public DateTimeOffset? PinSkippedDate { get; set; }
+    /// <summary>Consecutive failed PIN or password attempts since the last success or the last lock.</summary>
+    [Id(13)] public int FailedLoginAttempts { get; set; }
+    [Id(14)] public DateTimeOffset? LockedUntil { get; set; }
+    [Id(15)] public LockoutType? LockType { get; set; }
+    [Id(16)] public int NoOfLogins { get; set; }
+    [Id(17)] public DateTimeOffset? LastLoginDate { get; set; }
+    [Id(18)] public DateTimeOffset CreatedDate { get; set; }
+    [Id(19)] public DateTimeOffset ModifiedDate { get; set; }
+    [Id(20)] public Dictionary<string, string> ProfileFields { get; set; } = [];
+
+    public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    public UserProfile ToProfile(DateTimeOffset now) => new()
+    {
+        Uid = Uid,
+        ID = Uid,
+        Email = Email,
+        UserName = UserName,
+        PhoneId = PhoneId,
+        EmailVerified = EmailVerified,
+        PhoneIdVerified = PhoneIdVerified,
+        IsActive = IsActive,
+        HasPassword = PasswordHash is not null,
+        PIN = PinHash is null && PinSkipped is null
+            ? null
+            : new PinInformation { HasPin = PinHash is not null, Skipped = PinSkipped, LastPINChangeDate = LastPINChangeDate, SkippedDate = PinSkippedDate },
+        NoOfLogins = NoOfLogins,
+        LastLoginDate = LastLoginDate,
+        IsLoginLocked = IsLocked(now),
+        LoginLockedType = IsLocked(now) ? LockType?.ToString() ?? "None" : "None",
+        CreatedDate = CreatedDate,
+        ModifiedDate = ModifiedDate,
+        LastPasswordChangeDate = LastPasswordChangeDate,
+        ProfileFields = ProfileFields,
+    };
+}

@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using NSec.Cryptography;
+
+namespace PinOrleans.Security;
+
+/// <summary>Hashing parameters and the pepper (configuration section <c>Hashing</c>).</summary>
+public sealed class HashingOptions
+{
+    public const string Section = "Hashing";
+
+    /// <summary>The HMAC-SHA256 pepper key, base64, at least 32 bytes. Lives in configuration, never in storage.</summary>
+    public string? Pepper { get; set; }
+
+    /// <summary>A short name of the pepper, written into every hash so the key can be rotated.</summary>
+    public string PepperId { get; set; } = "p1";
+
+    /// <summary>Argon2id memory in KiB (OWASP: 19 MiB).</summary>
+    public int MemoryKiB { get; set; } = 19 * 1024;
+
+    /// <summary>Argon2id passes (OWASP: 2).</summary>
+    public int Iterations { get; set; } = 2;
+
+    /// <summary>Argon2id lanes (OWASP: 1).</summary>
+    public int Parallelism { get; set; } = 1;
+}
+
+/// <summary>Turns PINs and passwords into stored hashes and checks them.</summary>
+public interface ISecretHasher
+{
+    string Hash(string secret);
+
+    HashCheck Verify(string secret, string storedHash);
+}
+
+/// <summary>
+/// Argon2id (libsodium through NSec) over HMAC-SHA256(pepper, secret). The stored form names the algorithm,
+/// pepper and parameters: <c>argon2id-hmacsha256$p1$m=19456,t=2,p=1$salt$hash</c>, so parameters can be raised
+/// and old hashes are upgraded on the next successful login.
+/// </summary>
+public sealed class Argon2idSecretHasher : ISecretHasher
+{
+    private const string Algorithm = "argon2id-hmacsha256";
+    private const int SaltBytes = 16;
+    private const int HashBytes = 32;
+
+    private readonly byte[] _pepper;
+    private readonly string _pepperId;
+    private readonly Argon2Parameters _current;
+
+    public Argon2idSecretHasher(IOptions<HashingOptions> options)
+    {
+        var o = options.Value;
+        if (string.IsNullOrWhiteSpace(o.Pepper))
+        {
+            throw new InvalidOperationException("Hashing:Pepper is not configured (base64, at least 32 bytes).");
+        }
+
+        _pepper = Convert.FromBase64String(o.Pepper.Trim());
+        if (_pepper.Length < 32)
+        {
+            throw new InvalidOperationException("Hashing:Pepper must hold at least 32 bytes.");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.PepperId) || o.PepperId.Contains('$'))
+        {
+            throw new InvalidOperationException("Hashing:PepperId must be a non-empty name without '$'.");
+        }
+
+        _pepperId = o.PepperId;
+        _current = new Argon2Parameters { MemorySize = o.MemoryKiB, NumberOfPasses = o.Iterations, DegreeOfParallelism = o.Parallelism };
+    }
+
+    public string Hash(string secret)
+    {
+        var salt = RandomNumberGenerator.GetBytes(SaltBytes);
+        var hash = Derive(secret, salt, _current);
+        return string.Join('$', Algorithm, _pepperId, Format(_current), Convert.ToBase64String(salt), Convert.ToBase64String(hash));
+    }
+
+    public HashCheck Verify(string secret, string storedHash)
+    {
+        var parts = storedHash.Split('$');
+        if (parts.Length != 5 || parts[0] != Algorithm || parts[1] != _pepperId || !TryParse(parts[2], out var parameters))
+        {
+            return new HashCheck(false, null);
+        }
+
+        byte[] salt, expected;
+        try
+        {
+            salt = Convert.FromBase64String(parts[3]);
+            expected = Convert.FromBase64String(parts[4]);
+        }
+        catch (FormatException)
+        {
+            return new HashCheck(false, null);
+        }
+
+        var actual = Derive(secret, salt, parameters, expected.Length);
+        if (!CryptographicOperations.FixedTimeEquals(actual, expected))
+        {
+            return new HashCheck(false, null);
+        }
+
+        var outdated = parts[2] != Format(_current);
+        return new HashCheck(true, outdated ? Hash(secret) : null);
+    }
+
+    private byte[] Derive(string secret, byte[] salt, Argon2Parameters parameters, int length = HashBytes)
+    {
+        var peppered = HMACSHA256.HashData(_pepper, Encoding.UTF8.GetBytes(secret));
+        try
+        {
+            return PasswordBasedKeyDerivationAlgorithm.Argon2id(parameters).DeriveBytes(peppered, salt, length);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(peppered);
+        }
+    }
+
+    private static string Format(Argon2Parameters p) =>
+        string.Create(CultureInfo.InvariantCulture, $"m={p.MemorySize},t={p.NumberOfPasses},p={p.DegreeOfParallelism}");
+
+    private static bool TryParse(string text, out Argon2Parameters parameters)
+    {
+        parameters = default;
+        long m = 0, t = 0, p = 0;
+        foreach (var pair in text.Split(','))
+        {
+            var kv = pair.Split('=');
+            if (kv.Length != 2 || !long.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                return false;
+            }
+
+            switch (kv[0])
+            {
+                case "m": m = value; break;
+                case "t": t = value; break;
+                case "p": p = value; break;
+                default: return false;
+            }
+        }
+
+        if (m <= 0 || t <= 0 || p <= 0)
+        {
+            return false;
+        }
+
+        parameters = new Argon2Parameters { MemorySize = m, NumberOfPasses = t, DegreeOfParallelism = (int)p };
+        return true;
+    }
+}

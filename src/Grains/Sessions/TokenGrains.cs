@@ -1,0 +1,121 @@
+using PinOrleans.Accounts;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Sessions;
+
+[GenerateSerializer, Alias("PinOrleans.TokenState")]
+public sealed class TokenState
+{
+    [Id(0)] public TokenGrant? Grant { get; set; }
+    [Id(1)] public bool Revoked { get; set; }
+}
+
+/// <summary>Issues the tokens of a successful login: each is recorded (by its hash) before any is handed out.</summary>
+public static class TokenIssuer
+{
+    public static async Task<IssuedTokens> IssueAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, DateTimeOffset now, bool withPinSession)
+    {
+        var lifetimes = tenant.Settings.Tokens;
+        var access = SecretToken.New();
+        var refresh = SecretToken.New();
+        var accessKey = SecretToken.KeyOf(access)!;
+        var refreshKey = SecretToken.KeyOf(refresh)!;
+        var accessGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes)) { PairKey = refreshKey };
+        var refreshGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddDays(lifetimes.RefreshTokenDays)) { PairKey = accessKey };
+
+        var writes = new List<Task>
+        {
+            grains.GetGrain<IAccessTokenGrain>(accessKey).IssueAsync(accessGrant),
+            grains.GetGrain<IRefreshTokenGrain>(refreshKey).IssueAsync(refreshGrant),
+        };
+
+        string? session = null;
+        DateTimeOffset? sessionExpires = null;
+        if (withPinSession)
+        {
+            session = SecretToken.New();
+            sessionExpires = now.AddMinutes(lifetimes.PinSessionTokenMinutes);
+            writes.Add(grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!)
+                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value)));
+        }
+
+        await Task.WhenAll(writes);
+        return new IssuedTokens(access, refresh, accessGrant.ExpiresAt) { SessionToken = session, SessionExpiresIn = sessionExpires };
+    }
+}
+
+public sealed class AccessTokenGrain(
+    [PersistentState("access", StorageNames.Store)] IPersistentState<TokenState> state) : Grain, IAccessTokenGrain
+{
+    public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+}
+
+public sealed class RefreshTokenGrain(
+    [PersistentState("refresh", StorageNames.Store)] IPersistentState<TokenState> state) : Grain, IRefreshTokenGrain
+{
+    public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+}
+
+internal static class TokenRecord
+{
+    /// <summary>A token key is a hash of 128 random bits: a second issue under the same key means a bug, not a collision.</summary>
+    public static async Task IssueOnceAsync(IPersistentState<TokenState> state, TokenGrant grant)
+    {
+        if (state.State.Grant is not null)
+        {
+            throw new InvalidOperationException("This token has already been issued.");
+        }
+
+        state.State.Grant = grant;
+        await state.WriteStateAsync();
+    }
+}
+
+/// <summary>A PIN session: valid, unexpired and unrevoked sessions let the user's PIN stand in for the password.</summary>
+public sealed class PinSessionGrain(
+    [PersistentState("pinsession", StorageNames.Store)] IPersistentState<TokenState> state,
+    TimeProvider time) : Grain, IPinSessionGrain
+{
+    public Task StartAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+
+    public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, string pin)
+    {
+        if (!tenant.Settings.Pin.PINLogin)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.PinLoginNotEnabled));
+        }
+
+        var grant = state.State.Grant;
+        if (grant is null || state.State.Revoked || grant.ApiKey != tenant.ApiKey)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid));
+        }
+
+        var now = time.GetUtcNow();
+        if (grant.ExpiresAt <= now)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
+        }
+
+        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin);
+        if (verdict.Problem is { } problem)
+        {
+            // The session outlived its account.
+            return LoginOutcome.Fail(problem.Code == ErrorCode.UserDoesNotExist ? new Problem(ErrorCode.SessionTokenInvalid) : problem);
+        }
+
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, time.GetUtcNow(), withPinSession: false);
+        return new LoginOutcome(verdict.Profile, tokens, null);
+    }
+
+    public async Task RevokeAsync()
+    {
+        if (state.State.Grant is null || state.State.Revoked)
+        {
+            return;
+        }
+
+        state.State.Revoked = true;
+        await state.WriteStateAsync();
+    }
+}

@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Hosting;
+using PinOrleans.Silo;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddPinOrleansSilo();
+await builder.Build().RunAsync();

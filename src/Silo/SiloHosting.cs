@@ -1,0 +1,103 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using PinOrleans.Security;
+
+namespace PinOrleans.Silo;
+
+/// <summary>Silo endpoints and cluster identity (configuration section <c>Cluster</c>; <c>Orleans</c> is Orleans' own).</summary>
+public sealed class SiloEndpointOptions
+{
+    public const string Section = "Cluster";
+
+    public string ClusterId { get; set; } = "pinorleans";
+    public string ServiceId { get; set; } = "pinorleans";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    /// <summary>The address other silos and clients use to reach this one.</summary>
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+}
+
+public static class SiloHosting
+{
+    /// <summary>Configures this process as a PinOrleans silo: Azure Table clustering, state and reminders, the grains' services, the bootstrap tenant.</summary>
+    public static IHostApplicationBuilder AddPinOrleansSilo(this IHostApplicationBuilder builder)
+    {
+        var endpoints = builder.Configuration.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new();
+        var storage = StorageConnectionString(builder.Configuration);
+        DevelopmentPepper.EnsureConfigured(builder.Configuration, builder.Environment);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = endpoints.ClusterId;
+                o.ServiceId = endpoints.ServiceId;
+            });
+            silo.ConfigureEndpoints(System.Net.IPAddress.Parse(endpoints.AdvertisedIPAddress), endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
+            silo.AddPinOrleansAzureStorage(storage);
+        });
+        builder.Services.AddPinOrleansGrainServices(builder.Configuration);
+        builder.Services.AddOptions<BootstrapTenantOptions>().Bind(builder.Configuration.GetSection(BootstrapTenantOptions.Section));
+        builder.Services.AddHostedService<BootstrapTenantService>();
+        return builder;
+    }
+
+    /// <summary>Membership, grain state and reminders in Azure Table storage, state serialized by <see cref="JsonGrainStorageSerializer"/>.</summary>
+    public static ISiloBuilder AddPinOrleansAzureStorage(this ISiloBuilder silo, string connectionString)
+    {
+        silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
+        silo.AddAzureTableGrainStorage(StorageNames.Store, o =>
+        {
+            o.TableServiceClient = new TableServiceClient(connectionString);
+            o.TableName = "PinOrleansState";
+            o.GrainStorageSerializer = new JsonGrainStorageSerializer();
+        });
+        silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connectionString));
+        return silo;
+    }
+
+    /// <summary><c>Storage:ConnectionString</c>, else <c>ConnectionStrings:AzureStorage</c>.</summary>
+    public static string StorageConnectionString(IConfiguration configuration) =>
+        configuration["Storage:ConnectionString"]
+        ?? configuration.GetConnectionString("AzureStorage")
+        ?? throw new InvalidOperationException("No storage configured: set Storage:ConnectionString (Azure Table storage or Azurite).");
+}
+
+/// <summary>Where the pepper comes from when it is not configured: a generated key file, in Development only.</summary>
+public static class DevelopmentPepper
+{
+    public static void EnsureConfigured(IConfigurationManager configuration, IHostEnvironment environment)
+    {
+        var section = HashingOptions.Section;
+        if (!string.IsNullOrWhiteSpace(configuration[$"{section}:Pepper"]))
+        {
+            return;
+        }
+
+        var file = configuration[$"{section}:PepperFile"];
+        if (file is null)
+        {
+            if (!environment.IsDevelopment())
+            {
+                throw new InvalidOperationException("Hashing:Pepper (or Hashing:PepperFile) must be configured outside Development.");
+            }
+
+            file = Path.Combine(".local", "dev-pepper.key");
+        }
+
+        if (!File.Exists(file))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            File.WriteAllText(file, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        configuration[$"{section}:Pepper"] = File.ReadAllText(file).Trim();
+    }
+}
