@@ -202,6 +202,12 @@ public sealed class UserGrain(
                 logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
                 await state.ReadStateAsync();
             }
+            catch (Exception e) when (e is not InconsistentStateException)
+            {
+                // The attempt was not recorded, so it is not answered; the next call starts from what storage holds.
+                DeactivateOnIdle();
+                throw;
+            }
         }
     }
 

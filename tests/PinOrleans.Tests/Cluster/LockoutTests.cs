@@ -1,0 +1,172 @@
+using Microsoft.Extensions.DependencyInjection;
+using PinOrleans.Accounts;
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+using PinOrleans.Tests.Infrastructure;
+
+namespace PinOrleans.Tests.Cluster;
+
+[Collection(ClusterCollection.Name)]
+public sealed class LockoutTests(ClusterFixture fixture)
+{
+    private const string Pin = "1234";
+    private const string WrongPin = "9999";
+
+    [Fact]
+    public async Task Two_hundred_concurrent_wrong_pins_from_three_silos_get_exactly_five_invalid_pin_verdicts()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant, Pin);
+        var sessionKey = SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!;
+        var silos = fixture.Cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<IGrainFactory>()).ToArray();
+        Assert.Equal(ClusterFixture.Silos, silos.Length);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            silos[i % silos.Length].GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(snapshot, WrongPin)));
+
+        Assert.Equal(5, answers.Count(a => a.Problem?.Code == ErrorCode.InvalidPin));
+        Assert.Equal(195, answers.Count(a => a.Problem?.Code == ErrorCode.AccountSuspended));
+        Assert.All(answers.Where(a => a.Problem?.Code == ErrorCode.AccountSuspended), a => Assert.NotNull(a.Problem!.LockedUntil));
+
+        var right = await fixture.Grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(snapshot, Pin);
+        Assert.Equal(ErrorCode.AccountSuspended, right.Problem?.Code);
+
+        var stored = await fixture.StoredUserAsync(tenant, uid);
+        Assert.Equal(5, stored.FailedLoginAttempts);
+        Assert.True(stored.LockedUntil > DateTimeOffset.UtcNow.AddMinutes(14));
+    }
+
+    [Fact]
+    public async Task The_right_pin_is_refused_until_the_lock_expires_then_accepted_with_a_fresh_count()
+    {
+        var tenant = await fixture.NewTenantAsync(new TenantSettings
+        {
+            Lockout = new LockoutPolicy { MaximumFailedLoginAttempts = 3, SuspendEffectivePeriodInSeconds = 2 },
+        });
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant, Pin);
+        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+        }
+
+        var locked = await session.LoginWithPinAsync(snapshot, Pin);
+        Assert.Equal(ErrorCode.AccountSuspended, locked.Problem?.Code);
+        var until = locked.Problem!.LockedUntil!.Value;
+
+        var wait = until - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var after = await session.LoginWithPinAsync(snapshot, Pin);
+        Assert.Null(after.Problem);
+        Assert.False(after.Profile!.IsLoginLocked);
+        Assert.Equal(0, (await fixture.StoredUserAsync(tenant, uid)).FailedLoginAttempts);
+    }
+
+    [Fact]
+    public async Task A_success_before_the_threshold_resets_the_count()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant, Pin);
+        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+        }
+
+        Assert.Null((await session.LoginWithPinAsync(snapshot, Pin)).Problem);
+        Assert.Equal(0, (await fixture.StoredUserAsync(tenant, uid)).FailedLoginAttempts);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+        }
+
+        Assert.Null((await session.LoginWithPinAsync(snapshot, Pin)).Problem);
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_and_wrong_pins_count_toward_the_same_lock()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant, Pin);
+        var user = fixture.Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ErrorCode.InvalidCredentials, (await user.LoginWithPasswordAsync(snapshot, "not-the-password")).Problem?.Code);
+        }
+
+        Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+        Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+        Assert.Equal(ErrorCode.AccountSuspended, (await user.LoginWithPasswordAsync(snapshot, "correct-horse-42")).Problem?.Code);
+    }
+
+    [Fact]
+    public async Task Each_failure_is_in_storage_before_it_is_answered()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant, Pin);
+        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+            Assert.Equal(i, (await fixture.StoredUserAsync(tenant, uid)).FailedLoginAttempts);
+        }
+
+        // A failure that cannot be written is not answered "Invalid PIN", and is not half-counted afterwards.
+        fixture.FailWrites(fixture.UserGrainId(tenant, uid));
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => session.LoginWithPinAsync(snapshot, WrongPin));
+        }
+        finally
+        {
+            fixture.HealStorage();
+        }
+
+        Assert.Equal(3, (await fixture.StoredUserAsync(tenant, uid)).FailedLoginAttempts);
+        Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+        Assert.Equal(4, (await fixture.StoredUserAsync(tenant, uid)).FailedLoginAttempts);
+    }
+
+    [Fact]
+    public async Task An_etag_conflict_is_decided_again_on_fresh_state_and_never_overwritten()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant, Pin);
+        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+        var grainId = fixture.UserGrainId(tenant, uid);
+        var lockedUntil = DateTimeOffset.UtcNow.AddMinutes(10);
+
+        // Another activation (say, on a silo that was thought dead) locks the account while this attempt is in flight.
+        fixture.ConflictOnce(grainId, async storage =>
+        {
+            var stored = await ClusterFixture.ReadStoredUserAsync(storage, grainId);
+            stored.State!.FailedLoginAttempts = 5;
+            stored.State.LockedUntil = lockedUntil;
+            stored.State.LockType = LockoutType.Suspend;
+            await storage.WriteStateAsync("user", grainId, stored);
+        });
+
+        var answer = await session.LoginWithPinAsync(snapshot, WrongPin);
+
+        Assert.Equal(ErrorCode.AccountSuspended, answer.Problem?.Code);
+        var after = await fixture.StoredUserAsync(tenant, uid);
+        Assert.Equal(5, after.FailedLoginAttempts);
+        Assert.Equal(lockedUntil, after.LockedUntil);
+    }
+}

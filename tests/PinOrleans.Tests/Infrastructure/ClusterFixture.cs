@@ -1,0 +1,162 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using PinOrleans.Accounts;
+using PinOrleans.Security;
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Tests.Infrastructure;
+
+/// <summary>A three-silo in-process cluster (real grains, real Argon2id, in-memory storage) shared by a collection.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public const int Silos = 3;
+
+    private readonly Dictionary<int, (CountingHasher Hasher, FaultInjectingStorage Storage)> _perSilo = [];
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public LogCapture Logs { get; } = new();
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    /// <summary>Hash operations over all silos.</summary>
+    public int HashCount => _perSilo.Values.Sum(s => s.Hasher.Count);
+
+    public static IConfiguration Configuration { get; } = new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["Hashing:Pepper"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })
+        .Build();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(Silos);
+        var next = 0;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            var index = Interlocked.Increment(ref next);
+            silo.AddMemoryGrainStorage("memory");
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Store, (sp, _) =>
+            {
+                lock (_perSilo)
+                {
+                    return Silo(sp, index).Storage;
+                }
+            });
+            silo.Services.AddSingleton<ISecretHasher>(sp =>
+            {
+                lock (_perSilo)
+                {
+                    return Silo(sp, index).Hasher;
+                }
+            });
+            silo.Services.AddPinOrleansGrainServices(Configuration);
+            silo.Services.AddSingleton<ILoggerProvider>(Logs);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private (CountingHasher Hasher, FaultInjectingStorage Storage) Silo(IServiceProvider sp, int index)
+    {
+        if (!_perSilo.TryGetValue(index, out var silo))
+        {
+            silo = (new CountingHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())),
+                new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory")));
+            _perSilo[index] = silo;
+        }
+
+        return silo;
+    }
+
+    /// <summary>Makes every silo's store fail writes of <paramref name="grain"/> until <see cref="HealStorage"/>.</summary>
+    public void FailWrites(GrainId grain)
+    {
+        foreach (var silo in _perSilo.Values)
+        {
+            silo.Storage.FailWrites(grain);
+        }
+    }
+
+    public void ConflictOnce(GrainId grain, Func<IGrainStorage, Task> otherWriter)
+    {
+        foreach (var silo in _perSilo.Values)
+        {
+            silo.Storage.ConflictOnce(grain, otherWriter);
+        }
+    }
+
+    public GrainId UserGrainId(TestTenant tenant, string uid) =>
+        ((GrainReference)Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid))).GrainId;
+
+    public void HealStorage()
+    {
+        foreach (var silo in _perSilo.Values)
+        {
+            silo.Storage.Heal();
+        }
+    }
+
+    /// <summary>
+    /// What storage holds for a user right now (not the activation's memory). The memory provider keeps its data
+    /// in storage grains of the cluster, so any silo's provider reads the same record.
+    /// </summary>
+    public async Task<UserState> StoredUserAsync(TestTenant tenant, string uid) =>
+        (await ReadStoredUserAsync(_perSilo.Values.First().Storage.Inner, UserGrainId(tenant, uid))).State!;
+
+    public static async Task<GrainState<UserState>> ReadStoredUserAsync(IGrainStorage storage, GrainId grainId)
+    {
+        var state = new GrainState<UserState>(new UserState());
+        await storage.ReadStateAsync("user", grainId, state);
+        return state;
+    }
+
+    /// <summary>A fresh tenant with the given settings (defaults: the documented ones).</summary>
+    public async Task<TestTenant> NewTenantAsync(TenantSettings? settings = null)
+    {
+        var tenant = new TestTenant(Guid.NewGuid().ToString("D"), SecretToken.New());
+        await Grains.GetGrain<ITenantGrain>(tenant.ApiKey).ConfigureAsync(new TenantDefinition { Name = "Test", ApiSecret = tenant.ApiSecret, Settings = settings ?? new() });
+        return tenant;
+    }
+
+    /// <summary>Creates an account with a password and PIN straight through the grains; returns its Uid.</summary>
+    public async Task<string> NewAccountAsync(TestTenant tenant, string? pin = "1234", string password = "correct-horse-42", string? email = null)
+    {
+        var access = await Grains.GetGrain<ITenantGrain>(tenant.ApiKey).AuthorizeAsync(null, false);
+        var uid = AccountKeys.NewUid();
+        var outcome = await Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).CreateAsync(access.Tenant!, new NewAccount
+        {
+            Email = [new EmailAddress("Primary", email ?? $"{uid}@example.com")],
+            Password = password,
+            Pin = pin,
+        });
+        Assert.Null(outcome.Problem);
+        return uid;
+    }
+
+    /// <summary>A PIN session for the account: a password login through the grains; returns its session token.</summary>
+    public async Task<string> NewSessionAsync(TestTenant tenant, string uid, string password = "correct-horse-42")
+    {
+        var access = await Grains.GetGrain<ITenantGrain>(tenant.ApiKey).AuthorizeAsync(null, false);
+        var login = await Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).LoginWithPasswordAsync(access.Tenant!, password);
+        Assert.Null(login.Problem);
+        return login.Tokens!.SessionToken!;
+    }
+
+    public async Task<TenantSnapshot> SnapshotAsync(TestTenant tenant) =>
+        (await Grains.GetGrain<ITenantGrain>(tenant.ApiKey).AuthorizeAsync(null, false)).Tenant!;
+}
+
+public sealed record TestTenant(string ApiKey, string ApiSecret);
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
