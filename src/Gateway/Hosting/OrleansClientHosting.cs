@@ -12,7 +12,11 @@ public sealed class ClusterClientOptions
     public string ClusterId { get; set; } = "pinorleans";
     public string ServiceId { get; set; } = "pinorleans";
 
-    /// <summary><c>AzureTable</c> (membership table, the default) or <c>Static</c> (a fixed list of silo gateways).</summary>
+    /// <summary>
+    /// <c>AzureTable</c> (membership table, the default), <c>Static</c> (a fixed list of silo gateways), or
+    /// <c>CoHosted</c> (no client of its own: the host already provides <see cref="IGrainFactory"/>, as a silo
+    /// co-hosting the gateway or a test cluster does).
+    /// </summary>
     public string Clustering { get; set; } = "AzureTable";
 
     /// <summary>For <c>Static</c>: silo gateway endpoints, <c>host:port</c>, comma-separated.</summary>
@@ -25,6 +29,11 @@ public static class OrleansClientHosting
     public static WebApplicationBuilder AddPinOrleansClient(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new();
+        if (options.Clustering.Equals("CoHosted", StringComparison.OrdinalIgnoreCase))
+        {
+            return builder;
+        }
+
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>

@@ -25,6 +25,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>The real gateway over this cluster.</summary>
+    public GatewayFactory Gateway { get; private set; } = null!;
+
+    public Api Api { get; private set; } = null!;
+
     /// <summary>Hash operations over all silos.</summary>
     public int HashCount => _perSilo.Values.Sum(s => s.Hasher.Count);
 
@@ -59,9 +64,15 @@ public sealed class ClusterFixture : IAsyncLifetime
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+        Gateway = new GatewayFactory(this);
+        Api = new Api(Gateway.CreateClient());
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
 
     private (CountingHasher Hasher, FaultInjectingStorage Storage) Silo(IServiceProvider sp, int index)
     {
