@@ -92,9 +92,15 @@ public static class ApiRequest
             return new JsonBody(JsonDocument.Parse("{}").RootElement, invalid);
         }
 
+        var bytes = buffer.ToArray();
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw LoginRadiusException.Of(invalid);
+        }
+
         try
         {
-            using var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw LoginRadiusException.Of(invalid);
