@@ -16,6 +16,8 @@ public static class LoginRadiusErrorHandling
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = _ => StatusCodes.Status500InternalServerError,
+            // Refusals are answers, not faults; cluster outages are logged once, below, without the request's secrets.
+            SuppressDiagnosticsCallback = c => c.Exception is LoginRadiusException || IsClusterUnavailable(c.Exception),
             ExceptionHandler = HandleAsync,
         });
         app.UseStatusCodePages(context => WriteForStatusAsync(context.HttpContext));
@@ -34,14 +36,19 @@ public static class LoginRadiusErrorHandling
                 await LoginRadiusJson.WriteErrorAsync(context.Response, ForStatus(bad.StatusCode));
                 break;
             case { } e when IsClusterUnavailable(e):
+                Logger(context).LogWarning("Cluster unavailable for {Method} {Path}: {Error}", context.Request.Method, context.Request.Path, e.GetType().Name);
                 context.Response.Headers.RetryAfter = "1";
                 await LoginRadiusJson.WriteErrorAsync(context.Response, LoginRadiusError.ServiceUnavailable);
                 break;
             default:
+                Logger(context).LogError(exception, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);
                 await LoginRadiusJson.WriteErrorAsync(context.Response, LoginRadiusError.For(ErrorCode.UnknownError));
                 break;
         }
     }
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LoginRadiusErrorHandling).FullName!);
 
     private static Task WriteForStatusAsync(HttpContext context) =>
         LoginRadiusJson.WriteErrorAsync(context.Response, ForStatus(context.Response.StatusCode));
