@@ -22,6 +22,9 @@ public sealed class SiloEndpointOptions
 
 public static class SiloHosting
 {
+    /// <summary>The Azure table that holds grain state.</summary>
+    public const string StateTable = "PinOrleansState";
+
     /// <summary>Configures this process as a PinOrleans silo: Azure Table clustering, state and reminders, the grains' services, the bootstrap tenant.</summary>
     public static IHostApplicationBuilder AddPinOrleansSilo(this IHostApplicationBuilder builder)
     {
@@ -49,15 +52,19 @@ public static class SiloHosting
     public static ISiloBuilder AddPinOrleansAzureStorage(this ISiloBuilder silo, string connectionString)
     {
         silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
-        silo.AddAzureTableGrainStorage(StorageNames.Store, o =>
-        {
-            o.TableServiceClient = new TableServiceClient(connectionString);
-            o.TableName = "PinOrleansState";
-            o.GrainStorageSerializer = new JsonGrainStorageSerializer();
-        });
+        silo.AddPinOrleansStateStore(connectionString);
         silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connectionString));
         return silo;
     }
+
+    /// <summary>The grain-state store alone: Azure Table storage, serialized by <see cref="JsonGrainStorageSerializer"/>.</summary>
+    public static ISiloBuilder AddPinOrleansStateStore(this ISiloBuilder silo, string connectionString) =>
+        silo.AddAzureTableGrainStorage(StorageNames.Store, o =>
+        {
+            o.TableServiceClient = new TableServiceClient(connectionString);
+            o.TableName = StateTable;
+            o.GrainStorageSerializer = new JsonGrainStorageSerializer();
+        });
 
     /// <summary><c>Storage:ConnectionString</c>, else <c>ConnectionStrings:AzureStorage</c>.</summary>
     public static string StorageConnectionString(IConfiguration configuration) =>

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, 3-silo cluster, gateway (WebApplicationFactory) and Azurite storage tests.
+# Ends with a plain "N passed, N failed" line; exits non-zero when anything failed or no test ran.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
+cd "$ROOT"
+
+ensure_dotnet
+ensure_azurite
+
+results="$ROOT/TestResults"
+rm -rf "$results"
+mkdir -p "$results"
+
+if ! dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test PinOrleans.sln -c Release --no-build -nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
+status=$?
+
+passed=0
+failed=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  p="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  f="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+if ((status != 0 && failed == 0)); then failed=1; fi
+echo "$passed passed, $failed failed"
+((status == 0 && failed == 0 && passed > 0))

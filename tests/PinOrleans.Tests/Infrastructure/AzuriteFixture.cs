@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace PinOrleans.Tests.Infrastructure;
+
+/// <summary>
+/// A real Azurite table service (the project's pinned npm install, settings from azurite.json) on a free port
+/// with its own data folder. Stopped with SIGINT, as Azurite needs to flush its last writes.
+/// </summary>
+public sealed partial class AzuriteFixture : IAsyncLifetime
+{
+    private const int SigInt = 2;
+    private readonly string _location = Path.Combine(Path.GetTempPath(), $"pinorleans-azurite-{Guid.NewGuid():N}");
+    private Process? _process;
+
+    public int Port { get; } = FreePort();
+
+    /// <summary>The well-known Azurite development account (public; not a secret).</summary>
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+
+    public Task InitializeAsync() => StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            Directory.Delete(_location, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        var root = RepositoryRoot();
+        using var settings = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "azurite.json")));
+        var binary = Environment.GetEnvironmentVariable("AZURITE_TABLE")
+            ?? Path.Combine(root, settings.RootElement.GetProperty("installDir").GetString()!, "node_modules", ".bin", "azurite-table");
+        if (!File.Exists(binary))
+        {
+            throw new InvalidOperationException($"Azurite is not installed at {binary}: run ./test.sh, which installs it.");
+        }
+
+        Directory.CreateDirectory(_location);
+        var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", _location })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var flag in settings.RootElement.GetProperty("flags").EnumerateArray())
+        {
+            start.ArgumentList.Add(flag.GetString()!);
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await IsListeningAsync())
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("Azurite did not start.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Stops Azurite the way an operator should: SIGINT, then wait for it to flush and exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null || _process.HasExited)
+        {
+            return;
+        }
+
+        _ = Kill(_process.Id, SigInt);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAsync();
+    }
+
+    private async Task<bool> IsListeningAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "azurite.json")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("azurite.json not found above " + AppContext.BaseDirectory);
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

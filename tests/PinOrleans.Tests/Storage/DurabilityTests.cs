@@ -1,0 +1,134 @@
+using Azure.Data.Tables;
+using Orleans.TestingHost;
+using PinOrleans.Accounts;
+using PinOrleans.Sessions;
+using PinOrleans.Silo;
+using PinOrleans.Tenants;
+using PinOrleans.Tests.Infrastructure;
+
+namespace PinOrleans.Tests.Storage;
+
+/// <summary>Against a real Azurite: what was acknowledged survives a restart of every silo and of storage itself.</summary>
+public sealed class DurabilityTests : IClassFixture<AzuriteFixture>
+{
+    private readonly AzuriteFixture _azurite;
+    private readonly string _serviceId = $"durability-{Guid.NewGuid():N}";
+
+    public DurabilityTests(AzuriteFixture azurite) => _azurite = azurite;
+
+    [Fact]
+    public async Task Accounts_locks_and_sessions_survive_restarting_the_silos_and_azurite()
+    {
+        const string pin = "24680";
+        const string password = "durable-password-1";
+        var tenant = new TestTenant(Guid.NewGuid().ToString("D"), SecretToken.New());
+        string alice, bob, aliceSession;
+        UserProfile aliceBefore;
+
+        var first = await StartClusterAsync();
+        try
+        {
+            var grains = first.Client;
+            var snapshot = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).ConfigureAsync(new TenantDefinition { Name = "Durable", ApiSecret = tenant.ApiSecret });
+            alice = await CreateAsync(grains, snapshot, pin, password);
+            bob = await CreateAsync(grains, snapshot, pin, password);
+            var login = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, alice)).LoginWithPasswordAsync(snapshot, password);
+            aliceSession = login.Tokens!.SessionToken!;
+            aliceBefore = login.Profile!;
+            var bobSession = (await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, bob)).LoginWithPasswordAsync(snapshot, password)).Tokens!.SessionToken!;
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal(ErrorCode.InvalidPin, (await grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(bobSession)!).LoginWithPinAsync(snapshot, "00000")).Problem?.Code);
+            }
+
+            await AssertNoSecretStoredAsync(pin, password, tenant.ApiSecret, aliceSession, login.Tokens.AccessToken, login.Tokens.RefreshToken);
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        await _azurite.RestartAsync();
+
+        var second = await StartClusterAsync();
+        try
+        {
+            var grains = second.Client;
+            var access = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).AuthorizeAsync(tenant.ApiSecret, requireSecret: true);
+            Assert.Null(access.Problem);
+            var snapshot = access.Tenant!;
+
+            var aliceAfter = (await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, alice)).GetProfileAsync()).Profile!;
+            Assert.Equal(aliceBefore.Email, aliceAfter.Email);
+            Assert.Equal(aliceBefore.NoOfLogins, aliceAfter.NoOfLogins);
+            Assert.Equal(aliceBefore.CreatedDate, aliceAfter.CreatedDate);
+
+            var bobAfter = (await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, bob)).GetProfileAsync()).Profile!;
+            Assert.True(bobAfter.IsLoginLocked);
+            Assert.Equal("Suspend", bobAfter.LoginLockedType);
+
+            var email = aliceAfter.Email[0].Value;
+            Assert.Equal(alice, await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email)).ResolveAsync());
+
+            var pinLogin = await grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(aliceSession)!).LoginWithPinAsync(snapshot, pin);
+            Assert.Null(pinLogin.Problem);
+            Assert.Equal(aliceBefore.NoOfLogins + 1, pinLogin.Profile!.NoOfLogins);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
+
+    private async Task<InProcessTestCluster> StartClusterAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.Options.ServiceId = _serviceId;
+        builder.Options.ClusterId = $"c{Guid.NewGuid():N}";
+        builder.ConfigureSilo((_, silo) =>
+        {
+            // Grain state in Azurite; membership stays the test cluster's own (in-process silos listen on no sockets).
+            silo.AddPinOrleansStateStore(_azurite.ConnectionString);
+            silo.Services.AddPinOrleansGrainServices(ClusterFixture.Configuration);
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    private static async Task<string> CreateAsync(IGrainFactory grains, TenantSnapshot tenant, string pin, string password)
+    {
+        var uid = AccountKeys.NewUid();
+        var created = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).CreateAsync(tenant, new NewAccount
+        {
+            Email = [new EmailAddress("Primary", $"{uid}@example.com")],
+            Password = password,
+            Pin = pin,
+        });
+        Assert.Null(created.Problem);
+        return uid;
+    }
+
+    /// <summary>Reads every row of every table: secrets exist there only as hashes.</summary>
+    private async Task AssertNoSecretStoredAsync(params string[] secrets)
+    {
+        var service = new TableServiceClient(_azurite.ConnectionString);
+        var rows = 0;
+        await foreach (var table in service.QueryAsync())
+        {
+            await foreach (var row in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
+            {
+                rows++;
+                var text = string.Join('|', row.Select(p => p.Value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : p.Value?.ToString()));
+                foreach (var secret in secrets)
+                {
+                    Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
+                }
+
+                Assert.DoesNotContain("$type", text, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.True(rows > 5, "The state table should hold the tenant, users, identifiers and tokens.");
+    }
+}
