@@ -1,0 +1,71 @@
+using System.Text;
+using PinOrleans.Accounts;
+using PinOrleans.Silo;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Tests.Unit;
+
+/// <summary>Stored state is plain JSON: no CLR type names, so renamed types and added fields still read.</summary>
+public sealed class StorageSerializerTests
+{
+    private readonly JsonGrainStorageSerializer _serializer = new();
+
+    [Fact]
+    public void State_round_trips_without_type_names()
+    {
+        var state = new UserState
+        {
+            Uid = "0123456789abcdef0123456789abcdef",
+            Email = [new EmailAddress("Primary", "a@example.com")],
+            FailedLoginAttempts = 3,
+            LockedUntil = DateTimeOffset.Parse("2030-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
+            LockType = LockoutType.Suspend,
+            ProfileFields = new() { ["FirstName"] = "\"Zoë\"" },
+        };
+
+        var stored = _serializer.Serialize(state);
+        var json = Encoding.UTF8.GetString(stored.ToArray());
+        var back = _serializer.Deserialize<UserState>(stored);
+
+        Assert.DoesNotContain("$type", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("PinOrleans.", json, StringComparison.Ordinal);
+        Assert.Contains("\"LockType\":\"Suspend\"", json, StringComparison.Ordinal);
+        Assert.Equal(state.Uid, back.Uid);
+        Assert.Equal(state.Email, back.Email);
+        Assert.Equal(3, back.FailedLoginAttempts);
+        Assert.Equal(state.LockedUntil, back.LockedUntil);
+        Assert.Equal(LockoutType.Suspend, back.LockType);
+        Assert.Equal("\"Zoë\"", back.ProfileFields["FirstName"]);
+    }
+
+    [Fact]
+    public void A_renamed_type_reads_old_rows_and_old_rows_read_into_a_type_with_new_fields()
+    {
+        var stored = _serializer.Serialize(new UserState { Uid = "u1", NoOfLogins = 7 });
+
+        var renamed = _serializer.Deserialize<AccountRecordV2>(stored);
+
+        Assert.Equal("u1", renamed.Uid);
+        Assert.Equal(7, renamed.NoOfLogins);
+        Assert.Equal("default", renamed.AddedLater);
+    }
+
+    [Fact]
+    public void Rows_written_by_a_newer_version_still_read()
+    {
+        var newer = BinaryData.FromString("""{"Uid":"u2","NoOfLogins":2,"SomethingNew":{"x":1}}""");
+
+        var state = _serializer.Deserialize<UserState>(newer);
+
+        Assert.Equal("u2", state.Uid);
+        Assert.Equal(2, state.NoOfLogins);
+        Assert.True(state.IsActive);
+    }
+
+    private sealed class AccountRecordV2
+    {
+        public string Uid { get; set; } = "";
+        public int NoOfLogins { get; set; }
+        public string AddedLater { get; set; } = "default";
+    }
+}
