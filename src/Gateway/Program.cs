@@ -6,6 +6,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPinOrleansClient();
 builder.Services.AddGatewayHealthChecks();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiRequest.MaxBodyBytes);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    // The documented default; ASPNETCORE_URLS, --urls or Urls in configuration choose another.
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
 
 var app = builder.Build();
 app.UseLoginRadiusErrors();
