@@ -42,6 +42,14 @@ api="${api/0.0.0.0/127.0.0.1}"
 api="${api/\*/127.0.0.1}"
 api="${api/+/127.0.0.1}"
 
+port_of() { local rest="${1##*:}"; echo "${rest%%/*}"; }
+for port in "$table_port" "${Cluster__SiloPort:-11111}" "${Cluster__GatewayPort:-30000}" "$(port_of "$api")"; do
+  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is already in use (another PinOrleans or Azurite running?); stop it first." >&2
+    exit 1
+  fi
+done
+
 pids=()
 stop_all() {
   trap - INT TERM EXIT
@@ -74,7 +82,9 @@ wait_for_port 127.0.0.1 "${Cluster__GatewayPort:-30000}" 90 "The silo"
 
 ASPNETCORE_URLS="$urls" setsid dotnet src/Gateway/bin/Release/net10.0/PinOrleans.Gateway.dll --contentRoot "$ROOT/src/Gateway/bin/Release/net10.0" &
 pids+=("$! TERM")
+gateway_pid="${pids[-1]%% *}"
 for ((t = 0; t < 240; t++)); do
+  kill -0 "$gateway_pid" 2>/dev/null || { echo "The gateway exited." >&2; exit 1; }
   curl -fs "$api/health/ready" >/dev/null 2>&1 && break
   sleep 0.25
 done

@@ -12,7 +12,7 @@ namespace PinOrleans.Tests.EndToEnd;
 /// The shipped binaries as an operator runs them: two silo processes on their own ports forming one cluster through
 /// the Azure Table membership in a real Azurite, and a gateway process finding them there.
 /// </summary>
-public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncDisposable
+public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly List<Process> _processes = [];
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
@@ -37,7 +37,9 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
         await Api.ExpectErrorAsync(await api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var process in Enumerable.Reverse(_processes))
         {
