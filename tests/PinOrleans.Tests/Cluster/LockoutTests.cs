@@ -40,13 +40,10 @@ public sealed class LockoutTests(ClusterFixture fixture)
     [Fact]
     public async Task The_right_pin_is_refused_until_the_lock_expires_then_accepted_with_a_fresh_count()
     {
-        var tenant = await fixture.NewTenantAsync(new TenantSettings
+        var (tenant, snapshot, uid, session) = await fixture.NewPinScenarioAsync(new TenantSettings
         {
             Lockout = new LockoutPolicy { MaximumFailedLoginAttempts = 3, SuspendEffectivePeriodInSeconds = 2 },
         });
-        var snapshot = await fixture.SnapshotAsync(tenant);
-        var uid = await fixture.NewAccountAsync(tenant, Pin);
-        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
 
         for (var i = 0; i < 3; i++)
         {
@@ -72,10 +69,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     [Fact]
     public async Task A_success_before_the_threshold_resets_the_count()
     {
-        var tenant = await fixture.NewTenantAsync();
-        var snapshot = await fixture.SnapshotAsync(tenant);
-        var uid = await fixture.NewAccountAsync(tenant, Pin);
-        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+        var (tenant, snapshot, uid, session) = await fixture.NewPinScenarioAsync();
 
         for (var i = 0; i < 4; i++)
         {
@@ -115,10 +109,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     [Fact]
     public async Task Each_failure_is_in_storage_before_it_is_answered()
     {
-        var tenant = await fixture.NewTenantAsync();
-        var snapshot = await fixture.SnapshotAsync(tenant);
-        var uid = await fixture.NewAccountAsync(tenant, Pin);
-        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+        var (tenant, snapshot, uid, session) = await fixture.NewPinScenarioAsync();
 
         for (var i = 1; i <= 3; i++)
         {
@@ -145,10 +136,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     [Fact]
     public async Task An_etag_conflict_is_decided_again_on_fresh_state_and_never_overwritten()
     {
-        var tenant = await fixture.NewTenantAsync();
-        var snapshot = await fixture.SnapshotAsync(tenant);
-        var uid = await fixture.NewAccountAsync(tenant, Pin);
-        var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
+        var (tenant, snapshot, uid, session) = await fixture.NewPinScenarioAsync();
         var grainId = fixture.UserGrainId(tenant, uid);
         var lockedUntil = DateTimeOffset.UtcNow.AddMinutes(10);
 

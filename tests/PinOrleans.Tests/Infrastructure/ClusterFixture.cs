@@ -160,11 +160,22 @@ public sealed class ClusterFixture : IAsyncLifetime
         return login.Tokens!.SessionToken!;
     }
 
+    /// <summary>A fresh tenant, an account with a PIN, and a PIN session of that account.</summary>
+    public async Task<PinScenario> NewPinScenarioAsync(TenantSettings? settings = null, string pin = "1234")
+    {
+        var tenant = await NewTenantAsync(settings);
+        var uid = await NewAccountAsync(tenant, pin);
+        var session = Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await NewSessionAsync(tenant, uid))!);
+        return new PinScenario(tenant, await SnapshotAsync(tenant), uid, session);
+    }
+
     public async Task<TenantSnapshot> SnapshotAsync(TestTenant tenant) =>
         (await Grains.GetGrain<ITenantGrain>(tenant.ApiKey).AuthorizeAsync(null, false)).Tenant!;
 }
 
 public sealed record TestTenant(string ApiKey, string ApiSecret);
+
+public sealed record PinScenario(TestTenant Tenant, TenantSnapshot Snapshot, string Uid, IPinSessionGrain Session);
 
 [CollectionDefinition(Name)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
