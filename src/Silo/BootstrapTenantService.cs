@@ -33,7 +33,7 @@ public sealed partial class BootstrapTenantService(IGrainFactory grains, IOption
             if (generated.ApiSecret is not null)
             {
                 // Printed once, to the console only: the secret is stored hashed and cannot be shown again.
-                Console.WriteLine($"Generated tenant '{o.Name}': API key {generated.ApiKey}, API secret {generated.ApiSecret} (shown once; keep it).");
+                Console.WriteLine($"Generated tenant '{o.Name}': API key {generated.ApiKey}, API secret {generated.ApiSecret.Value.Value} (shown once; keep it).");
             }
 
             LogTenantReady(logger, o.Name, generated.ApiKey);
@@ -45,7 +45,7 @@ public sealed partial class BootstrapTenantService(IGrainFactory grains, IOption
             throw new InvalidOperationException("Bootstrap:Tenant:ApiKey must be a GUID.");
         }
 
-        var definition = new TenantDefinition { Name = o.Name, ApiSecret = string.IsNullOrWhiteSpace(o.ApiSecret) ? null : o.ApiSecret, Settings = o.Settings };
+        var definition = new TenantDefinition { Name = o.Name, ApiSecret = string.IsNullOrWhiteSpace(o.ApiSecret) ? (Secret?)null : new Secret(o.ApiSecret), Settings = o.Settings };
         await grains.GetGrain<ITenantGrain>(o.ApiKey.Trim().ToLowerInvariant()).ConfigureAsync(definition);
         LogTenantReady(logger, o.Name, o.ApiKey);
     }

@@ -39,14 +39,8 @@ public static class AuthLoginApi
             throw JsonBody.Invalid("password", "The password field is required.");
         }
 
-        var uid = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
-        if (uid is null)
-        {
-            return LoginRadiusJson.Error(new Problem(ErrorCode.InvalidCredentials));
-        }
-
-        var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).LoginWithPasswordAsync(tenant, password);
-        return Render(outcome);
+        var index = grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier));
+        return Render(await index.LoginWithPasswordAsync(tenant, new Secret(password)));
     }
 
     private static async Task<IResult> LoginByPinAsync(HttpRequest request, IGrainFactory grains)
@@ -71,7 +65,7 @@ public static class AuthLoginApi
             return LoginRadiusJson.Error(new Problem(ErrorCode.SessionTokenInvalid));
         }
 
-        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin);
+        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, new Secret(pin));
         return Render(outcome);
     }
 

@@ -38,10 +38,10 @@ public static class ManageAccountApi
         return new NewAccount
         {
             Email = ReadEmails(body.Property("Email")),
-            Password = body.String("Password"),
+            Password = body.String("Password") is { } password ? new Secret(password) : (Secret?)null,
             UserName = body.String("UserName"),
             PhoneId = body.String("PhoneId"),
-            Pin = pinInfoBody?.String("PIN"),
+            Pin = pinInfoBody?.String("PIN") is { } pin ? new Secret(pin) : (Secret?)null,
             PinSkipped = pinInfoBody?.Boolean("Skipped"),
             EmailVerified = body.Boolean("EmailVerified"),
             PhoneIdVerified = body.Boolean("PhoneIdVerified"),

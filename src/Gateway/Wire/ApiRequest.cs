@@ -41,11 +41,11 @@ public static class ApiRequest
     {
         var apiKey = Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"])
             ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apikey"));
-        string? secret = null;
+        Secret? secret = null;
         if (requireSecret)
         {
-            secret = First(request.Headers["X-LoginRadius-ApiSecret"]) ?? Query(request, "apisecret")
-                ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apisecret"));
+            secret = new Secret(First(request.Headers["X-LoginRadius-ApiSecret"]) ?? Query(request, "apisecret")
+                ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apisecret")));
         }
 
         if (!Guid.TryParse(apiKey, out var key))

@@ -85,7 +85,7 @@ public static class ProfileJson
             {
                 errors.Add(new FieldError(field.Name, $"The {field.Name} field is too long."));
             }
-            else if (field.Kind == Kind.Text && !IsValidText(property.Value))
+            else if (!IsValidText(property.Value, allowControl: field.Kind != Kind.Text))
             {
                 errors.Add(new FieldError(field.Name, $"The {field.Name} field is not valid text."));
             }
@@ -125,7 +125,8 @@ public static class ProfileJson
             ["IsLoginLocked"] = profile.IsLoginLocked,
             ["LoginLockedType"] = profile.LoginLockedType,
             ["NoOfLogins"] = profile.NoOfLogins,
-            ["LastLoginDate"] = LoginRadiusJson.Timestamp(profile.LastLoginDate),
+            // LoginRadius shows a never-used account's last login as the zero date.
+            ["LastLoginDate"] = profile.LastLoginDate is { } lastLogin ? LoginRadiusJson.Timestamp(lastLogin) : "0001-01-01T00:00:00",
             ["LastLoginLocation"] = null,
             ["CreatedDate"] = LoginRadiusJson.Timestamp(profile.CreatedDate),
             ["ModifiedDate"] = LoginRadiusJson.Timestamp(profile.ModifiedDate),
@@ -188,11 +189,18 @@ public static class ProfileJson
         return json;
     }
 
-    private static bool IsValidText(JsonElement value)
+    /// <summary>Every string and property name in the value is valid UTF-16 (and, for plain text, free of control characters).</summary>
+    private static bool IsValidText(JsonElement value, bool allowControl)
     {
         try
         {
-            return !value.GetString()!.Any(char.IsControl);
+            return value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString() is var text && (allowControl || !text!.Any(char.IsControl)),
+                JsonValueKind.Array => value.EnumerateArray().All(item => IsValidText(item, allowControl: true)),
+                JsonValueKind.Object => value.EnumerateObject().All(p => p.Name is not null && IsValidText(p.Value, allowControl: true)),
+                _ => true,
+            };
         }
         catch (InvalidOperationException)
         {

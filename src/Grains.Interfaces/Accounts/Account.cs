@@ -9,11 +9,11 @@ public sealed record EmailAddress([property: Id(0)] string Type, [property: Id(1
 public sealed record NewAccount
 {
     [Id(0)] public IReadOnlyList<EmailAddress> Email { get; init; } = [];
-    [Id(1)] public string? Password { get; init; }
+    [Id(1)] public Secret? Password { get; init; }
     [Id(2)] public string? UserName { get; init; }
     [Id(3)] public string? PhoneId { get; init; }
     /// <summary><c>PINInfo.PIN</c>: the PIN in clear, hashed before it is stored.</summary>
-    [Id(4)] public string? Pin { get; init; }
+    [Id(4)] public Secret? Pin { get; init; }
     /// <summary><c>PINInfo.Skipped</c>.</summary>
     [Id(5)] public bool? PinSkipped { get; init; }
     [Id(6)] public bool? EmailVerified { get; init; }
@@ -80,8 +80,12 @@ public static class AccountKeys
 
     public static string User(string apiKey, string uid) => $"{apiKey}/{uid}";
 
+    /// <summary>
+    /// The index key of an identifier: its normalised form hashed (SHA-256, hex), so no address or phone number
+    /// lands in a storage key or a log line, and no character of it can collide with another after key sanitising.
+    /// </summary>
     public static string Identifier(string apiKey, IdentifierKind kind, string value) =>
-        $"{apiKey}/{kind.ToString().ToLowerInvariant()}/{Normalize(kind, value)}";
+        $"{apiKey}/{kind.ToString().ToLowerInvariant()}/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Normalize(kind, value))))}";
 
     /// <summary>The form two identifiers must share to be the same: NFC, trimmed, case-folded (phones: digits and a leading +).</summary>
     public static string Normalize(IdentifierKind kind, string value)

@@ -18,10 +18,10 @@ public interface IUserGrain : IGrainWithStringKey
     Task<AccountOutcome> GetProfileAsync();
 
     /// <summary>First-level login: checks the lock, verifies the password, counts failures, and on success issues access, refresh and PIN session tokens.</summary>
-    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, string password);
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password);
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
-    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, string pin);
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>
@@ -33,6 +33,10 @@ public interface IIdentifierGrain : IGrainWithStringKey
 
     /// <summary>Gives the identifier up if <paramref name="uid"/> owns it.</summary>
     Task ReleaseAsync(string uid);
+
+    /// <summary>Password login by this identifier: the owner's login, or 966 after the same hashing cost when there is none.</summary>
+    [AlwaysInterleave]
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password);
 
     /// <summary>The owning Uid, or null.</summary>
     [AlwaysInterleave]

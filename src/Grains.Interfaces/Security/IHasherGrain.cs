@@ -8,12 +8,15 @@ namespace PinOrleans.Security;
 public interface IHasherGrain : IGrainWithIntegerKey
 {
     /// <summary>Hashes a secret with the current algorithm and parameters.</summary>
-    Task<string> HashAsync(string secret);
+    Task<Secret> HashAsync(Secret secret);
 
     /// <summary>Verifies a secret against a stored hash; on success with outdated parameters also returns a fresh hash.</summary>
-    Task<HashCheck> VerifyAsync(string secret, string storedHash);
+    Task<HashCheck> VerifyAsync(Secret secret, Secret storedHash);
+
+    /// <summary>Costs what a verification costs and fails: answers for unknown accounts take as long as for known ones.</summary>
+    Task<bool> VerifyNothingAsync(Secret secret);
 }
 
 /// <summary>The verdict of a hash check.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.HashCheck")]
-public sealed record HashCheck([property: Id(0)] bool Valid, [property: Id(1)] string? Rehashed);
+public sealed record HashCheck([property: Id(0)] bool Valid, [property: Id(1)] Secret? Rehashed);

@@ -43,6 +43,9 @@ public sealed record IssuedTokens(
 {
     [Id(3)] public string? SessionToken { get; init; }
     [Id(4)] public DateTimeOffset? SessionExpiresIn { get; init; }
+
+    /// <summary>Never the tokens themselves.</summary>
+    public override string ToString() => $"IssuedTokens {{ ExpiresIn = {ExpiresIn:o}, SessionExpiresIn = {SessionExpiresIn:o} }}";
 }
 
 /// <summary>The answer to a login: the profile and its tokens, or the refusal.</summary>
@@ -63,7 +66,7 @@ public interface IPinSessionGrain : IGrainWithStringKey
     Task StartAsync(TokenGrant grant);
 
     /// <summary>Second-level login: session valid? then the user's PIN check; on success issues access and refresh tokens.</summary>
-    Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, string pin);
+    Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Secret pin);
 
     /// <summary>Ends the session everywhere.</summary>
     Task RevokeAsync();

@@ -35,7 +35,7 @@ public static class AccountRules
             errors.Add(new FieldError("Email", "The same e-mail address is given twice."));
         }
 
-        if (PasswordError(account.Password, settings.Password) is { } passwordError)
+        if (PasswordError(account.Password?.Value, settings.Password) is { } passwordError)
         {
             errors.Add(new FieldError("Password", passwordError));
         }
@@ -50,7 +50,7 @@ public static class AccountRules
             errors.Add(new FieldError("PhoneId", "The PhoneId field must be a phone number in international format, e.g. +14155550100."));
         }
 
-        if (account.Pin is { } pin && PinError(pin, settings.Pin) is { } pinError)
+        if (account.Pin is { } pin && PinError(pin.Value, settings.Pin) is { } pinError)
         {
             errors.Add(new FieldError("PIN", pinError));
         }

@@ -1,3 +1,7 @@
+using PinOrleans.Security;
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+
 namespace PinOrleans.Accounts;
 
 [GenerateSerializer, Alias("PinOrleans.IdentifierState")]
@@ -43,4 +47,15 @@ public sealed class IdentifierGrain(
     }
 
     public Task<string?> ResolveAsync() => Task.FromResult(state.State.Uid);
+
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password)
+    {
+        if (state.State.Uid is not { } uid)
+        {
+            await GrainFactory.GetGrain<IHasherGrain>(0).VerifyNothingAsync(password);
+            return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
+        }
+
+        return await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).LoginWithPasswordAsync(tenant, password);
+    }
 }

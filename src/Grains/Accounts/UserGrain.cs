@@ -57,8 +57,8 @@ public sealed class UserGrain(
             }
 
             // Two hashes, two workers: the password and the PIN are hashed side by side.
-            var passwordHash = Hasher.HashAsync(account.Password!);
-            var pinHash = account.Pin is null ? null : Hasher.HashAsync(account.Pin);
+            var passwordHash = Hasher.HashAsync(account.Password!.Value);
+            var pinHash = account.Pin is { } pin ? Hasher.HashAsync(pin) : null;
             var now = time.GetUtcNow();
             state.State = new UserState
             {
@@ -68,9 +68,9 @@ public sealed class UserGrain(
                 PhoneId = account.PhoneId,
                 EmailVerified = account.EmailVerified ?? false,
                 PhoneIdVerified = account.PhoneIdVerified ?? false,
-                PasswordHash = await passwordHash,
+                PasswordHash = (await passwordHash).Value,
                 LastPasswordChangeDate = now,
-                PinHash = pinHash is null ? null : await pinHash,
+                PinHash = pinHash is null ? null : (await pinHash).Value,
                 LastPINChangeDate = account.Pin is null ? null : now,
                 PinSkipped = account.PinSkipped ?? (account.Pin is null ? null : false),
                 PinSkippedDate = account.PinSkipped == true ? now : null,
@@ -93,15 +93,17 @@ public sealed class UserGrain(
         }
     }
 
-    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, string password)
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password)
     {
         if (!state.RecordExists)
         {
+            // A claim whose account never came to be: as slow as a wrong password, so existence does not show.
+            await Hasher.VerifyNothingAsync(password);
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 
         var verdict = await AttemptAsync(tenant, password, s => s.PasswordHash, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials,
-            (s, rehashed) => s.PasswordHash = rehashed);
+            (s, rehashed) => s.PasswordHash = rehashed.Value);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
@@ -111,9 +113,9 @@ public sealed class UserGrain(
         return new LoginOutcome(verdict.Profile, tokens, null);
     }
 
-    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, string pin) =>
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin) =>
         state.RecordExists
-            ? AttemptAsync(tenant, pin, s => s.PinHash, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, (s, rehashed) => s.PinHash = rehashed)
+            ? AttemptAsync(tenant, pin, s => s.PinHash, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, (s, rehashed) => s.PinHash = rehashed.Value)
             : Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
 
     /// <summary>
@@ -123,11 +125,11 @@ public sealed class UserGrain(
     /// </summary>
     private async Task<AccountOutcome> AttemptAsync(
         TenantSnapshot tenant,
-        string secret,
+        Secret secret,
         Func<UserState, string?> storedHash,
         ErrorCode wrongSecret,
         ErrorCode noSecret,
-        Action<UserState, string> upgradeHash)
+        Action<UserState, Secret> upgradeHash)
     {
         var policy = tenant.Settings.Lockout;
         HashCheck? check = null;
@@ -162,7 +164,7 @@ public sealed class UserGrain(
 
             if (check is null || checkedHash != hash)
             {
-                check = await Hasher.VerifyAsync(secret, hash);
+                check = await Hasher.VerifyAsync(secret, new Secret(hash));
                 checkedHash = hash;
             }
 

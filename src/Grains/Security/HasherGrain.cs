@@ -7,7 +7,13 @@ namespace PinOrleans.Security;
 [StatelessWorker]
 public sealed class HasherGrain(ISecretHasher hasher) : Grain, IHasherGrain
 {
-    public Task<string> HashAsync(string secret) => Task.FromResult(hasher.Hash(secret));
+    public Task<Secret> HashAsync(Secret secret) => Task.FromResult(new Secret(hasher.Hash(secret.Value)));
 
-    public Task<HashCheck> VerifyAsync(string secret, string storedHash) => Task.FromResult(hasher.Verify(secret, storedHash));
+    public Task<HashCheck> VerifyAsync(Secret secret, Secret storedHash) => Task.FromResult(hasher.Verify(secret.Value, storedHash.Value));
+
+    public Task<bool> VerifyNothingAsync(Secret secret)
+    {
+        hasher.VerifyNothing(secret.Value);
+        return Task.FromResult(false);
+    }
 }

@@ -33,6 +33,9 @@ public interface ISecretHasher
     string Hash(string secret);
 
     HashCheck Verify(string secret, string storedHash);
+
+    /// <summary>Spends exactly what <see cref="Verify"/> spends, against a hash nobody's secret matches.</summary>
+    void VerifyNothing(string secret);
 }
 
 /// <summary>
@@ -49,6 +52,7 @@ public sealed class Argon2idSecretHasher : ISecretHasher
     private readonly byte[] _pepper;
     private readonly string _pepperId;
     private readonly Argon2Parameters _current;
+    private readonly Lazy<string> _nothing;
 
     public Argon2idSecretHasher(IOptions<HashingOptions> options)
     {
@@ -71,7 +75,10 @@ public sealed class Argon2idSecretHasher : ISecretHasher
 
         _pepperId = o.PepperId;
         _current = new Argon2Parameters { MemorySize = o.MemoryKiB, NumberOfPasses = o.Iterations, DegreeOfParallelism = o.Parallelism };
+        _nothing = new Lazy<string>(() => Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
     }
+
+    public void VerifyNothing(string secret) => _ = Verify(secret, _nothing.Value);
 
     public string Hash(string secret)
     {
@@ -106,7 +113,7 @@ public sealed class Argon2idSecretHasher : ISecretHasher
         }
 
         var outdated = parts[2] != Format(_current);
-        return new HashCheck(true, outdated ? Hash(secret) : null);
+        return new HashCheck(true, outdated ? new Secret(Hash(secret)) : (Secret?)null);
     }
 
     private byte[] Derive(string secret, byte[] salt, Argon2Parameters parameters, int length = HashBytes)

@@ -78,7 +78,7 @@ public sealed class PinSessionGrain(
 {
     public Task StartAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
 
-    public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, string pin)
+    public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Secret pin)
     {
         if (!tenant.Settings.Pin.PINLogin)
         {

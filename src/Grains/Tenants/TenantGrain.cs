@@ -13,61 +13,79 @@ public sealed class TenantState
     [Id(3)] public DateTimeOffset CreatedDate { get; set; }
 }
 
+/// <summary>
+/// A tenant. Authorization interleaves with everything, so it reads <see cref="_published"/>: the last state that
+/// storage acknowledged, never one still being written.
+/// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Store)] IPersistentState<TenantState> state,
     TimeProvider time) : Grain, ITenantGrain
 {
+    private TenantState? _published;
+
     private string ApiKey => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _published = state.RecordExists ? state.State : null;
+        return Task.CompletedTask;
+    }
 
     public async Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition)
     {
-        if (!state.RecordExists && string.IsNullOrEmpty(definition.ApiSecret))
+        if (_published is null && definition.ApiSecret is null)
         {
             throw new ArgumentException("A new tenant needs an API secret.", nameof(definition));
         }
 
-        var current = state.State;
-        current.Name = definition.Name;
-        current.Settings = definition.Settings;
-        if (!string.IsNullOrEmpty(definition.ApiSecret))
+        var next = new TenantState
         {
-            current.SecretHash = HashSecret(definition.ApiSecret);
+            Name = definition.Name,
+            Settings = definition.Settings,
+            SecretHash = definition.ApiSecret is { } secret ? HashSecret(secret.Value) : _published!.SecretHash,
+            CreatedDate = _published?.CreatedDate ?? time.GetUtcNow(),
+        };
+        state.State = next;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State = _published ?? new TenantState();
+            throw;
         }
 
-        if (!state.RecordExists)
-        {
-            current.CreatedDate = time.GetUtcNow();
-        }
-
-        await state.WriteStateAsync();
-        return Snapshot();
+        _published = next;
+        return Snapshot(next);
     }
 
-    public Task<TenantAccess> AuthorizeAsync(string? apiSecret, bool requireSecret)
+    public Task<TenantAccess> AuthorizeAsync(Secret? apiSecret, bool requireSecret)
     {
-        if (!state.RecordExists)
+        var tenant = _published;
+        if (tenant is null)
         {
             return Task.FromResult(new TenantAccess(null, new Problem(ErrorCode.ApiKeyUnauthorized)));
         }
 
-        if (state.State.Settings.Plan.IsExpired(time.GetUtcNow()))
+        if (tenant.Settings.Plan.IsExpired(time.GetUtcNow()))
         {
             return Task.FromResult(new TenantAccess(null, new Problem(ErrorCode.TrialPlanExpired)));
         }
 
-        if (requireSecret && !SecretMatches(apiSecret))
+        if (requireSecret && !SecretMatches(tenant, apiSecret))
         {
             return Task.FromResult(new TenantAccess(null, new Problem(ErrorCode.ApiSecretUnauthorized)));
         }
 
-        return Task.FromResult(new TenantAccess(Snapshot(), null));
+        return Task.FromResult(new TenantAccess(Snapshot(tenant), null));
     }
 
-    private bool SecretMatches(string? secret) =>
-        secret is not null && CryptographicOperations.FixedTimeEquals(
-            Encoding.ASCII.GetBytes(HashSecret(secret)), Encoding.ASCII.GetBytes(state.State.SecretHash));
+    private static bool SecretMatches(TenantState tenant, Secret? secret) =>
+        secret is { } given && CryptographicOperations.FixedTimeEquals(
+            Encoding.ASCII.GetBytes(HashSecret(given.Value)), Encoding.ASCII.GetBytes(tenant.SecretHash));
 
-    private TenantSnapshot Snapshot() => new(ApiKey, state.State.Name, state.State.Settings);
+    private TenantSnapshot Snapshot(TenantState tenant) => new(ApiKey, tenant.Name, tenant.Settings);
 
     private static string HashSecret(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret.Trim())));

@@ -9,6 +9,21 @@ namespace PinOrleans.Tests.Cluster;
 public sealed class CheapRefusalTests(ClusterFixture fixture)
 {
     [Fact]
+    public async Task An_unknown_identifier_costs_one_hash_like_a_known_one_so_existence_does_not_show()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var index = fixture.Grains.GetGrain<PinOrleans.Accounts.IIdentifierGrain>(
+            PinOrleans.Accounts.AccountKeys.Identifier(tenant.ApiKey, PinOrleans.Accounts.IdentifierKind.Email, $"{Guid.NewGuid():N}@example.com"));
+
+        var before = fixture.HashCount;
+        var answer = await index.LoginWithPasswordAsync(snapshot, "whatever-password");
+
+        Assert.Equal(ErrorCode.InvalidCredentials, answer.Problem?.Code);
+        Assert.Equal(before + 1, fixture.HashCount);
+    }
+
+    [Fact]
     public async Task A_locked_account_refuses_without_hashing()
     {
         var tenant = await fixture.NewTenantAsync();

@@ -59,6 +59,13 @@ public sealed class MalformedInputTests(ClusterFixture fixture)
         { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","FirstName":42}""", 403, 1134 },
         { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","EmailVerified":"maybe"}""", 403, 1134 },
         { "POST", CreateAccount, Json, """{"Email":[],"Password":"x1234567"}""", 403, 1134 },
+        { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","CustomFields":{"k":"\ud800"}}""", 403, 1134 },
+        { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","CustomFields":{"\udfff":"v"}}""", 403, 1134 },
+        { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","Positions":[{"Company":"\ud800x"}]}""", 403, 1134 },
+        { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"\ud800bcdefg"}""", 403, 1134 },
+        { "POST", CreateAccount, Json, """{"Email":[null],"Password":"x1234567"}""", 403, 1134 },
+        { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","FollowersCount":1e40}""", 403, 1134 },
+        { "POST", Login, Json, """{"email":"a\u0001@example.com","password":"x1234567"}""", 401, 966 },
         { "POST", CreateAccount, Json, "{\"Email\":[{\"Type\":\"Primary\",\"Value\":\"" + new string('b', 250) + "@example.com\"}],\"Password\":\"x1234567\"}", 403, 1134 },
         { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","PhoneId":"call me"}""", 403, 1134 },
     };

@@ -23,6 +23,7 @@ public sealed class PinLoginApiTests(ClusterFixture fixture)
         Assert.Equal(email, profile.GetProperty("Email")[0].GetProperty("Value").GetString());
         Assert.False(profile.TryGetProperty("Password", out _));
         Assert.Equal(JsonValueKind.Null, profile.GetProperty("PIN").GetProperty("PIN").ValueKind);
+        Assert.Equal("0001-01-01T00:00:00", profile.GetProperty("LastLoginDate").GetString());
 
         var login = await Api.LoginAsync(tenant, email.ToUpperInvariant());
         AssertGuid(login, "access_token");

@@ -145,7 +145,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             Email = [new EmailAddress("Primary", email ?? $"{uid}@example.com")],
             Password = password,
-            Pin = pin,
+            Pin = pin is null ? (Secret?)null : new Secret(pin),
         });
         Assert.Null(outcome.Problem);
         return uid;

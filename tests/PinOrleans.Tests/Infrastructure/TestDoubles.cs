@@ -23,6 +23,12 @@ public sealed class CountingHasher(ISecretHasher inner) : ISecretHasher
         Interlocked.Increment(ref _count);
         return inner.Verify(secret, storedHash);
     }
+
+    public void VerifyNothing(string secret)
+    {
+        Interlocked.Increment(ref _count);
+        inner.VerifyNothing(secret);
+    }
 }
 
 /// <summary>Real in-memory grain storage that can be told to fail writes of chosen grains, and read back directly.</summary>

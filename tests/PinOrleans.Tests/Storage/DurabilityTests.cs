@@ -80,6 +80,36 @@ public sealed class DurabilityTests : IClassFixture<AzuriteFixture>
         }
     }
 
+    [Fact]
+    public async Task Identifiers_that_differ_only_in_characters_azure_keys_cannot_hold_stay_distinct()
+    {
+        var cluster = await StartClusterAsync();
+        try
+        {
+            var tenant = await cluster.Client.GetGrain<ITenantGrain>(Guid.NewGuid().ToString("D")).ConfigureAsync(new TenantDefinition { Name = "Keys", ApiSecret = SecretToken.New() });
+            var stem = Guid.NewGuid().ToString("N")[..8];
+            var uids = new List<string>();
+            foreach (var email in new[] { $"{stem}/x@example.com", $"{stem}_x@example.com", $"{stem}#x@example.com", $"{stem}?x@example.com" })
+            {
+                var uid = AccountKeys.NewUid();
+                var created = await cluster.Client.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).CreateAsync(tenant, new NewAccount
+                {
+                    Email = [new EmailAddress("Primary", email)],
+                    Password = "durable-password-1",
+                });
+                Assert.Null(created.Problem);
+                Assert.Equal(uid, await cluster.Client.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email)).ResolveAsync());
+                uids.Add(uid);
+            }
+
+            Assert.Equal(4, uids.Distinct().Count());
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
     private async Task<InProcessTestCluster> StartClusterAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);

@@ -57,8 +57,8 @@ public sealed class SecretHasherTests
 
         Assert.True(check.Valid);
         Assert.NotNull(check.Rehashed);
-        Assert.Contains("$m=19456,t=2,p=1$", check.Rehashed, StringComparison.Ordinal);
-        Assert.Equal(new HashCheck(true, null), Hasher().Verify("7890", check.Rehashed!));
+        Assert.Contains("$m=19456,t=2,p=1$", check.Rehashed!.Value.Value, StringComparison.Ordinal);
+        Assert.Equal(new HashCheck(true, null), Hasher().Verify("7890", check.Rehashed.Value.Value));
     }
 
     [Fact]
