@@ -17,6 +17,7 @@ app.UseLoginRadiusErrors();
 app.MapHealthApi();
 app.MapManageAccountApi();
 app.MapAuthLoginApi();
+app.MapAuthTokenApi();
 app.Run();
 
 /// <summary>The gateway's entry point, visible to WebApplicationFactory.</summary>

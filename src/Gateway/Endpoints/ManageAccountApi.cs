@@ -13,8 +13,43 @@ public static class ManageAccountApi
         account.MapPost("", CreateAccountAsync)
             .WithName("CreateAccount")
             .WithSummary("Create an account with e-mail, password, profile fields and optionally a PIN (API key + secret).");
+        account.MapGet("", GetAccountByIdentifierAsync)
+            .WithName("GetAccountByIdentifier")
+            .WithSummary("The profile of the account with this email, userName or phone (API key + secret).");
+        account.MapGet("/{uid}", GetAccountByUidAsync)
+            .WithName("GetAccountByUid")
+            .WithSummary("The profile of the account with this Uid (API key + secret).");
         return app;
     }
+
+    private static async Task<IResult> GetAccountByIdentifierAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        (IdentifierKind Kind, string Name)[] keys = [(IdentifierKind.Email, "email"), (IdentifierKind.UserName, "username"), (IdentifierKind.Phone, "phone")];
+        foreach (var (kind, name) in keys)
+        {
+            if (ApiRequest.Query(request, name) is { } value)
+            {
+                return Render(await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).GetProfileAsync());
+            }
+        }
+
+        throw new LoginRadiusException(LoginRadiusError.MissingParameter("email"));
+    }
+
+    private static async Task<IResult> GetAccountByUidAsync(string uid, HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        if (uid.Length is 0 or > 50 || !uid.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            return LoginRadiusJson.Error(new Problem(ErrorCode.UidNotValid));
+        }
+
+        return Render(await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid.ToLowerInvariant())).GetProfileAsync());
+    }
+
+    private static IResult Render(AccountOutcome outcome) =>
+        outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : LoginRadiusJson.Ok(ProfileJson.Render(outcome.Profile!));
 
     private static async Task<IResult> CreateAccountAsync(HttpRequest request, IGrainFactory grains)
     {
@@ -22,8 +57,7 @@ public static class ManageAccountApi
         var body = await ApiRequest.BodyAsync(request);
         var newAccount = ReadNewAccount(body);
         var user = grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, AccountKeys.NewUid()));
-        var outcome = await user.CreateAsync(tenant, newAccount);
-        return outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : LoginRadiusJson.Ok(ProfileJson.Render(outcome.Profile!));
+        return Render(await user.CreateAsync(tenant, newAccount));
     }
 
     private static NewAccount ReadNewAccount(JsonBody body)

@@ -32,6 +32,18 @@ public static class ApiRequest
     public static string RequiredQuery(HttpRequest request, string name) =>
         Query(request, name) ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter(name));
 
+    /// <summary>
+    /// The access token from <c>Authorization: Bearer</c>, the <c>access_token</c> query or (when given) the body;
+    /// 1060 when there is none. The Node SDK sends it twice (query and header); both are the same token.
+    /// </summary>
+    public static string AccessToken(HttpRequest request, JsonBody? body = null)
+    {
+        var header = First(request.Headers.Authorization);
+        var bearer = header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        return (string.IsNullOrEmpty(bearer) ? null : bearer) ?? Query(request, "access_token") ?? body?.String("access_token")
+            ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenMissing);
+    }
+
     /// <summary>True for <c>prevent_webhook=true</c> or <c>X-PreventWebhook: true</c>.</summary>
     public static bool PreventWebhook(HttpRequest request) =>
         IsTrue(Query(request, "prevent_webhook")) || IsTrue(First(request.Headers["X-PreventWebhook"]));

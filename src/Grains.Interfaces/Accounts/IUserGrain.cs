@@ -38,6 +38,10 @@ public interface IIdentifierGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password);
 
+    /// <summary>The owner's profile, or 938 when nobody owns the identifier.</summary>
+    [AlwaysInterleave]
+    Task<AccountOutcome> GetProfileAsync();
+
     /// <summary>The owning Uid, or null.</summary>
     [AlwaysInterleave]
     Task<string?> ResolveAsync();

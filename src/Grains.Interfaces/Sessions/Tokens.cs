@@ -70,7 +70,14 @@ public interface IPinSessionGrain : IGrainWithStringKey
 
     /// <summary>Ends the session everywhere.</summary>
     Task RevokeAsync();
+
+    /// <summary>Ends the session if it belongs to <paramref name="apiKey"/>; 1245 when there is no such live session.</summary>
+    Task<Problem?> InvalidateAsync(string apiKey);
 }
+
+/// <summary>What a live token is bound to, or why it is not live.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TokenValidation")]
+public sealed record TokenValidation([property: Id(0)] TokenGrant? Grant, [property: Id(1)] Problem? Problem);
 
 /// <summary>An access token, keyed by its SHA-256.</summary>
 [Alias("PinOrleans.IAccessTokenGrain")]
@@ -78,6 +85,13 @@ public interface IAccessTokenGrain : IGrainWithStringKey
 {
     /// <summary>Records the token (called once, by the login that issues it).</summary>
     Task IssueAsync(TokenGrant grant);
+
+    /// <summary>The grant when the token is live for <paramref name="apiKey"/>; else 905 (invalid, revoked, other tenant) or 906 (expired).</summary>
+    [AlwaysInterleave]
+    Task<TokenValidation> ValidateAsync(string apiKey);
+
+    /// <summary>Ends the token (logout); with <paramref name="preventRefresh"/> its refresh token too.</summary>
+    Task<Problem?> InvalidateAsync(string apiKey, bool preventRefresh);
 }
 
 /// <summary>A refresh token, keyed by its SHA-256.</summary>
@@ -86,4 +100,7 @@ public interface IRefreshTokenGrain : IGrainWithStringKey
 {
     /// <summary>Records the token (called once, by the login that issues it).</summary>
     Task IssueAsync(TokenGrant grant);
+
+    /// <summary>Ends the token; it can no longer refresh.</summary>
+    Task RevokeAsync();
 }

@@ -48,6 +48,11 @@ public sealed class IdentifierGrain(
 
     public Task<string?> ResolveAsync() => Task.FromResult(state.State.Uid);
 
+    public async Task<AccountOutcome> GetProfileAsync() =>
+        state.State.Uid is { } uid
+            ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).GetProfileAsync()
+            : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
+
     public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password)
     {
         if (state.State.Uid is not { } uid)

@@ -45,15 +45,48 @@ public static class TokenIssuer
 }
 
 public sealed class AccessTokenGrain(
-    [PersistentState("access", StorageNames.Store)] IPersistentState<TokenState> state) : Grain, IAccessTokenGrain
+    [PersistentState("access", StorageNames.Store)] IPersistentState<TokenState> state,
+    TimeProvider time) : Grain, IAccessTokenGrain
 {
     public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+
+    public Task<TokenValidation> ValidateAsync(string apiKey)
+    {
+        var grant = state.State.Grant;
+        if (grant is null || state.State.Revoked || grant.ApiKey != apiKey)
+        {
+            return Task.FromResult(new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid)));
+        }
+
+        return Task.FromResult(grant.ExpiresAt <= time.GetUtcNow()
+            ? new TokenValidation(null, new Problem(ErrorCode.AccessTokenExpired))
+            : new TokenValidation(grant, null));
+    }
+
+    public async Task<Problem?> InvalidateAsync(string apiKey, bool preventRefresh)
+    {
+        if ((await ValidateAsync(apiKey)).Problem is { } problem)
+        {
+            return problem;
+        }
+
+        state.State.Revoked = true;
+        await state.WriteStateAsync();
+        if (preventRefresh && state.State.Grant!.PairKey is { } refresh)
+        {
+            await GrainFactory.GetGrain<IRefreshTokenGrain>(refresh).RevokeAsync();
+        }
+
+        return null;
+    }
 }
 
 public sealed class RefreshTokenGrain(
     [PersistentState("refresh", StorageNames.Store)] IPersistentState<TokenState> state) : Grain, IRefreshTokenGrain
 {
     public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+
+    public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
 }
 
 internal static class TokenRecord
@@ -67,6 +100,18 @@ internal static class TokenRecord
         }
 
         state.State.Grant = grant;
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>Marks an issued token revoked (idempotent; unknown tokens stay unknown).</summary>
+    public static async Task RevokeAsync(IPersistentState<TokenState> state)
+    {
+        if (state.State.Grant is null || state.State.Revoked)
+        {
+            return;
+        }
+
+        state.State.Revoked = true;
         await state.WriteStateAsync();
     }
 }
@@ -108,14 +153,16 @@ public sealed class PinSessionGrain(
         return new LoginOutcome(verdict.Profile, tokens, null);
     }
 
-    public async Task RevokeAsync()
+    public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
+
+    public async Task<Problem?> InvalidateAsync(string apiKey)
     {
-        if (state.State.Grant is null || state.State.Revoked)
+        if (state.State.Grant is not { } grant || state.State.Revoked || grant.ApiKey != apiKey)
         {
-            return;
+            return new Problem(ErrorCode.SessionTokenInvalid);
         }
 
-        state.State.Revoked = true;
-        await state.WriteStateAsync();
+        await RevokeAsync();
+        return null;
     }
 }

@@ -121,10 +121,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task<UserState> StoredUserAsync(TestTenant tenant, string uid) =>
         (await ReadStoredUserAsync(_perSilo.Values.First().Storage.Inner, UserGrainId(tenant, uid))).State!;
 
-    public static async Task<GrainState<UserState>> ReadStoredUserAsync(IGrainStorage storage, GrainId grainId)
+    public static Task<GrainState<UserState>> ReadStoredUserAsync(IGrainStorage storage, GrainId grainId) => ReadStoredAsync<UserState>(storage, "user", grainId);
+
+    /// <summary>What storage holds for any grain's state right now.</summary>
+    public async Task<T> StoredStateAsync<T>(string stateName, IAddressable grain) where T : new() =>
+        (await ReadStoredAsync<T>(_perSilo.Values.First().Storage.Inner, stateName, ((GrainReference)grain).GrainId)).State!;
+
+    private static async Task<GrainState<T>> ReadStoredAsync<T>(IGrainStorage storage, string stateName, GrainId grainId) where T : new()
     {
-        var state = new GrainState<UserState>(new UserState());
-        await storage.ReadStateAsync("user", grainId, state);
+        var state = new GrainState<T>(new T());
+        await storage.ReadStateAsync(stateName, grainId, state);
         return state;
     }
 
