@@ -18,6 +18,7 @@ app.MapHealthApi();
 app.MapManageAccountApi();
 app.MapAuthLoginApi();
 app.MapAuthTokenApi();
+app.MapManageTokenApi();
 app.Run();
 
 /// <summary>The gateway's entry point, visible to WebApplicationFactory.</summary>

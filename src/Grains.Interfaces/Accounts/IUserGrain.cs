@@ -20,6 +20,9 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>First-level login: checks the lock, verifies the password, counts failures, and on success issues access, refresh and PIN session tokens.</summary>
     Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password);
 
+    /// <summary>Access and refresh tokens for the account without a login (management impersonation); 938 or 991 when it cannot have them.</summary>
+    Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
+
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
     Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin);
 }

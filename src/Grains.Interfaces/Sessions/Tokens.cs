@@ -32,6 +32,9 @@ public sealed record TokenGrant(
 {
     /// <summary>For access and refresh tokens: the grain key of the other half of the pair.</summary>
     [Id(4)] public string? PairKey { get; init; }
+
+    /// <summary>For refresh tokens issued by a refresh: the key of the refresh token this one replaced.</summary>
+    [Id(5)] public string? PreviousKey { get; init; }
 }
 
 /// <summary>Tokens handed out by a login, in clear: they exist in clear only in this one response.</summary>
@@ -92,6 +95,9 @@ public interface IAccessTokenGrain : IGrainWithStringKey
 
     /// <summary>Ends the token (logout); with <paramref name="preventRefresh"/> its refresh token too.</summary>
     Task<Problem?> InvalidateAsync(string apiKey, bool preventRefresh);
+
+    /// <summary>Ends the token, whoever asks (token family revocation).</summary>
+    Task RevokeAsync();
 }
 
 /// <summary>A refresh token, keyed by its SHA-256.</summary>
@@ -103,4 +109,16 @@ public interface IRefreshTokenGrain : IGrainWithStringKey
 
     /// <summary>Ends the token; it can no longer refresh.</summary>
     Task RevokeAsync();
+
+    /// <summary>
+    /// Rotation: a new access and refresh token, and this one is spent. Presenting a spent token again is reuse:
+    /// the whole family (every token this login's refreshes produced) is revoked and the answer is 1217.
+    /// </summary>
+    Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant);
+
+    /// <summary>Revokes this token of <paramref name="apiKey"/>; 1217 when there is no such live token.</summary>
+    Task<Problem?> RevokeForAsync(string apiKey);
+
+    /// <summary>Revokes this token and its access token, then walks the family backward and/or forward.</summary>
+    Task RevokeLineageAsync(bool backward, bool forward);
 }

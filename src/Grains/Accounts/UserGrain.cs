@@ -113,6 +113,23 @@ public sealed class UserGrain(
         return new LoginOutcome(verdict.Profile, tokens, null);
     }
 
+    public async Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant)
+    {
+        if (!state.RecordExists)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
+        }
+
+        if (!state.State.IsActive)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.AccountBlocked));
+        }
+
+        var now = time.GetUtcNow();
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, now, withPinSession: false);
+        return new LoginOutcome(state.State.ToProfile(now), tokens, null);
+    }
+
     public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin) =>
         state.RecordExists
             ? AttemptAsync(tenant, pin, s => s.PinHash, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, (s, rehashed) => s.PinHash = rehashed.Value)

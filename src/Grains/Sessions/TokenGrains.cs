@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using PinOrleans.Accounts;
 using PinOrleans.Tenants;
 
@@ -8,20 +9,28 @@ public sealed class TokenState
 {
     [Id(0)] public TokenGrant? Grant { get; set; }
     [Id(1)] public bool Revoked { get; set; }
+    /// <summary>Refresh tokens: spent by a refresh (single use).</summary>
+    [Id(2)] public bool Used { get; set; }
+    /// <summary>Refresh tokens: the key of the refresh token that replaced this one.</summary>
+    [Id(3)] public string? NextKey { get; set; }
 }
+
+/// <summary>How a rotated refresh token links to the one it replaces.</summary>
+public sealed record RefreshLink(string PreviousKey, string Token);
 
 /// <summary>Issues the tokens of a successful login: each is recorded (by its hash) before any is handed out.</summary>
 public static class TokenIssuer
 {
-    public static async Task<IssuedTokens> IssueAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, DateTimeOffset now, bool withPinSession)
+    public static async Task<IssuedTokens> IssueAsync(
+        IGrainFactory grains, TenantSnapshot tenant, string uid, DateTimeOffset now, bool withPinSession, RefreshLink? rotation = null)
     {
         var lifetimes = tenant.Settings.Tokens;
         var access = SecretToken.New();
-        var refresh = SecretToken.New();
+        var refresh = rotation?.Token ?? SecretToken.New();
         var accessKey = SecretToken.KeyOf(access)!;
         var refreshKey = SecretToken.KeyOf(refresh)!;
         var accessGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes)) { PairKey = refreshKey };
-        var refreshGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddDays(lifetimes.RefreshTokenDays)) { PairKey = accessKey };
+        var refreshGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddDays(lifetimes.RefreshTokenDays)) { PairKey = accessKey, PreviousKey = rotation?.PreviousKey };
 
         var writes = new List<Task>
         {
@@ -63,6 +72,8 @@ public sealed class AccessTokenGrain(
             : new TokenValidation(grant, null));
     }
 
+    public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
+
     public async Task<Problem?> InvalidateAsync(string apiKey, bool preventRefresh)
     {
         if ((await ValidateAsync(apiKey)).Problem is { } problem)
@@ -70,8 +81,7 @@ public sealed class AccessTokenGrain(
             return problem;
         }
 
-        state.State.Revoked = true;
-        await state.WriteStateAsync();
+        await RevokeAsync();
         if (preventRefresh && state.State.Grant!.PairKey is { } refresh)
         {
             await GrainFactory.GetGrain<IRefreshTokenGrain>(refresh).RevokeAsync();
@@ -82,11 +92,85 @@ public sealed class AccessTokenGrain(
 }
 
 public sealed class RefreshTokenGrain(
-    [PersistentState("refresh", StorageNames.Store)] IPersistentState<TokenState> state) : Grain, IRefreshTokenGrain
+    [PersistentState("refresh", StorageNames.Store)] IPersistentState<TokenState> state,
+    TimeProvider time,
+    ILogger<RefreshTokenGrain> logger) : Grain, IRefreshTokenGrain
 {
     public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
 
     public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
+
+    public async Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant)
+    {
+        var grant = state.State.Grant;
+        if (grant is null || grant.ApiKey != tenant.ApiKey)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
+        }
+
+        if (state.State.Used)
+        {
+            // A spent token came back: it was copied. Nothing this login's refreshes produced can be trusted.
+            logger.LogWarning("Refresh token reuse for account {Uid} of tenant {ApiKey}; revoking its token family", grant.Uid, grant.ApiKey);
+            await RevokeLineageAsync(backward: true, forward: true);
+            return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
+        }
+
+        var now = time.GetUtcNow();
+        if (state.State.Revoked || grant.ExpiresAt <= now)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
+        }
+
+        var user = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).GetProfileAsync();
+        if (user.Problem is not null)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
+        }
+
+        // Spent before the new pair exists: a crash in between costs a login, never a second use.
+        var next = SecretToken.New();
+        state.State.Used = true;
+        state.State.NextKey = SecretToken.KeyOf(next);
+        await state.WriteStateAsync();
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, now, withPinSession: false, new RefreshLink(this.GetPrimaryKeyString(), next));
+        return new LoginOutcome(user.Profile, tokens, null);
+    }
+
+    public async Task<Problem?> RevokeForAsync(string apiKey)
+    {
+        if (state.State.Grant is not { } grant || grant.ApiKey != apiKey || state.State.Revoked || state.State.Used || grant.ExpiresAt <= time.GetUtcNow())
+        {
+            return new Problem(ErrorCode.RefreshTokenInvalid);
+        }
+
+        await RevokeAsync();
+        return null;
+    }
+
+    public async Task RevokeLineageAsync(bool backward, bool forward)
+    {
+        if (state.State.Grant is not { } grant)
+        {
+            return;
+        }
+
+        await RevokeAsync();
+        if (grant.PairKey is { } access)
+        {
+            await GrainFactory.GetGrain<IAccessTokenGrain>(access).RevokeAsync();
+        }
+
+        if (backward && grant.PreviousKey is { } previous)
+        {
+            await GrainFactory.GetGrain<IRefreshTokenGrain>(previous).RevokeLineageAsync(backward: true, forward: false);
+        }
+
+        if (forward && state.State.NextKey is { } nextKey)
+        {
+            await GrainFactory.GetGrain<IRefreshTokenGrain>(nextKey).RevokeLineageAsync(backward: false, forward: true);
+        }
+    }
 }
 
 internal static class TokenRecord

@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using PinOrleans.Accounts;
+using PinOrleans.Gateway.Wire;
+using PinOrleans.Sessions;
+
+namespace PinOrleans.Gateway.Endpoints;
+
+/// <summary>Token operations that need the API secret: refresh (rotating), revoke, and tokens for a Uid.</summary>
+public static class ManageTokenApi
+{
+    public static IEndpointRouteBuilder MapManageTokenApi(this IEndpointRouteBuilder app)
+    {
+        var tokens = app.MapGroup("/identity/v2/manage/account/access_token").WithTags("Token management");
+        tokens.MapGet("/refresh", RefreshAsync)
+            .WithName("RefreshAccessToken").WithSummary("New access and refresh tokens; the presented refresh token is spent, and reusing it revokes its family.");
+        tokens.MapGet("/refresh/revoke", RevokeAsync)
+            .WithName("RevokeRefreshToken").WithSummary("The refresh token stops working (its access token lives until it expires).");
+        tokens.MapGet("", ForUidAsync)
+            .WithName("AccessTokenByUid").WithSummary("Access and refresh tokens for an account, without its credentials.");
+        return app;
+    }
+
+    private static async Task<IResult> RefreshAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var outcome = await RefreshTokenGrain(request, grains).RefreshAsync(tenant);
+        return Render(outcome);
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var problem = await RefreshTokenGrain(request, grains).RevokeForAsync(tenant.ApiKey);
+        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true }) : LoginRadiusJson.Error(problem);
+    }
+
+    private static async Task<IResult> ForUidAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var uid = ApiRequest.RequiredQuery(request, "uid");
+        if (uid.Length > 50 || !uid.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            return LoginRadiusJson.Error(new Problem(ErrorCode.UidNotValid));
+        }
+
+        return Render(await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid.ToLowerInvariant())).IssueTokensAsync(tenant));
+    }
+
+    private static IRefreshTokenGrain RefreshTokenGrain(HttpRequest request, IGrainFactory grains) =>
+        grains.GetGrain<IRefreshTokenGrain>(SecretToken.KeyOf(ApiRequest.RequiredQuery(request, "refresh_token"))
+            ?? throw LoginRadiusException.Of(ErrorCode.RefreshTokenInvalid));
+
+    private static IResult Render(LoginOutcome outcome) =>
+        outcome.Problem is { } problem
+            ? LoginRadiusJson.Error(problem)
+            : LoginRadiusJson.Ok(new JsonObject
+            {
+                ["access_token"] = outcome.Tokens!.AccessToken,
+                ["refresh_token"] = outcome.Tokens.RefreshToken,
+                ["expires_in"] = LoginRadiusJson.Timestamp(outcome.Tokens.ExpiresIn),
+            });
+}
