@@ -63,6 +63,8 @@ public static class SiloHosting
         {
             o.TableServiceClient = new TableServiceClient(connectionString);
             o.TableName = StateTable;
+            // A deleted account leaves no row behind.
+            o.DeleteStateOnClear = true;
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
 using PinOrleans.Gateway.Wire;
 
@@ -19,8 +20,84 @@ public static class ManageAccountApi
         account.MapGet("/{uid}", GetAccountByUidAsync)
             .WithName("GetAccountByUid")
             .WithSummary("The profile of the account with this Uid (API key + secret).");
+        account.MapPut("/{uid}", UpdateAccountAsync)
+            .WithName("UpdateAccount")
+            .WithSummary("Update profile fields; PINInfo sets or clears the PIN, IsLoginLocked=false unlocks, IsActive=false blocks (API key + secret).");
+        account.MapPut("/{uid}/password", SetPasswordAsync)
+            .WithName("SetAccountPassword")
+            .WithSummary("Set a new password (API key + secret).");
+        account.MapDelete("/{uid}", DeleteByUidAsync)
+            .WithName("DeleteAccount")
+            .WithSummary("Delete an account; its tokens and sessions stop working at once (API key + secret).");
+        account.MapDelete("", DeleteByEmailAsync)
+            .WithName("DeleteAccountByEmail")
+            .WithSummary("Delete the account with this email (API key + secret).");
         return app;
     }
+
+    private static async Task<IResult> UpdateAccountAsync(string uid, HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var user = UserGrain(tenant.ApiKey, uid, grains);
+        var body = await ApiRequest.BodyAsync(request);
+        var pinInfo = PinInfo(body);
+        var update = new AccountUpdate
+        {
+            ProfileFields = ProfileJson.ReadProfileFields(body.Root),
+            EmailVerified = body.Boolean("EmailVerified"),
+            PhoneIdVerified = body.Boolean("PhoneIdVerified"),
+            IsActive = body.Boolean("IsActive"),
+            IsLoginLocked = body.Boolean("IsLoginLocked"),
+            SetsPin = pinInfo is not null && JsonBody.Find(pinInfo.Value.Root, "PIN") is not null,
+            Pin = pinInfo?.String("PIN") is { } pin ? new Secret(pin) : (Secret?)null,
+            PinSkipped = pinInfo?.Boolean("Skipped"),
+        };
+        return Render(await user.UpdateAsync(tenant, update));
+    }
+
+    private static async Task<IResult> SetPasswordAsync(string uid, HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var user = UserGrain(tenant.ApiKey, uid, grains);
+        var password = (await ApiRequest.BodyAsync(request)).String("password");
+        if (string.IsNullOrEmpty(password))
+        {
+            throw JsonBody.Invalid("password", "The password field is required.");
+        }
+
+        var problem = await user.SetPasswordAsync(tenant, password);
+        // LoginRadius answers with the new hash; PinOrleans never shows one.
+        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["PasswordHash"] = "********" }) : LoginRadiusJson.Error(problem);
+    }
+
+    private static async Task<IResult> DeleteByUidAsync(string uid, HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var problem = await UserGrain(tenant.ApiKey, uid, grains).DeleteAsync();
+        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true }) : LoginRadiusJson.Error(problem);
+    }
+
+    private static async Task<IResult> DeleteByEmailAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var email = ApiRequest.RequiredQuery(request, "email");
+        var problem = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email)).DeleteOwnerAsync();
+        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true, ["RecordsDeleted"] = 1 }) : LoginRadiusJson.Error(problem);
+    }
+
+    /// <summary>The user grain of a Uid from the path; 1200 when it cannot be a Uid.</summary>
+    internal static IUserGrain UserGrain(string apiKey, string uid, IGrainFactory grains) =>
+        uid.Length is > 0 and <= 50 && uid.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+            ? grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, uid.ToLowerInvariant()))
+            : throw LoginRadiusException.Of(ErrorCode.UidNotValid);
+
+    /// <summary><c>PINInfo</c>: an object <c>{PIN, Skipped}</c>, or absent.</summary>
+    private static JsonBody? PinInfo(JsonBody body) => body.Property("PINInfo") switch
+    {
+        null or { ValueKind: JsonValueKind.Null } => null,
+        { ValueKind: JsonValueKind.Object } info => new JsonBody(info, body.InvalidBody),
+        _ => throw JsonBody.Invalid("PINInfo", "The PINInfo field must be an object {PIN, Skipped}."),
+    };
 
     private static async Task<IResult> GetAccountByIdentifierAsync(HttpRequest request, IGrainFactory grains)
     {
@@ -40,12 +117,7 @@ public static class ManageAccountApi
     private static async Task<IResult> GetAccountByUidAsync(string uid, HttpRequest request, IGrainFactory grains)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        if (uid.Length is 0 or > 50 || !uid.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
-        {
-            return LoginRadiusJson.Error(new Problem(ErrorCode.UidNotValid));
-        }
-
-        return Render(await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid.ToLowerInvariant())).GetProfileAsync());
+        return Render(await UserGrain(tenant.ApiKey, uid, grains).GetProfileAsync());
     }
 
     private static IResult Render(AccountOutcome outcome) =>
@@ -62,13 +134,7 @@ public static class ManageAccountApi
 
     private static NewAccount ReadNewAccount(JsonBody body)
     {
-        var pinInfo = body.Property("PINInfo");
-        if (pinInfo is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
-        {
-            throw JsonBody.Invalid("PINInfo", "The PINInfo field must be an object {PIN, Skipped}.");
-        }
-
-        var pinInfoBody = pinInfo is { ValueKind: JsonValueKind.Object } info ? new JsonBody(info, body.InvalidBody) : (JsonBody?)null;
+        var pinInfoBody = PinInfo(body);
         return new NewAccount
         {
             Email = ReadEmails(body.Property("Email")),

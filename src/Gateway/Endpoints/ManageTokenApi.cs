@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using PinOrleans.Accounts;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
 
@@ -38,12 +37,7 @@ public static class ManageTokenApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var uid = ApiRequest.RequiredQuery(request, "uid");
-        if (uid.Length > 50 || !uid.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
-        {
-            return LoginRadiusJson.Error(new Problem(ErrorCode.UidNotValid));
-        }
-
-        return Render(await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid.ToLowerInvariant())).IssueTokensAsync(tenant));
+        return Render(await ManageAccountApi.UserGrain(tenant.ApiKey, uid, grains).IssueTokensAsync(tenant));
     }
 
     private static IRefreshTokenGrain RefreshTokenGrain(HttpRequest request, IGrainFactory grains) =>

@@ -22,6 +22,25 @@ public sealed record NewAccount
     [Id(8)] public IReadOnlyDictionary<string, string> ProfileFields { get; init; } = new Dictionary<string, string>();
 }
 
+/// <summary>Changes to an account by the management API; null members stay as they are.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.AccountUpdate")]
+public sealed record AccountUpdate
+{
+    /// <summary>Profile fields to set (raw JSON by LoginRadius name).</summary>
+    [Id(0)] public IReadOnlyDictionary<string, string> ProfileFields { get; init; } = new Dictionary<string, string>();
+    [Id(1)] public bool? EmailVerified { get; init; }
+    [Id(2)] public bool? PhoneIdVerified { get; init; }
+    /// <summary>False blocks the account (and kills its tokens and sessions); true unblocks it.</summary>
+    [Id(3)] public bool? IsActive { get; init; }
+    /// <summary>False lifts a brute-force lock and resets the failure count.</summary>
+    [Id(4)] public bool? IsLoginLocked { get; init; }
+    /// <summary>True when the body had <c>PINInfo</c>.</summary>
+    [Id(5)] public bool SetsPin { get; init; }
+    /// <summary><c>PINInfo.PIN</c>: a new PIN, or null to clear it (when <see cref="SetsPin"/>).</summary>
+    [Id(6)] public Secret? Pin { get; init; }
+    [Id(7)] public bool? PinSkipped { get; init; }
+}
+
 /// <summary><c>PIN</c> on a profile: never the hash itself.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.PinInformation")]
 public sealed record PinInformation

@@ -14,6 +14,19 @@ public interface IUserGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> ExistsAsync();
 
+    /// <summary>Whether a token or session issued at <paramref name="issuedAt"/> still stands: the account exists, is not blocked, and has not had its tokens revoked since.</summary>
+    [AlwaysInterleave]
+    Task<bool> AcceptsTokenAsync(DateTimeOffset issuedAt);
+
+    /// <summary>Applies a management update (profile fields, verification flags, block/unblock, unlock, PIN set/clear).</summary>
+    Task<AccountOutcome> UpdateAsync(TenantSnapshot tenant, AccountUpdate update);
+
+    /// <summary>Sets a new password (schema rules apply).</summary>
+    Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Secret password);
+
+    /// <summary>Deletes the account and frees its identifiers; its tokens and sessions die with it. 938 when there is none.</summary>
+    Task<Problem?> DeleteAsync();
+
     /// <summary>The profile, or 938 when there is no such account.</summary>
     Task<AccountOutcome> GetProfileAsync();
 
@@ -24,7 +37,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
-    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin);
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, DateTimeOffset sessionIssuedAt);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>
@@ -33,6 +46,10 @@ public interface IIdentifierGrain : IGrainWithStringKey
 {
     /// <summary>Claims the identifier for <paramref name="uid"/>; returns the owner afterwards (another Uid when it was taken).</summary>
     Task<string> ClaimAsync(string uid);
+
+    /// <summary>Deletes the owner's account; 938 when nobody owns the identifier. Interleaves: the deletion releases this very identifier.</summary>
+    [AlwaysInterleave]
+    Task<Problem?> DeleteOwnerAsync();
 
     /// <summary>Gives the identifier up if <paramref name="uid"/> owns it.</summary>
     Task ReleaseAsync(string uid);

@@ -35,6 +35,10 @@ public sealed record TokenGrant(
 
     /// <summary>For refresh tokens issued by a refresh: the key of the refresh token this one replaced.</summary>
     [Id(5)] public string? PreviousKey { get; init; }
+
+    /// <summary>Whether the account still accepts this token (exists, not blocked, tokens not revoked since issue).</summary>
+    public Task<bool> AccountAcceptsAsync(IGrainFactory grains) =>
+        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(IssuedAt);
 }
 
 /// <summary>Tokens handed out by a login, in clear: they exist in clear only in this one response.</summary>

@@ -70,7 +70,8 @@ public static class AccountRules
         return allowed ? null : policy.NumericOnly ? "The PIN may contain digits only." : "The PIN may contain letters and digits only.";
     }
 
-    private static string? PasswordError(string? password, PasswordPolicy policy)
+    /// <summary>Why a password breaks the tenant's password rules, or null when it does not.</summary>
+    public static string? PasswordError(string? password, PasswordPolicy policy)
     {
         if (string.IsNullOrEmpty(password))
         {

@@ -53,6 +53,11 @@ public sealed class IdentifierGrain(
             ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).GetProfileAsync()
             : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
 
+    public async Task<Problem?> DeleteOwnerAsync() =>
+        state.State.Uid is { } uid
+            ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync()
+            : new Problem(ErrorCode.UserDoesNotExist);
+
     public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password)
     {
         if (state.State.Uid is not { } uid)

@@ -25,6 +25,112 @@ public sealed class UserGrain(
 
     public Task<bool> ExistsAsync() => Task.FromResult(state.RecordExists || _creating);
 
+    public Task<bool> AcceptsTokenAsync(DateTimeOffset issuedAt) => Task.FromResult(Accepts(issuedAt));
+
+    private bool Accepts(DateTimeOffset issuedAt) =>
+        state.RecordExists && state.State.IsActive && !(issuedAt <= state.State.TokensRevokedAt);
+
+    public async Task<AccountOutcome> UpdateAsync(TenantSnapshot tenant, AccountUpdate update)
+    {
+        if (!state.RecordExists)
+        {
+            return AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
+        }
+
+        if (update.SetsPin && update.Pin is { } newPin && AccountRules.PinError(newPin.Value, tenant.Settings.Pin) is { } pinError)
+        {
+            return AccountOutcome.Fail(Problem.Validation("PIN", pinError));
+        }
+
+        var pinHash = update.SetsPin && update.Pin is { } pin ? (await Hasher.HashAsync(pin)).Value : null;
+        var now = time.GetUtcNow();
+        var user = state.State;
+        foreach (var (name, raw) in update.ProfileFields)
+        {
+            user.ProfileFields[name] = raw;
+        }
+
+        user.EmailVerified = update.EmailVerified ?? user.EmailVerified;
+        user.PhoneIdVerified = update.PhoneIdVerified ?? user.PhoneIdVerified;
+        if (update.IsActive is { } active && active != user.IsActive)
+        {
+            user.IsActive = active;
+            if (!active)
+            {
+                // Blocking kills every token and session at once, and unblocking does not revive them.
+                user.TokensRevokedAt = now;
+            }
+        }
+
+        if (update.IsLoginLocked == false)
+        {
+            user.LockedUntil = null;
+            user.LockType = null;
+            user.FailedLoginAttempts = 0;
+        }
+
+        if (update.SetsPin)
+        {
+            user.PinHash = pinHash;
+            user.LastPINChangeDate = pinHash is null ? user.LastPINChangeDate : now;
+            user.PinSkipped = update.PinSkipped ?? (pinHash is null ? user.PinSkipped : false);
+            user.PinSkippedDate = update.PinSkipped == true ? now : user.PinSkippedDate;
+        }
+
+        user.ModifiedDate = now;
+        await WriteOrReloadAsync();
+        return AccountOutcome.Of(user.ToProfile(now));
+    }
+
+    public async Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Secret password)
+    {
+        if (!state.RecordExists)
+        {
+            return new Problem(ErrorCode.UserDoesNotExist);
+        }
+
+        if (AccountRules.PasswordError(password.Value, tenant.Settings.Password) is { } error)
+        {
+            return Problem.Validation("Password", error);
+        }
+
+        var hash = await Hasher.HashAsync(password);
+        state.State.PasswordHash = hash.Value;
+        state.State.LastPasswordChangeDate = state.State.ModifiedDate = time.GetUtcNow();
+        await WriteOrReloadAsync();
+        return null;
+    }
+
+    public async Task<Problem?> DeleteAsync()
+    {
+        if (!state.RecordExists)
+        {
+            return new Problem(ErrorCode.UserDoesNotExist);
+        }
+
+        var identifiers = Identifiers(state.State.Email, state.State.UserName, state.State.PhoneId)
+            .Select(i => GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, i.Kind, i.Value)))
+            .ToList();
+        await state.ClearStateAsync();
+        state.State = new UserState();
+        await ReleaseAsync(identifiers);
+        return null;
+    }
+
+    /// <summary>Writes the state; if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
+    private async Task WriteOrReloadAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
     public Task<AccountOutcome> GetProfileAsync() => Task.FromResult(
         state.RecordExists ? AccountOutcome.Of(state.State.ToProfile(time.GetUtcNow())) : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
 
@@ -44,7 +150,7 @@ public sealed class UserGrain(
         var claimed = new List<IIdentifierGrain>();
         try
         {
-            foreach (var (kind, value, conflict) in Identifiers(account))
+            foreach (var (kind, value, conflict) in Identifiers(account.Email, account.UserName, account.PhoneId))
             {
                 var index = GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, kind, value));
                 if (await index.ClaimAsync(Uid) != Uid)
@@ -130,10 +236,20 @@ public sealed class UserGrain(
         return new LoginOutcome(state.State.ToProfile(now), tokens, null);
     }
 
-    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin) =>
-        state.RecordExists
-            ? AttemptAsync(tenant, pin, s => s.PinHash, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, (s, rehashed) => s.PinHash = rehashed.Value)
-            : Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, DateTimeOffset sessionIssuedAt)
+    {
+        if (!state.RecordExists)
+        {
+            return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
+        }
+
+        if (sessionIssuedAt <= state.State.TokensRevokedAt)
+        {
+            return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
+        }
+
+        return AttemptAsync(tenant, pin, s => s.PinHash, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, (s, rehashed) => s.PinHash = rehashed.Value);
+    }
 
     /// <summary>
     /// One login attempt with a PIN or password. Refusals that need no secret (blocked, locked, nothing set)
@@ -230,19 +346,19 @@ public sealed class UserGrain(
         }
     }
 
-    private static IEnumerable<(IdentifierKind Kind, string Value, ErrorCode Conflict)> Identifiers(NewAccount account)
+    private static IEnumerable<(IdentifierKind Kind, string Value, ErrorCode Conflict)> Identifiers(IEnumerable<EmailAddress> emails, string? userName, string? phone)
     {
-        foreach (var email in account.Email)
+        foreach (var email in emails)
         {
             yield return (IdentifierKind.Email, email.Value, ErrorCode.EmailAlreadyRegistered);
         }
 
-        if (account.UserName is { } userName)
+        if (userName is not null)
         {
             yield return (IdentifierKind.UserName, userName, ErrorCode.UserNameAlreadyExists);
         }
 
-        if (account.PhoneId is { } phone)
+        if (phone is not null)
         {
             yield return (IdentifierKind.Phone, phone, ErrorCode.PhoneAlreadyExists);
         }

@@ -28,6 +28,8 @@ public sealed class UserState
     [Id(18)] public DateTimeOffset CreatedDate { get; set; }
     [Id(19)] public DateTimeOffset ModifiedDate { get; set; }
     [Id(20)] public Dictionary<string, string> ProfileFields { get; set; } = [];
+    /// <summary>Tokens and sessions issued at or before this instant are dead (set by blocking).</summary>
+    [Id(21)] public DateTimeOffset? TokensRevokedAt { get; set; }
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 

@@ -59,17 +59,23 @@ public sealed class AccessTokenGrain(
 {
     public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
 
-    public Task<TokenValidation> ValidateAsync(string apiKey)
+    public async Task<TokenValidation> ValidateAsync(string apiKey)
     {
         var grant = state.State.Grant;
         if (grant is null || state.State.Revoked || grant.ApiKey != apiKey)
         {
-            return Task.FromResult(new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid)));
+            return new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
         }
 
-        return Task.FromResult(grant.ExpiresAt <= time.GetUtcNow()
-            ? new TokenValidation(null, new Problem(ErrorCode.AccessTokenExpired))
-            : new TokenValidation(grant, null));
+        if (grant.ExpiresAt <= time.GetUtcNow())
+        {
+            return new TokenValidation(null, new Problem(ErrorCode.AccessTokenExpired));
+        }
+
+        // Deleting or blocking the account kills its tokens at once, wherever they live.
+        return await grant.AccountAcceptsAsync(GrainFactory)
+            ? new TokenValidation(grant, null)
+            : new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
     }
 
     public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
@@ -122,11 +128,12 @@ public sealed class RefreshTokenGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
-        var user = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).GetProfileAsync();
-        if (user.Problem is not null)
+        if (!await grant.AccountAcceptsAsync(GrainFactory))
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
+
+        var user = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).GetProfileAsync();
 
         // Spent before the new pair exists: a crash in between costs a login, never a second use.
         var next = SecretToken.New();
@@ -226,7 +233,7 @@ public sealed class PinSessionGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
         }
 
-        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin);
+        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant.IssuedAt);
         if (verdict.Problem is { } problem)
         {
             // The session outlived its account.
