@@ -18,6 +18,7 @@ app.MapHealthApi();
 app.MapManageAccountApi();
 app.MapAuthLoginApi();
 app.MapAuthTokenApi();
+app.MapAuthPinApi();
 app.MapManageTokenApi();
 app.Run();
 

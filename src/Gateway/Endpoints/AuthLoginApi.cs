@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
@@ -7,9 +8,6 @@ namespace PinOrleans.Gateway.Endpoints;
 /// <summary>First-level (password) and second-level (PIN) login, <c>/identity/v2/auth/login</c>.</summary>
 public static class AuthLoginApi
 {
-    /// <summary>Longer PINs cannot satisfy any PIN policy; they are refused before reaching the cluster.</summary>
-    private const int MaxPinLength = 64;
-
     private const int MaxIdentifierLength = 256;
 
     /// <summary>Bot-protection parameters LoginRadius documents on PIN login; accepted from query or body.</summary>
@@ -49,28 +47,33 @@ public static class AuthLoginApi
         var sessionToken = ApiRequest.RequiredQuery(request, "session_token");
         var body = await ApiRequest.BodyAsync(request);
         ReadCaptcha(request, body);
-        var pin = body.String("pin");
-        if (string.IsNullOrEmpty(pin))
-        {
-            return LoginRadiusJson.Error(new Problem(ErrorCode.PinRequired));
-        }
-
-        if (pin.Length > MaxPinLength)
-        {
-            throw JsonBody.Invalid("PIN", $"The PIN field may not be longer than {MaxPinLength} characters.");
-        }
+        var pin = body.RequiredPin("pin");
 
         if (SecretToken.KeyOf(sessionToken) is not { } sessionKey)
         {
             return LoginRadiusJson.Error(new Problem(ErrorCode.SessionTokenInvalid));
         }
 
-        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, new Secret(pin));
+        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin);
         return Render(outcome);
     }
 
-    private static IResult Render(LoginOutcome outcome) =>
-        outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : LoginRadiusJson.Ok(ProfileJson.Login(outcome.Profile!, outcome.Tokens!));
+    /// <summary>A login answer; with a PIN to set, <c>PINAuthToken</c> too (and, when the PIN is mandatory, no tokens).</summary>
+    internal static IResult Render(LoginOutcome outcome)
+    {
+        if (outcome.Problem is { } problem)
+        {
+            return LoginRadiusJson.Error(problem);
+        }
+
+        var json = outcome.Tokens is { } tokens ? ProfileJson.Login(outcome.Profile!, tokens) : new JsonObject { ["Profile"] = ProfileJson.Render(outcome.Profile!) };
+        if (outcome.PinAuthToken is { } pinAuthToken)
+        {
+            json["PINAuthToken"] = pinAuthToken.Value;
+        }
+
+        return LoginRadiusJson.Ok(json);
+    }
 
     private static (IdentifierKind Kind, string Value) ReadIdentifier(JsonBody body)
     {

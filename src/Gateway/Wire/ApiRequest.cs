@@ -143,6 +143,9 @@ public static class ApiRequest
 /// <summary>A JSON object body whose keys are matched case-insensitively, as LoginRadius' own backend does.</summary>
 public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
 {
+    /// <summary>Longer PINs cannot satisfy any PIN policy; they are refused before reaching the cluster.</summary>
+    public const int MaxPinLength = 64;
+
     /// <summary>The first property whose name matches <paramref name="name"/> in any casing.</summary>
     public JsonElement? Property(string name) => Find(Root, name);
 
@@ -184,6 +187,18 @@ public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
             JsonValueKind.String when bool.TryParse(value.Value.GetString(), out var flag) => flag,
             _ => throw Invalid(name, $"The {name} field must be true or false."),
         };
+    }
+
+    /// <summary>A PIN field in any casing: missing or empty is 1234; longer than any PIN policy allows is 1134.</summary>
+    public Secret RequiredPin(string field)
+    {
+        var pin = String(field);
+        if (string.IsNullOrEmpty(pin))
+        {
+            throw LoginRadiusException.Of(ErrorCode.PinRequired);
+        }
+
+        return pin.Length <= MaxPinLength ? new Secret(pin) : throw Invalid(field, $"The {field} field may not be longer than {MaxPinLength} characters.");
     }
 
     public static LoginRadiusException Invalid(string field, string message) => LoginRadiusException.Of(Problem.Validation(field, message));

@@ -33,6 +33,12 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>First-level login: checks the lock, verifies the password, counts failures, and on success issues access, refresh and PIN session tokens.</summary>
     Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password);
 
+    /// <summary>Sets (or replaces) the PIN after the schema check; not a login.</summary>
+    Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin);
+
+    /// <summary>Changes the PIN given the current one; a wrong current PIN is 1241 and counts toward the lockout.</summary>
+    Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Secret oldPin, Secret newPin);
+
     /// <summary>Access and refresh tokens for the account without a login (management impersonation); 938 or 991 when it cannot have them.</summary>
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 

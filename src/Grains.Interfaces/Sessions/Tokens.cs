@@ -62,6 +62,9 @@ public sealed record LoginOutcome(
     [property: Id(1)] IssuedTokens? Tokens,
     [property: Id(2)] Problem? Problem)
 {
+    /// <summary>When the tenant asks for a PIN the account lacks: the one-time token that lets the user set it.</summary>
+    [Id(3)] public Secret? PinAuthToken { get; init; }
+
     public static LoginOutcome Fail(Problem problem) => new(null, null, problem);
 }
 
@@ -85,6 +88,17 @@ public interface IPinSessionGrain : IGrainWithStringKey
 /// <summary>What a live token is bound to, or why it is not live.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TokenValidation")]
 public sealed record TokenValidation([property: Id(0)] TokenGrant? Grant, [property: Id(1)] Problem? Problem);
+
+/// <summary>A PINAuthToken, keyed by its SHA-256: one chance, shortly after a password login, to set the missing PIN.</summary>
+[Alias("PinOrleans.IPinAuthTokenGrain")]
+public interface IPinAuthTokenGrain : IGrainWithStringKey
+{
+    /// <summary>Records the token (called once, by the login that issues it).</summary>
+    Task StartAsync(TokenGrant grant);
+
+    /// <summary>Sets the PIN (single use: 1239 when unknown or used, 1240 when expired) and logs in with a new PIN session.</summary>
+    Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin);
+}
 
 /// <summary>An access token, keyed by its SHA-256.</summary>
 [Alias("PinOrleans.IAccessTokenGrain")]

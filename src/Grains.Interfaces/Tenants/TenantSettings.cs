@@ -21,6 +21,16 @@ public sealed record PinPolicy
     [Id(2)] public int MaxLength { get; init; } = 8;
     /// <summary>Digits only when true; letters and digits when false.</summary>
     [Id(3)] public bool NumericOnly { get; init; } = true;
+    /// <summary>Mandatory flow: a password login of an account without a PIN yields only a PINAuthToken, no access token.</summary>
+    [Id(4)] public bool IsRequired { get; init; }
+    [Id(5)] public bool AskOnRegistration { get; init; }
+    /// <summary>Optional flow: every password login of an account without a PIN also yields a PINAuthToken.</summary>
+    [Id(6)] public bool AskOnLogin { get; init; }
+    /// <summary>Optional flow: only the first password login of an account without a PIN yields a PINAuthToken.</summary>
+    [Id(7)] public bool AskOnlyOnFirstLogin { get; init; }
+
+    /// <summary>Whether a password login of an account without a PIN must offer to set one.</summary>
+    public bool AsksForPin(bool firstLogin) => IsRequired || AskOnLogin || (AskOnlyOnFirstLogin && firstLogin);
 }
 
 /// <summary>What kind of lock a brute-force lockout applies (LoginRadius <c>LoginLockedType</c>).</summary>
@@ -47,6 +57,8 @@ public sealed record TokenLifetimes
     [Id(0)] public int AccessTokenMinutes { get; init; } = 15;
     [Id(1)] public int RefreshTokenDays { get; init; } = 60;
     [Id(2)] public int PinSessionTokenMinutes { get; init; } = 7 * 24 * 60;
+    /// <summary>How long a PINAuthToken (set a PIN after a password login) lives.</summary>
+    [Id(3)] public int PinAuthTokenMinutes { get; init; } = 10;
 }
 
 /// <summary>The tenant's plan. A trial with an expiry in the past refuses every call with 6003.</summary>

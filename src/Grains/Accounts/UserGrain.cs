@@ -208,15 +208,79 @@ public sealed class UserGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 
-        var verdict = await AttemptAsync(tenant, password, s => s.PasswordHash, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials,
-            (s, rehashed) => s.PasswordHash = rehashed.Value);
+        var firstLogin = state.State.NoOfLogins == 0;
+        var verdict = await AttemptAsync(tenant, password, Credential.Password, RecordLogin);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
         }
 
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, time.GetUtcNow(), withPinSession: true);
-        return new LoginOutcome(verdict.Profile, tokens, null);
+        var now = time.GetUtcNow();
+        Secret? pinAuthToken = null;
+        if (state.State.PinHash is null && tenant.Settings.Pin.AsksForPin(firstLogin))
+        {
+            var token = SecretToken.New();
+            await GrainFactory.GetGrain<IPinAuthTokenGrain>(SecretToken.KeyOf(token)!)
+                .StartAsync(new TokenGrant(ApiKey, Uid, now, now.AddMinutes(tenant.Settings.Tokens.PinAuthTokenMinutes)));
+            pinAuthToken = token;
+            if (tenant.Settings.Pin.IsRequired)
+            {
+                // Mandatory PIN: no access token until the PIN is set.
+                return new LoginOutcome(verdict.Profile, null, null) { PinAuthToken = pinAuthToken };
+            }
+        }
+
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, now, withPinSession: true);
+        return new LoginOutcome(verdict.Profile, tokens, null) { PinAuthToken = pinAuthToken };
+    }
+
+    public async Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin)
+    {
+        if (!state.RecordExists)
+        {
+            return AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
+        }
+
+        if (AccountRules.PinError(pin.Value, tenant.Settings.Pin) is { } error)
+        {
+            return AccountOutcome.Fail(Problem.Validation("PIN", error));
+        }
+
+        var hash = await Hasher.HashAsync(pin);
+        var now = time.GetUtcNow();
+        SetPin(state.State, hash, now);
+        await WriteOrReloadAsync();
+        return AccountOutcome.Of(state.State.ToProfile(now));
+    }
+
+    public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Secret oldPin, Secret newPin)
+    {
+        if (!state.RecordExists)
+        {
+            return new Problem(ErrorCode.UserDoesNotExist);
+        }
+
+        if (AccountRules.PinError(newPin.Value, tenant.Settings.Pin) is { } error)
+        {
+            return Problem.Validation("NewPIN", error);
+        }
+
+        var verdict = await AttemptAsync(tenant, oldPin, Credential.CurrentPin, async (user, now) => SetPin(user, await Hasher.HashAsync(newPin), now));
+        return verdict.Problem;
+    }
+
+    private static void SetPin(UserState user, Secret hash, DateTimeOffset now)
+    {
+        user.PinHash = hash.Value;
+        user.LastPINChangeDate = user.ModifiedDate = now;
+        user.PinSkipped = false;
+    }
+
+    private static Task RecordLogin(UserState user, DateTimeOffset now)
+    {
+        user.NoOfLogins++;
+        user.LastLoginDate = now;
+        return Task.CompletedTask;
     }
 
     public async Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant)
@@ -248,7 +312,15 @@ public sealed class UserGrain(
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }
 
-        return AttemptAsync(tenant, pin, s => s.PinHash, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, (s, rehashed) => s.PinHash = rehashed.Value);
+        return AttemptAsync(tenant, pin, Credential.Pin, RecordLogin);
+    }
+
+    /// <summary>What an attempt checks: where the hash lives, and what a wrong or missing secret answers.</summary>
+    private sealed record Credential(Func<UserState, string?> Stored, Action<UserState, string> Store, ErrorCode Wrong, ErrorCode Missing)
+    {
+        public static readonly Credential Password = new(s => s.PasswordHash, (s, h) => s.PasswordHash = h, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials);
+        public static readonly Credential Pin = new(s => s.PinHash, (s, h) => s.PinHash = h, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable);
+        public static readonly Credential CurrentPin = Pin with { Wrong = ErrorCode.CurrentPinInvalid };
     }
 
     /// <summary>
@@ -259,10 +331,8 @@ public sealed class UserGrain(
     private async Task<AccountOutcome> AttemptAsync(
         TenantSnapshot tenant,
         Secret secret,
-        Func<UserState, string?> storedHash,
-        ErrorCode wrongSecret,
-        ErrorCode noSecret,
-        Action<UserState, Secret> upgradeHash)
+        Credential credential,
+        Func<UserState, DateTimeOffset, Task> onSuccess)
     {
         var policy = tenant.Settings.Lockout;
         HashCheck? check = null;
@@ -289,10 +359,10 @@ public sealed class UserGrain(
                 user.FailedLoginAttempts = 0;
             }
 
-            var hash = storedHash(user);
+            var hash = credential.Stored(user);
             if (hash is null)
             {
-                return AccountOutcome.Fail(new Problem(noSecret));
+                return AccountOutcome.Fail(new Problem(credential.Missing));
             }
 
             if (check is null || checkedHash != hash)
@@ -305,17 +375,17 @@ public sealed class UserGrain(
             if (check.Valid)
             {
                 user.FailedLoginAttempts = 0;
-                user.NoOfLogins++;
-                user.LastLoginDate = now;
                 if (check.Rehashed is { } upgraded)
                 {
-                    upgradeHash(user, upgraded);
+                    credential.Store(user, upgraded.Value);
                 }
+
+                await onSuccess(user, now);
             }
             else
             {
                 user.FailedLoginAttempts++;
-                problem = new Problem(wrongSecret);
+                problem = new Problem(credential.Wrong);
                 if (user.FailedLoginAttempts >= policy.MaximumFailedLoginAttempts)
                 {
                     user.LockType = policy.LoginLockedType;

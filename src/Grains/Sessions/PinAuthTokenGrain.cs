@@ -1,0 +1,48 @@
+using PinOrleans.Accounts;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Sessions;
+
+/// <summary>One chance to set a missing PIN: spent before the PIN is set, so it can never be used twice.</summary>
+public sealed class PinAuthTokenGrain(
+    [PersistentState("pinauth", StorageNames.Store)] IPersistentState<TokenState> state,
+    TimeProvider time) : Grain, IPinAuthTokenGrain
+{
+    public Task StartAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+
+    public async Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin)
+    {
+        var grant = state.State.Grant;
+        if (grant is null || grant.ApiKey != tenant.ApiKey || state.State.Used || state.State.Revoked)
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenInvalid));
+        }
+
+        if (grant.ExpiresAt <= time.GetUtcNow())
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenExpired));
+        }
+
+        // A PIN the schema refuses does not spend the token: the user may try another.
+        if (AccountRules.PinError(pin.Value, tenant.Settings.Pin) is { } error)
+        {
+            return LoginOutcome.Fail(Problem.Validation("PIN", error));
+        }
+
+        if (!await grant.AccountAcceptsAsync(GrainFactory))
+        {
+            return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenInvalid));
+        }
+
+        state.State.Used = true;
+        await state.WriteStateAsync();
+        var set = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).SetPinAsync(tenant, pin);
+        if (set.Problem is { } problem)
+        {
+            return LoginOutcome.Fail(problem);
+        }
+
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, time.GetUtcNow(), withPinSession: true);
+        return new LoginOutcome(set.Profile, tokens, null);
+    }
+}
