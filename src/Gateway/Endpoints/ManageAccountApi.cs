@@ -48,7 +48,7 @@ public static class ManageAccountApi
             PhoneIdVerified = body.Boolean("PhoneIdVerified"),
             IsActive = body.Boolean("IsActive"),
             IsLoginLocked = body.Boolean("IsLoginLocked"),
-            SetsPin = pinInfo is not null && JsonBody.Find(pinInfo.Value.Root, "PIN") is not null,
+            SetsPin = pinInfo is { } info && JsonBody.Find(info.Root, "PIN") is not null,
             Pin = pinInfo?.String("PIN") is { } pin ? new Secret(pin) : (Secret?)null,
             PinSkipped = pinInfo?.Boolean("Skipped"),
         };

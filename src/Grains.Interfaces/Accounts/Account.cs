@@ -73,6 +73,8 @@ public sealed record UserProfile
     [Id(15)] public DateTimeOffset ModifiedDate { get; init; }
     [Id(16)] public DateTimeOffset? LastPasswordChangeDate { get; init; }
     [Id(17)] public IReadOnlyDictionary<string, string> ProfileFields { get; init; } = new Dictionary<string, string>();
+    /// <summary>The account's token generation (not rendered): tokens issued now carry it.</summary>
+    [Id(18)] public int TokenGeneration { get; init; }
 }
 
 /// <summary>The answer to a call that yields a profile.</summary>

@@ -14,9 +14,12 @@ public interface IUserGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> ExistsAsync();
 
-    /// <summary>Whether a token or session issued at <paramref name="issuedAt"/> still stands: the account exists, is not blocked, and has not had its tokens revoked since.</summary>
+    /// <summary>Whether a token of <paramref name="generation"/> and <paramref name="family"/> still stands: the account exists, is active, was not blocked since, and the family was not revoked.</summary>
     [AlwaysInterleave]
-    Task<bool> AcceptsTokenAsync(DateTimeOffset issuedAt);
+    Task<bool> AcceptsTokenAsync(int generation, string? family);
+
+    /// <summary>Revokes every access and refresh token of a login's family (refresh token reuse); remembered until <paramref name="until"/>.</summary>
+    Task RevokeTokenFamilyAsync(string family, DateTimeOffset until);
 
     /// <summary>Applies a management update (profile fields, verification flags, block/unblock, unlock, PIN set/clear).</summary>
     Task<AccountOutcome> UpdateAsync(TenantSnapshot tenant, AccountUpdate update);
@@ -43,7 +46,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
-    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, DateTimeOffset sessionIssuedAt);
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, int sessionGeneration);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>

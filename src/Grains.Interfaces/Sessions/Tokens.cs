@@ -33,12 +33,15 @@ public sealed record TokenGrant(
     /// <summary>For access and refresh tokens: the grain key of the other half of the pair.</summary>
     [Id(4)] public string? PairKey { get; init; }
 
-    /// <summary>For refresh tokens issued by a refresh: the key of the refresh token this one replaced.</summary>
-    [Id(5)] public string? PreviousKey { get; init; }
+    /// <summary>The account's token generation at issue; blocking the account moves it on, killing older tokens.</summary>
+    [Id(5)] public int Generation { get; init; }
 
-    /// <summary>Whether the account still accepts this token (exists, not blocked, tokens not revoked since issue).</summary>
+    /// <summary>Access and refresh tokens: the login they descend from (kept across refreshes, revoked together on reuse).</summary>
+    [Id(6)] public string? Family { get; init; }
+
+    /// <summary>Whether the account still accepts this token (exists, not blocked since, family not revoked).</summary>
     public Task<bool> AccountAcceptsAsync(IGrainFactory grains) =>
-        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(IssuedAt);
+        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(Generation, Family);
 }
 
 /// <summary>Tokens handed out by a login, in clear: they exist in clear only in this one response.</summary>
@@ -137,6 +140,4 @@ public interface IRefreshTokenGrain : IGrainWithStringKey
     /// <summary>Revokes this token of <paramref name="apiKey"/>; 1217 when there is no such live token.</summary>
     Task<Problem?> RevokeForAsync(string apiKey);
 
-    /// <summary>Revokes this token and its access token, then walks the family backward and/or forward.</summary>
-    Task RevokeLineageAsync(bool backward, bool forward);
 }

@@ -25,10 +25,27 @@ public sealed class UserGrain(
 
     public Task<bool> ExistsAsync() => Task.FromResult(state.RecordExists || _creating);
 
-    public Task<bool> AcceptsTokenAsync(DateTimeOffset issuedAt) => Task.FromResult(Accepts(issuedAt));
+    public Task<bool> AcceptsTokenAsync(int generation, string? family) => Task.FromResult(
+        state.RecordExists && state.State.IsActive && generation == state.State.TokenGeneration
+        && (family is null || !state.State.RevokedTokenFamilies.ContainsKey(family)));
 
-    private bool Accepts(DateTimeOffset issuedAt) =>
-        state.RecordExists && state.State.IsActive && !(issuedAt <= state.State.TokensRevokedAt);
+    public async Task RevokeTokenFamilyAsync(string family, DateTimeOffset until)
+    {
+        if (!state.RecordExists)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var families = state.State.RevokedTokenFamilies;
+        foreach (var expired in families.Where(f => f.Value <= now).Select(f => f.Key).ToList())
+        {
+            families.Remove(expired);
+        }
+
+        families[family] = until;
+        await WriteOrReloadAsync();
+    }
 
     public async Task<AccountOutcome> UpdateAsync(TenantSnapshot tenant, AccountUpdate update)
     {
@@ -58,11 +75,12 @@ public sealed class UserGrain(
             if (!active)
             {
                 // Blocking kills every token and session at once, and unblocking does not revive them.
-                user.TokensRevokedAt = now;
+                user.TokenGeneration++;
             }
         }
 
-        if (update.IsLoginLocked == false)
+        // IsActive=true also lifts a brute-force Block; IsLoginLocked=false lifts any lock.
+        if (update.IsLoginLocked == false || (update.IsActive == true && user.LockType == LockoutType.Block))
         {
             user.LockedUntil = null;
             user.LockType = null;
@@ -73,8 +91,13 @@ public sealed class UserGrain(
         {
             user.PinHash = pinHash;
             user.LastPINChangeDate = pinHash is null ? user.LastPINChangeDate : now;
-            user.PinSkipped = update.PinSkipped ?? (pinHash is null ? user.PinSkipped : false);
-            user.PinSkippedDate = update.PinSkipped == true ? now : user.PinSkippedDate;
+            user.PinSkipped = pinHash is null ? user.PinSkipped : false;
+        }
+
+        if (update.PinSkipped is { } skipped)
+        {
+            user.PinSkipped = skipped;
+            user.PinSkippedDate = skipped ? now : user.PinSkippedDate;
         }
 
         user.ModifiedDate = now;
@@ -221,7 +244,7 @@ public sealed class UserGrain(
         {
             var token = SecretToken.New();
             await GrainFactory.GetGrain<IPinAuthTokenGrain>(SecretToken.KeyOf(token)!)
-                .StartAsync(new TokenGrant(ApiKey, Uid, now, now.AddMinutes(tenant.Settings.Tokens.PinAuthTokenMinutes)));
+                .StartAsync(new TokenGrant(ApiKey, Uid, now, now.AddMinutes(tenant.Settings.Tokens.PinAuthTokenMinutes)) { Generation = state.State.TokenGeneration });
             pinAuthToken = token;
             if (tenant.Settings.Pin.IsRequired)
             {
@@ -230,7 +253,7 @@ public sealed class UserGrain(
             }
         }
 
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, now, withPinSession: true);
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.TokenGeneration, now, withPinSession: true);
         return new LoginOutcome(verdict.Profile, tokens, null) { PinAuthToken = pinAuthToken };
     }
 
@@ -296,18 +319,18 @@ public sealed class UserGrain(
         }
 
         var now = time.GetUtcNow();
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, now, withPinSession: false);
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.TokenGeneration, now, withPinSession: false);
         return new LoginOutcome(state.State.ToProfile(now), tokens, null);
     }
 
-    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, DateTimeOffset sessionIssuedAt)
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, int sessionGeneration)
     {
         if (!state.RecordExists)
         {
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
         }
 
-        if (sessionIssuedAt <= state.State.TokensRevokedAt)
+        if (sessionGeneration != state.State.TokenGeneration)
         {
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }

@@ -28,8 +28,10 @@ public sealed class UserState
     [Id(18)] public DateTimeOffset CreatedDate { get; set; }
     [Id(19)] public DateTimeOffset ModifiedDate { get; set; }
     [Id(20)] public Dictionary<string, string> ProfileFields { get; set; } = [];
-    /// <summary>Tokens and sessions issued at or before this instant are dead (set by blocking).</summary>
-    [Id(21)] public DateTimeOffset? TokensRevokedAt { get; set; }
+    /// <summary>Tokens and sessions carry the generation they were issued under; blocking moves it on.</summary>
+    [Id(21)] public int TokenGeneration { get; set; }
+    /// <summary>Token families revoked by refresh-token reuse, each kept until its last token would have expired.</summary>
+    [Id(22)] public Dictionary<string, DateTimeOffset> RevokedTokenFamilies { get; set; } = [];
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 
@@ -55,5 +57,6 @@ public sealed class UserState
         ModifiedDate = ModifiedDate,
         LastPasswordChangeDate = LastPasswordChangeDate,
         ProfileFields = ProfileFields,
+        TokenGeneration = TokenGeneration,
     };
 }

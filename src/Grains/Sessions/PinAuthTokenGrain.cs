@@ -6,14 +6,14 @@ namespace PinOrleans.Sessions;
 /// <summary>One chance to set a missing PIN: spent before the PIN is set, so it can never be used twice.</summary>
 public sealed class PinAuthTokenGrain(
     [PersistentState("pinauth", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time) : Grain, IPinAuthTokenGrain
+    TimeProvider time) : TokenGrain(state), IPinAuthTokenGrain
 {
-    public Task StartAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+    public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 
     public async Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin)
     {
-        var grant = state.State.Grant;
-        if (grant is null || grant.ApiKey != tenant.ApiKey || state.State.Used || state.State.Revoked)
+        var grant = Token.Grant;
+        if (grant is null || grant.ApiKey != tenant.ApiKey || Token.Used || Token.Revoked)
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenInvalid));
         }
@@ -34,15 +34,15 @@ public sealed class PinAuthTokenGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenInvalid));
         }
 
-        state.State.Used = true;
-        await state.WriteStateAsync();
+        Token.Used = true;
+        await SaveAsync();
         var set = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).SetPinAsync(tenant, pin);
         if (set.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
         }
 
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, time.GetUtcNow(), withPinSession: true);
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, set.Profile!.TokenGeneration, time.GetUtcNow(), withPinSession: true);
         return new LoginOutcome(set.Profile, tokens, null);
     }
 }

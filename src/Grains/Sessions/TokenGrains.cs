@@ -9,28 +9,28 @@ public sealed class TokenState
 {
     [Id(0)] public TokenGrant? Grant { get; set; }
     [Id(1)] public bool Revoked { get; set; }
-    /// <summary>Refresh tokens: spent by a refresh (single use).</summary>
+    /// <summary>Refresh tokens and PINAuthTokens: spent (single use).</summary>
     [Id(2)] public bool Used { get; set; }
-    /// <summary>Refresh tokens: the key of the refresh token that replaced this one.</summary>
-    [Id(3)] public string? NextKey { get; set; }
 }
-
-/// <summary>How a rotated refresh token links to the one it replaces.</summary>
-public sealed record RefreshLink(string PreviousKey, string Token);
 
 /// <summary>Issues the tokens of a successful login: each is recorded (by its hash) before any is handed out.</summary>
 public static class TokenIssuer
 {
+    /// <summary>
+    /// Access + refresh token (and a PIN session when asked), stamped with the account's token
+    /// <paramref name="generation"/> and a token <paramref name="family"/> (new for a login, kept by a refresh).
+    /// </summary>
     public static async Task<IssuedTokens> IssueAsync(
-        IGrainFactory grains, TenantSnapshot tenant, string uid, DateTimeOffset now, bool withPinSession, RefreshLink? rotation = null)
+        IGrainFactory grains, TenantSnapshot tenant, string uid, int generation, DateTimeOffset now, bool withPinSession, string? family = null)
     {
         var lifetimes = tenant.Settings.Tokens;
         var access = SecretToken.New();
-        var refresh = rotation?.Token ?? SecretToken.New();
+        var refresh = SecretToken.New();
         var accessKey = SecretToken.KeyOf(access)!;
         var refreshKey = SecretToken.KeyOf(refresh)!;
-        var accessGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes)) { PairKey = refreshKey };
-        var refreshGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddDays(lifetimes.RefreshTokenDays)) { PairKey = accessKey, PreviousKey = rotation?.PreviousKey };
+        family ??= Guid.NewGuid().ToString("N");
+        var accessGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes)) { PairKey = refreshKey, Generation = generation, Family = family };
+        var refreshGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddDays(lifetimes.RefreshTokenDays)) { PairKey = accessKey, Generation = generation, Family = family };
 
         var writes = new List<Task>
         {
@@ -45,7 +45,7 @@ public static class TokenIssuer
             session = SecretToken.New();
             sessionExpires = now.AddMinutes(lifetimes.PinSessionTokenMinutes);
             writes.Add(grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!)
-                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value)));
+                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = generation }));
         }
 
         await Task.WhenAll(writes);
@@ -53,16 +53,64 @@ public static class TokenIssuer
     }
 }
 
+/// <summary>
+/// What every token grain shares: issue once, revoke idempotently, and never serve state that storage did not
+/// take (a failed write deactivates the grain, so the next call reads what storage really holds).
+/// </summary>
+public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain
+{
+    protected TokenState Token => state.State;
+
+    /// <summary>A token key is a hash of 128 random bits: a second issue under the same key means a bug, not a collision.</summary>
+    protected Task IssueOnceAsync(TokenGrant grant)
+    {
+        if (state.State.Grant is not null)
+        {
+            throw new InvalidOperationException("This token has already been issued.");
+        }
+
+        state.State.Grant = grant;
+        return SaveAsync();
+    }
+
+    /// <summary>Marks an issued token revoked (idempotent; unknown tokens stay unknown).</summary>
+    protected Task RevokeSelfAsync()
+    {
+        if (state.State.Grant is null || state.State.Revoked)
+        {
+            return Task.CompletedTask;
+        }
+
+        state.State.Revoked = true;
+        return SaveAsync();
+    }
+
+    protected async Task SaveAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+}
+
 public sealed class AccessTokenGrain(
     [PersistentState("access", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time) : Grain, IAccessTokenGrain
+    TimeProvider time) : TokenGrain(state), IAccessTokenGrain
 {
-    public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+    public Task IssueAsync(TokenGrant grant) => IssueOnceAsync(grant);
+
+    public Task RevokeAsync() => RevokeSelfAsync();
 
     public async Task<TokenValidation> ValidateAsync(string apiKey)
     {
-        var grant = state.State.Grant;
-        if (grant is null || state.State.Revoked || grant.ApiKey != apiKey)
+        var grant = Token.Grant;
+        if (grant is null || Token.Revoked || grant.ApiKey != apiKey)
         {
             return new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
         }
@@ -72,13 +120,11 @@ public sealed class AccessTokenGrain(
             return new TokenValidation(null, new Problem(ErrorCode.AccessTokenExpired));
         }
 
-        // Deleting or blocking the account kills its tokens at once, wherever they live.
+        // Deleting or blocking the account, or a reused refresh token of this family, kills the token at once.
         return await grant.AccountAcceptsAsync(GrainFactory)
             ? new TokenValidation(grant, null)
             : new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
     }
-
-    public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
 
     public async Task<Problem?> InvalidateAsync(string apiKey, bool preventRefresh)
     {
@@ -87,9 +133,10 @@ public sealed class AccessTokenGrain(
             return problem;
         }
 
-        await RevokeAsync();
-        if (preventRefresh && state.State.Grant!.PairKey is { } refresh)
+        await RevokeSelfAsync();
+        if (preventRefresh && Token.Grant!.PairKey is { } refresh)
         {
+            // The refresh token never calls back into access tokens, so this cannot wait on itself.
             await GrainFactory.GetGrain<IRefreshTokenGrain>(refresh).RevokeAsync();
         }
 
@@ -100,119 +147,60 @@ public sealed class AccessTokenGrain(
 public sealed class RefreshTokenGrain(
     [PersistentState("refresh", StorageNames.Store)] IPersistentState<TokenState> state,
     TimeProvider time,
-    ILogger<RefreshTokenGrain> logger) : Grain, IRefreshTokenGrain
+    ILogger<RefreshTokenGrain> logger) : TokenGrain(state), IRefreshTokenGrain
 {
-    public Task IssueAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+    public Task IssueAsync(TokenGrant grant) => IssueOnceAsync(grant);
 
-    public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
+    public Task RevokeAsync() => RevokeSelfAsync();
 
     public async Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant)
     {
-        var grant = state.State.Grant;
+        var grant = Token.Grant;
         if (grant is null || grant.ApiKey != tenant.ApiKey)
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
-        if (state.State.Used)
+        var now = time.GetUtcNow();
+        var user = GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid));
+        if (Token.Used)
         {
             // A spent token came back: it was copied. Nothing this login's refreshes produced can be trusted.
             logger.LogWarning("Refresh token reuse for account {Uid} of tenant {ApiKey}; revoking its token family", grant.Uid, grant.ApiKey);
-            await RevokeLineageAsync(backward: true, forward: true);
+            await user.RevokeTokenFamilyAsync(grant.Family!, now.AddDays(tenant.Settings.Tokens.RefreshTokenDays));
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
-        var now = time.GetUtcNow();
-        if (state.State.Revoked || grant.ExpiresAt <= now)
+        if (Token.Revoked || grant.ExpiresAt <= now || !await grant.AccountAcceptsAsync(GrainFactory))
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
-
-        if (!await grant.AccountAcceptsAsync(GrainFactory))
-        {
-            return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
-        }
-
-        var user = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).GetProfileAsync();
 
         // Spent before the new pair exists: a crash in between costs a login, never a second use.
-        var next = SecretToken.New();
-        state.State.Used = true;
-        state.State.NextKey = SecretToken.KeyOf(next);
-        await state.WriteStateAsync();
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, now, withPinSession: false, new RefreshLink(this.GetPrimaryKeyString(), next));
-        return new LoginOutcome(user.Profile, tokens, null);
+        Token.Used = true;
+        await SaveAsync();
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, grant.Generation, now, withPinSession: false, grant.Family);
+        return new LoginOutcome(null, tokens, null);
     }
 
     public async Task<Problem?> RevokeForAsync(string apiKey)
     {
-        if (state.State.Grant is not { } grant || grant.ApiKey != apiKey || state.State.Revoked || state.State.Used || grant.ExpiresAt <= time.GetUtcNow())
+        if (Token.Grant is not { } grant || grant.ApiKey != apiKey || Token.Revoked || Token.Used || grant.ExpiresAt <= time.GetUtcNow())
         {
             return new Problem(ErrorCode.RefreshTokenInvalid);
         }
 
-        await RevokeAsync();
+        await RevokeSelfAsync();
         return null;
-    }
-
-    public async Task RevokeLineageAsync(bool backward, bool forward)
-    {
-        if (state.State.Grant is not { } grant)
-        {
-            return;
-        }
-
-        await RevokeAsync();
-        if (grant.PairKey is { } access)
-        {
-            await GrainFactory.GetGrain<IAccessTokenGrain>(access).RevokeAsync();
-        }
-
-        if (backward && grant.PreviousKey is { } previous)
-        {
-            await GrainFactory.GetGrain<IRefreshTokenGrain>(previous).RevokeLineageAsync(backward: true, forward: false);
-        }
-
-        if (forward && state.State.NextKey is { } nextKey)
-        {
-            await GrainFactory.GetGrain<IRefreshTokenGrain>(nextKey).RevokeLineageAsync(backward: false, forward: true);
-        }
-    }
-}
-
-internal static class TokenRecord
-{
-    /// <summary>A token key is a hash of 128 random bits: a second issue under the same key means a bug, not a collision.</summary>
-    public static async Task IssueOnceAsync(IPersistentState<TokenState> state, TokenGrant grant)
-    {
-        if (state.State.Grant is not null)
-        {
-            throw new InvalidOperationException("This token has already been issued.");
-        }
-
-        state.State.Grant = grant;
-        await state.WriteStateAsync();
-    }
-
-    /// <summary>Marks an issued token revoked (idempotent; unknown tokens stay unknown).</summary>
-    public static async Task RevokeAsync(IPersistentState<TokenState> state)
-    {
-        if (state.State.Grant is null || state.State.Revoked)
-        {
-            return;
-        }
-
-        state.State.Revoked = true;
-        await state.WriteStateAsync();
     }
 }
 
 /// <summary>A PIN session: valid, unexpired and unrevoked sessions let the user's PIN stand in for the password.</summary>
 public sealed class PinSessionGrain(
     [PersistentState("pinsession", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time) : Grain, IPinSessionGrain
+    TimeProvider time) : TokenGrain(state), IPinSessionGrain
 {
-    public Task StartAsync(TokenGrant grant) => TokenRecord.IssueOnceAsync(state, grant);
+    public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 
     public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Secret pin)
     {
@@ -221,39 +209,39 @@ public sealed class PinSessionGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.PinLoginNotEnabled));
         }
 
-        var grant = state.State.Grant;
-        if (grant is null || state.State.Revoked || grant.ApiKey != tenant.ApiKey)
+        var grant = Token.Grant;
+        if (grant is null || Token.Revoked || grant.ApiKey != tenant.ApiKey)
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid));
         }
 
-        var now = time.GetUtcNow();
-        if (grant.ExpiresAt <= now)
+        if (grant.ExpiresAt <= time.GetUtcNow())
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
         }
 
-        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant.IssuedAt);
+        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant.Generation);
         if (verdict.Problem is { } problem)
         {
             // The session outlived its account.
             return LoginOutcome.Fail(problem.Code == ErrorCode.UserDoesNotExist ? new Problem(ErrorCode.SessionTokenInvalid) : problem);
         }
 
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, time.GetUtcNow(), withPinSession: false);
+        // Stamped with the generation the PIN was verified under: a block that lands meanwhile kills these too.
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, verdict.Profile!.TokenGeneration, time.GetUtcNow(), withPinSession: false);
         return new LoginOutcome(verdict.Profile, tokens, null);
     }
 
-    public Task RevokeAsync() => TokenRecord.RevokeAsync(state);
+    public Task RevokeAsync() => RevokeSelfAsync();
 
     public async Task<Problem?> InvalidateAsync(string apiKey)
     {
-        if (state.State.Grant is not { } grant || state.State.Revoked || grant.ApiKey != apiKey)
+        if (Token.Grant is not { } grant || Token.Revoked || grant.ApiKey != apiKey)
         {
             return new Problem(ErrorCode.SessionTokenInvalid);
         }
 
-        await RevokeAsync();
+        await RevokeSelfAsync();
         return null;
     }
 }

@@ -116,6 +116,50 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task IsActive_true_lifts_a_brute_force_block_and_skipping_the_pin_is_recorded()
+    {
+        var tenant = await fixture.NewTenantAsync(new PinOrleans.Tenants.TenantSettings
+        {
+            Lockout = new PinOrleans.Tenants.LockoutPolicy { LoginLockedType = PinOrleans.Tenants.LockoutType.Block, MaximumFailedLoginAttempts = 2 },
+        });
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var uid = (await Api.CreateAccountAsync(tenant, email, pin: null)).GetProperty("Uid").GetString()!;
+        var account = new Account(tenant, email, uid, default);
+        for (var i = 0; i < 2; i++)
+        {
+            await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = "wrong-password" }), 401, 966);
+        }
+
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 403, 991);
+        var skipped = await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{uid}", """{"IsActive":true,"PINInfo":{"Skipped":true}}"""), HttpStatusCode.OK);
+        Assert.True(skipped.GetProperty("PIN").GetProperty("Skipped").GetBoolean());
+        await Api.LoginAsync(tenant, email);
+    }
+
+    [Fact]
+    public async Task A_revocation_that_storage_refused_is_not_reported_and_not_remembered()
+    {
+        var account = await LoggedInAsync();
+        var session = account.Login.GetProperty("session_token").GetString()!;
+        var url = $"/identity/v2/auth/session_token/invalidate?apikey={account.Tenant.ApiKey}&session_token={session}";
+        var grain = fixture.Grains.GetGrain<PinOrleans.Sessions.IPinSessionGrain>(PinOrleans.Sessions.SecretToken.KeyOf(session)!);
+
+        fixture.FailWrites(((Orleans.Runtime.GrainReference)grain).GrainId);
+        try
+        {
+            await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Get, url), 500, 950);
+        }
+        finally
+        {
+            fixture.HealStorage();
+        }
+
+        // The retry really revokes (it is not told "already invalid" by a grain remembering an unwritten revocation).
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, url), HttpStatusCode.OK);
+        await Api.ExpectErrorAsync(await PinLoginAsync(account, account.Login), 403, 1245);
+    }
+
+    [Fact]
     public async Task Setting_a_password_replaces_the_old_one_and_never_shows_a_hash()
     {
         var account = await LoggedInAsync();

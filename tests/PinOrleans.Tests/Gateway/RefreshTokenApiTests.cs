@@ -47,6 +47,32 @@ public sealed class RefreshTokenApiTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Replaying_two_spent_tokens_at_once_revokes_the_family_without_waiting_on_each_other()
+    {
+        var (tenant, login) = await LoggedInAsync();
+        var r1 = login.GetProperty("refresh_token").GetString();
+        var second = await Api.ExpectAsync(await ManageAsync(tenant, "/refresh", $"refresh_token={r1}"), HttpStatusCode.OK);
+        var r2 = second.GetProperty("refresh_token").GetString();
+        var third = await Api.ExpectAsync(await ManageAsync(tenant, "/refresh", $"refresh_token={r2}"), HttpStatusCode.OK);
+
+        var started = DateTime.UtcNow;
+        var replays = await Task.WhenAll(ManageAsync(tenant, "/refresh", $"refresh_token={r1}"), ManageAsync(tenant, "/refresh", $"refresh_token={r2}"));
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "Replays must not wait on each other.");
+        foreach (var replay in replays)
+        {
+            await Api.ExpectErrorAsync(replay, 403, 1217);
+        }
+
+        await Api.ExpectErrorAsync(await ValidateAsync(tenant, third), 403, 905);
+        await Api.ExpectErrorAsync(await ManageAsync(tenant, "/refresh", $"refresh_token={third.GetProperty("refresh_token").GetString()}"), 403, 1217);
+
+        // Another login of the same account is another family, untouched.
+        var other = await Api.LoginAsync(tenant, login.GetProperty("Profile").GetProperty("Email")[0].GetProperty("Value").GetString()!);
+        await Api.ExpectAsync(await ValidateAsync(tenant, other), HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_revoked_refresh_token_cannot_refresh_but_its_access_token_lives_on()
     {
         var (tenant, login) = await LoggedInAsync();
