@@ -15,9 +15,8 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
     private async Task<Account> LoggedInAsync()
     {
         var tenant = await fixture.NewTenantAsync();
-        var email = $"{Guid.NewGuid():N}@example.com";
-        var uid = (await Api.CreateAccountAsync(tenant, email)).GetProperty("Uid").GetString()!;
-        return new Account(tenant, email, uid, await Api.LoginAsync(tenant, email));
+        var (email, uid, login) = await Api.NewLoggedInAccountAsync(tenant);
+        return new Account(tenant, email, uid, login);
     }
 
     private Task<HttpResponseMessage> ManageAsync(Account account, HttpMethod method, string path = "", string? body = null) =>

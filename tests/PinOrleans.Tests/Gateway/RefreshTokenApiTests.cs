@@ -21,9 +21,7 @@ public sealed class RefreshTokenApiTests(ClusterFixture fixture)
     private async Task<(TestTenant Tenant, JsonElement Login)> LoggedInAsync()
     {
         var tenant = await fixture.NewTenantAsync();
-        var email = $"{Guid.NewGuid():N}@example.com";
-        await Api.CreateAccountAsync(tenant, email);
-        return (tenant, await Api.LoginAsync(tenant, email));
+        return (tenant, (await Api.NewLoggedInAccountAsync(tenant)).Login);
     }
 
     [Fact]

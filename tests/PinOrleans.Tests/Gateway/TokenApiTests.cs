@@ -14,9 +14,7 @@ public sealed class TokenApiTests(ClusterFixture fixture)
     private async Task<(TestTenant Tenant, JsonElement Login)> LoggedInAsync()
     {
         var tenant = await fixture.NewTenantAsync();
-        var email = $"{Guid.NewGuid():N}@example.com";
-        await Api.CreateAccountAsync(tenant, email);
-        return (tenant, await Api.LoginAsync(tenant, email));
+        return (tenant, (await Api.NewLoggedInAccountAsync(tenant)).Login);
     }
 
     private Task<HttpResponseMessage> GetAsync(string url, string? bearer = null) =>

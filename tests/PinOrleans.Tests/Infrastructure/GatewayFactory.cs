@@ -71,6 +71,14 @@ public sealed class Api(HttpClient http)
     public async Task<JsonElement> LoginAsync(TestTenant tenant, string email, string password = Password) =>
         await ExpectAsync(await PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password }), HttpStatusCode.OK);
 
+    /// <summary>A fresh account (PIN 7890) and its password login.</summary>
+    public async Task<(string Email, string Uid, JsonElement Login)> NewLoggedInAccountAsync(TestTenant tenant)
+    {
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var uid = (await CreateAccountAsync(tenant, email)).GetProperty("Uid").GetString()!;
+        return (email, uid, await LoginAsync(tenant, email));
+    }
+
     /// <summary>A fresh account with a PIN and a PIN session token for it.</summary>
     public async Task<(string Email, string SessionToken)> AccountWithSessionAsync(TestTenant tenant, string? pin = "7890")
     {
