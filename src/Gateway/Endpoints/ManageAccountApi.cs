@@ -85,10 +85,14 @@ public static class ManageAccountApi
         return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true, ["RecordsDeleted"] = 1 }) : LoginRadiusJson.Error(problem);
     }
 
-    /// <summary>The user grain of a Uid from the path; 1200 when it cannot be a Uid.</summary>
+    /// <summary>The user grain of a Uid from the request; 1200 when it cannot be a Uid.</summary>
     internal static IUserGrain UserGrain(string apiKey, string uid, IGrainFactory grains) =>
+        grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, CheckedUid(uid)));
+
+    /// <summary>A Uid as LoginRadius allows it (1 to 50 of letters, digits, '_' and '-'), lower-cased; else 1200.</summary>
+    internal static string CheckedUid(string uid) =>
         uid.Length is > 0 and <= 50 && uid.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
-            ? grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, uid.ToLowerInvariant()))
+            ? uid.ToLowerInvariant()
             : throw LoginRadiusException.Of(ErrorCode.UidNotValid);
 
     /// <summary><c>PINInfo</c>: an object <c>{PIN, Skipped}</c>, or absent.</summary>

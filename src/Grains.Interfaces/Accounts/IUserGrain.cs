@@ -42,6 +42,9 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Changes the PIN given the current one; a wrong current PIN is 1241 and counts toward the lockout.</summary>
     Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Secret oldPin, Secret newPin);
 
+    /// <summary>Step-up: re-checks the PIN (lockout applies) and issues a short-lived, single-use SecondFactorValidationToken.</summary>
+    Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Secret pin);
+
     /// <summary>Access and refresh tokens for the account without a login (management impersonation); 938 or 991 when it cannot have them.</summary>
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 

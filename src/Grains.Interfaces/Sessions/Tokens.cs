@@ -103,6 +103,21 @@ public interface IPinAuthTokenGrain : IGrainWithStringKey
     Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin);
 }
 
+/// <summary>The answer to a step-up: the token in clear (only in this response) and its expiry, or the refusal.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.StepUpOutcome")]
+public sealed record StepUpOutcome([property: Id(0)] Secret? Token, [property: Id(1)] DateTimeOffset ExpiresAt, [property: Id(2)] Problem? Problem);
+
+/// <summary>A step-up SecondFactorValidationToken, keyed by its SHA-256.</summary>
+[Alias("PinOrleans.IStepUpTokenGrain")]
+public interface IStepUpTokenGrain : IGrainWithStringKey
+{
+    /// <summary>Records the token (called once, by the step-up that issues it).</summary>
+    Task StartAsync(TokenGrant grant);
+
+    /// <summary>True once: for a live, unused token of this tenant and Uid, which it then spends.</summary>
+    Task<bool> ConsumeAsync(string apiKey, string uid);
+}
+
 /// <summary>An access token, keyed by its SHA-256.</summary>
 [Alias("PinOrleans.IAccessTokenGrain")]
 public interface IAccessTokenGrain : IGrainWithStringKey

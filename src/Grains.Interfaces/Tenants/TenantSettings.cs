@@ -59,6 +59,8 @@ public sealed record TokenLifetimes
     [Id(2)] public int PinSessionTokenMinutes { get; init; } = 7 * 24 * 60;
     /// <summary>How long a PINAuthToken (set a PIN after a password login) lives.</summary>
     [Id(3)] public int PinAuthTokenMinutes { get; init; } = 10;
+    /// <summary>How long a step-up <c>SecondFactorValidationToken</c> lives.</summary>
+    [Id(4)] public int StepUpTokenMinutes { get; init; } = 5;
 }
 
 /// <summary>The tenant's plan. A trial with an expiry in the past refuses every call with 6003.</summary>

@@ -292,6 +292,27 @@ public sealed class UserGrain(
         return verdict.Problem;
     }
 
+    public async Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Secret pin)
+    {
+        if (!state.RecordExists)
+        {
+            return new StepUpOutcome(null, default, new Problem(ErrorCode.UserDoesNotExist));
+        }
+
+        var verdict = await AttemptAsync(tenant, pin, Credential.Pin, (_, _) => Task.CompletedTask);
+        if (verdict.Problem is { } problem)
+        {
+            return new StepUpOutcome(null, default, problem);
+        }
+
+        var now = time.GetUtcNow();
+        var token = SecretToken.New();
+        var expires = now.AddMinutes(tenant.Settings.Tokens.StepUpTokenMinutes);
+        await GrainFactory.GetGrain<IStepUpTokenGrain>(SecretToken.KeyOf(token)!)
+            .StartAsync(new TokenGrant(ApiKey, Uid, now, expires) { Generation = state.State.TokenGeneration });
+        return new StepUpOutcome(token, expires, null);
+    }
+
     private static void SetPin(UserState user, Secret hash, DateTimeOffset now)
     {
         user.PinHash = hash.Value;

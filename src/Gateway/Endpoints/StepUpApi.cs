@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using PinOrleans.Accounts;
+using PinOrleans.Gateway.Wire;
+using PinOrleans.Sessions;
+
+namespace PinOrleans.Gateway.Endpoints;
+
+/// <summary>Step-up (re-authentication) by PIN: the client proves the PIN again, the server checks the proof.</summary>
+public static class StepUpApi
+{
+    public static IEndpointRouteBuilder MapStepUpApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/identity/v2/auth/account/reauth/pin", ReauthenticateAsync)
+            .WithName("ReauthenticateByPin").WithTags("Step-up")
+            .WithSummary("Re-checks the PIN of the access token's account; returns a short-lived SecondFactorValidationToken.");
+        app.MapPost("/identity/v2/manage/account/{uid}/reauth/pin", ValidateAsync)
+            .WithName("ValidateReauthenticationByPin").WithTags("Step-up")
+            .WithSummary("Checks a SecondFactorValidationToken for a Uid (API secret): IsValid true once.");
+        return app;
+    }
+
+    private static async Task<IResult> ReauthenticateAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains);
+        var body = await ApiRequest.BodyAsync(request);
+        var token = SecretToken.KeyOf(ApiRequest.AccessToken(request, body)) ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenInvalid);
+        var pin = body.RequiredPin("PIN");
+        var validation = await grains.GetGrain<IAccessTokenGrain>(token).ValidateAsync(tenant.ApiKey);
+        if (validation.Grant is not { } grant)
+        {
+            return LoginRadiusJson.Error(validation.Problem!);
+        }
+
+        var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin);
+        return outcome.Problem is { } problem
+            ? LoginRadiusJson.Error(problem)
+            : LoginRadiusJson.Ok(new JsonObject
+            {
+                ["SecondFactorValidationToken"] = outcome.Token!.Value.Value,
+                ["ExpireIn"] = LoginRadiusJson.Timestamp(outcome.ExpiresAt),
+            });
+    }
+
+    private static async Task<IResult> ValidateAsync(string uid, HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var checkedUid = ManageAccountApi.CheckedUid(uid);
+        var body = await ApiRequest.BodyAsync(request);
+        var token = body.String("SecondFactorValidationToken") is { Length: > 0 } value
+            ? value
+            : throw new LoginRadiusException(LoginRadiusError.MissingParameter("SecondFactorValidationToken"));
+        var valid = SecretToken.KeyOf(token) is { } key
+            && await grains.GetGrain<IStepUpTokenGrain>(key).ConsumeAsync(tenant.ApiKey, checkedUid);
+        return LoginRadiusJson.Ok(new JsonObject { ["IsValid"] = valid });
+    }
+}

@@ -1,0 +1,22 @@
+namespace PinOrleans.Sessions;
+
+/// <summary>A step-up token: proof that the user re-entered their PIN moments ago, good for one check.</summary>
+public sealed class StepUpTokenGrain(
+    [PersistentState("stepup", StorageNames.Store)] IPersistentState<TokenState> state,
+    TimeProvider time) : TokenGrain(state), IStepUpTokenGrain
+{
+    public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
+
+    public async Task<bool> ConsumeAsync(string apiKey, string uid)
+    {
+        if (Token.Grant is not { } grant || grant.ApiKey != apiKey || !string.Equals(grant.Uid, uid, StringComparison.OrdinalIgnoreCase)
+            || Token.Used || Token.Revoked || grant.ExpiresAt <= time.GetUtcNow() || !await grant.AccountAcceptsAsync(GrainFactory))
+        {
+            return false;
+        }
+
+        Token.Used = true;
+        await SaveAsync();
+        return true;
+    }
+}
