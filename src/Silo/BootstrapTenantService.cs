@@ -45,7 +45,7 @@ public sealed partial class BootstrapTenantService(IGrainFactory grains, IOption
             throw new InvalidOperationException("Bootstrap:Tenant:ApiKey must be a GUID.");
         }
 
-        var definition = new TenantDefinition { Name = o.Name, ApiSecret = string.IsNullOrWhiteSpace(o.ApiSecret) ? (Secret?)null : new Secret(o.ApiSecret), Settings = o.Settings };
+        var definition = new TenantDefinition { Name = o.Name, ApiSecret = string.IsNullOrWhiteSpace(o.ApiSecret) ? (Sensitive?)null : new Sensitive(o.ApiSecret), Settings = o.Settings };
         await grains.GetGrain<ITenantGrain>(o.ApiKey.Trim().ToLowerInvariant()).ConfigureAsync(definition);
         LogTenantReady(logger, o.Name, o.ApiKey);
     }

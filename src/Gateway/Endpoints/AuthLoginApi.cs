@@ -38,7 +38,7 @@ public static class AuthLoginApi
         }
 
         var index = grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier));
-        return Render(await index.LoginWithPasswordAsync(tenant, new Secret(password)));
+        return Render(await index.LoginWithPasswordAsync(tenant, new Sensitive(password)));
     }
 
     private static async Task<IResult> LoginByPinAsync(HttpRequest request, IGrainFactory grains)

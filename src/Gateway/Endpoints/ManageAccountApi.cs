@@ -49,7 +49,7 @@ public static class ManageAccountApi
             IsActive = body.Boolean("IsActive"),
             IsLoginLocked = body.Boolean("IsLoginLocked"),
             SetsPin = pinInfo is { } info && JsonBody.Find(info.Root, "PIN") is not null,
-            Pin = pinInfo?.String("PIN") is { } pin ? new Secret(pin) : (Secret?)null,
+            Pin = pinInfo?.String("PIN") is { } pin ? new Sensitive(pin) : (Sensitive?)null,
             PinSkipped = pinInfo?.Boolean("Skipped"),
         };
         return Render(await user.UpdateAsync(tenant, update));
@@ -142,10 +142,10 @@ public static class ManageAccountApi
         return new NewAccount
         {
             Email = ReadEmails(body.Property("Email")),
-            Password = body.String("Password") is { } password ? new Secret(password) : (Secret?)null,
+            Password = body.String("Password") is { } password ? new Sensitive(password) : (Sensitive?)null,
             UserName = body.String("UserName"),
             PhoneId = body.String("PhoneId"),
-            Pin = pinInfoBody?.String("PIN") is { } pin ? new Secret(pin) : (Secret?)null,
+            Pin = pinInfoBody?.String("PIN") is { } pin ? new Sensitive(pin) : (Sensitive?)null,
             PinSkipped = pinInfoBody?.Boolean("Skipped"),
             EmailVerified = body.Boolean("EmailVerified"),
             PhoneIdVerified = body.Boolean("PhoneIdVerified"),

@@ -53,10 +53,10 @@ public static class ApiRequest
     {
         var apiKey = Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"])
             ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apikey"));
-        Secret? secret = null;
+        Sensitive? secret = null;
         if (requireSecret)
         {
-            secret = new Secret(First(request.Headers["X-LoginRadius-ApiSecret"]) ?? Query(request, "apisecret")
+            secret = new Sensitive(First(request.Headers["X-LoginRadius-ApiSecret"]) ?? Query(request, "apisecret")
                 ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apisecret")));
         }
 
@@ -190,7 +190,7 @@ public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
     }
 
     /// <summary>A PIN field in any casing: missing or empty is 1234; longer than any PIN policy allows is 1134.</summary>
-    public Secret RequiredPin(string field)
+    public Sensitive RequiredPin(string field)
     {
         var pin = String(field);
         if (string.IsNullOrEmpty(pin))
@@ -198,7 +198,7 @@ public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
             throw LoginRadiusException.Of(ErrorCode.PinRequired);
         }
 
-        return pin.Length <= MaxPinLength ? new Secret(pin) : throw Invalid(field, $"The {field} field may not be longer than {MaxPinLength} characters.");
+        return pin.Length <= MaxPinLength ? new Sensitive(pin) : throw Invalid(field, $"The {field} field may not be longer than {MaxPinLength} characters.");
     }
 
     public static LoginRadiusException Invalid(string field, string message) => LoginRadiusException.Of(Problem.Validation(field, message));

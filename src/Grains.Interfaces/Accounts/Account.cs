@@ -9,11 +9,11 @@ public sealed record EmailAddress([property: Id(0)] string Type, [property: Id(1
 public sealed record NewAccount
 {
     [Id(0)] public IReadOnlyList<EmailAddress> Email { get; init; } = [];
-    [Id(1)] public Secret? Password { get; init; }
+    [Id(1)] public Sensitive? Password { get; init; }
     [Id(2)] public string? UserName { get; init; }
     [Id(3)] public string? PhoneId { get; init; }
     /// <summary><c>PINInfo.PIN</c>: the PIN in clear, hashed before it is stored.</summary>
-    [Id(4)] public Secret? Pin { get; init; }
+    [Id(4)] public Sensitive? Pin { get; init; }
     /// <summary><c>PINInfo.Skipped</c>.</summary>
     [Id(5)] public bool? PinSkipped { get; init; }
     [Id(6)] public bool? EmailVerified { get; init; }
@@ -37,7 +37,7 @@ public sealed record AccountUpdate
     /// <summary>True when the body had <c>PINInfo</c>.</summary>
     [Id(5)] public bool SetsPin { get; init; }
     /// <summary><c>PINInfo.PIN</c>: a new PIN, or null to clear it (when <see cref="SetsPin"/>).</summary>
-    [Id(6)] public Secret? Pin { get; init; }
+    [Id(6)] public Sensitive? Pin { get; init; }
     [Id(7)] public bool? PinSkipped { get; init; }
 }
 

@@ -25,7 +25,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<AccountOutcome> UpdateAsync(TenantSnapshot tenant, AccountUpdate update);
 
     /// <summary>Sets a new password (schema rules apply).</summary>
-    Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Secret password);
+    Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Sensitive password);
 
     /// <summary>Deletes the account and frees its identifiers; its tokens and sessions die with it. 938 when there is none.</summary>
     Task<Problem?> DeleteAsync();
@@ -34,22 +34,22 @@ public interface IUserGrain : IGrainWithStringKey
     Task<AccountOutcome> GetProfileAsync();
 
     /// <summary>First-level login: checks the lock, verifies the password, counts failures, and on success issues access, refresh and PIN session tokens.</summary>
-    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password);
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password);
 
     /// <summary>Sets (or replaces) the PIN after the schema check; not a login.</summary>
-    Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin);
+    Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin);
 
     /// <summary>Changes the PIN given the current one; a wrong current PIN is 1241 and counts toward the lockout.</summary>
-    Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Secret oldPin, Secret newPin);
+    Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin);
 
     /// <summary>Step-up: re-checks the PIN (lockout applies) and issues a short-lived, single-use SecondFactorValidationToken.</summary>
-    Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Secret pin);
+    Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin);
 
     /// <summary>Access and refresh tokens for the account without a login (management impersonation); 938 or 991 when it cannot have them.</summary>
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
-    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, int sessionGeneration);
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>
@@ -68,7 +68,7 @@ public interface IIdentifierGrain : IGrainWithStringKey
 
     /// <summary>Password login by this identifier: the owner's login, or 966 after the same hashing cost when there is none.</summary>
     [AlwaysInterleave]
-    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password);
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password);
 
     /// <summary>The owner's profile, or 938 when nobody owns the identifier.</summary>
     [AlwaysInterleave]

@@ -66,7 +66,7 @@ public sealed record LoginOutcome(
     [property: Id(2)] Problem? Problem)
 {
     /// <summary>When the tenant asks for a PIN the account lacks: the one-time token that lets the user set it.</summary>
-    [Id(3)] public Secret? PinAuthToken { get; init; }
+    [Id(3)] public Sensitive? PinAuthToken { get; init; }
 
     public static LoginOutcome Fail(Problem problem) => new(null, null, problem);
 }
@@ -79,7 +79,7 @@ public interface IPinSessionGrain : IGrainWithStringKey
     Task StartAsync(TokenGrant grant);
 
     /// <summary>Second-level login: session valid? then the user's PIN check; on success issues access and refresh tokens.</summary>
-    Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Secret pin);
+    Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Sensitive pin);
 
     /// <summary>Ends the session everywhere.</summary>
     Task RevokeAsync();
@@ -100,12 +100,12 @@ public interface IPinAuthTokenGrain : IGrainWithStringKey
     Task StartAsync(TokenGrant grant);
 
     /// <summary>Sets the PIN (single use: 1239 when unknown or used, 1240 when expired) and logs in with a new PIN session.</summary>
-    Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin);
+    Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin);
 }
 
 /// <summary>The answer to a step-up: the token in clear (only in this response) and its expiry, or the refusal.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.StepUpOutcome")]
-public sealed record StepUpOutcome([property: Id(0)] Secret? Token, [property: Id(1)] DateTimeOffset ExpiresAt, [property: Id(2)] Problem? Problem);
+public sealed record StepUpOutcome([property: Id(0)] Sensitive? Token, [property: Id(1)] DateTimeOffset ExpiresAt, [property: Id(2)] Problem? Problem);
 
 /// <summary>A step-up SecondFactorValidationToken, keyed by its SHA-256.</summary>
 [Alias("PinOrleans.IStepUpTokenGrain")]

@@ -9,7 +9,7 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret matches.</summary>
     [AlwaysInterleave]
-    Task<TenantAccess> AuthorizeAsync(Secret? apiSecret, bool requireSecret);
+    Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret);
 }
 
 /// <summary>How a tenant is defined by configuration (the bootstrap section) or by an operator.</summary>
@@ -18,7 +18,7 @@ public sealed record TenantDefinition
 {
     [Id(0)] public string Name { get; init; } = "";
     /// <summary>The API secret in clear; only its SHA-256 is stored. Null keeps the current secret.</summary>
-    [Id(1)] public Secret? ApiSecret { get; init; }
+    [Id(1)] public Sensitive? ApiSecret { get; init; }
     [Id(2)] public TenantSettings Settings { get; init; } = new();
 }
 
@@ -43,4 +43,4 @@ public interface IGeneratedTenantGrain : IGrainWithIntegerKey
 
 /// <summary>The generated tenant. <see cref="ApiSecret"/> is set only by the call that created it.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.GeneratedTenant")]
-public sealed record GeneratedTenant([property: Id(0)] string ApiKey, [property: Id(1)] Secret? ApiSecret);
+public sealed record GeneratedTenant([property: Id(0)] string ApiKey, [property: Id(1)] Sensitive? ApiSecret);

@@ -58,7 +58,7 @@ public sealed class IdentifierGrain(
             ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync()
             : new Problem(ErrorCode.UserDoesNotExist);
 
-    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password)
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password)
     {
         if (state.State.Uid is not { } uid)
         {

@@ -105,7 +105,7 @@ public sealed class UserGrain(
         return AccountOutcome.Of(user.ToProfile(now));
     }
 
-    public async Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Secret password)
+    public async Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Sensitive password)
     {
         if (!state.RecordExists)
         {
@@ -222,7 +222,7 @@ public sealed class UserGrain(
         }
     }
 
-    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Secret password)
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password)
     {
         if (!state.RecordExists)
         {
@@ -239,7 +239,7 @@ public sealed class UserGrain(
         }
 
         var now = time.GetUtcNow();
-        Secret? pinAuthToken = null;
+        Sensitive? pinAuthToken = null;
         if (state.State.PinHash is null && tenant.Settings.Pin.AsksForPin(firstLogin))
         {
             var token = SecretToken.New();
@@ -257,7 +257,7 @@ public sealed class UserGrain(
         return new LoginOutcome(verdict.Profile, tokens, null) { PinAuthToken = pinAuthToken };
     }
 
-    public async Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin)
+    public async Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin)
     {
         if (!state.RecordExists)
         {
@@ -276,7 +276,7 @@ public sealed class UserGrain(
         return AccountOutcome.Of(state.State.ToProfile(now));
     }
 
-    public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Secret oldPin, Secret newPin)
+    public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin)
     {
         if (!state.RecordExists)
         {
@@ -292,7 +292,7 @@ public sealed class UserGrain(
         return verdict.Problem;
     }
 
-    public async Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Secret pin)
+    public async Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin)
     {
         if (!state.RecordExists)
         {
@@ -313,7 +313,7 @@ public sealed class UserGrain(
         return new StepUpOutcome(token, expires, null);
     }
 
-    private static void SetPin(UserState user, Secret hash, DateTimeOffset now)
+    private static void SetPin(UserState user, Sensitive hash, DateTimeOffset now)
     {
         user.PinHash = hash.Value;
         user.LastPINChangeDate = user.ModifiedDate = now;
@@ -344,7 +344,7 @@ public sealed class UserGrain(
         return new LoginOutcome(state.State.ToProfile(now), tokens, null);
     }
 
-    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Secret pin, int sessionGeneration)
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration)
     {
         if (!state.RecordExists)
         {
@@ -374,7 +374,7 @@ public sealed class UserGrain(
     /// </summary>
     private async Task<AccountOutcome> AttemptAsync(
         TenantSnapshot tenant,
-        Secret secret,
+        Sensitive secret,
         Credential credential,
         Func<UserState, DateTimeOffset, Task> onSuccess)
     {
@@ -411,7 +411,7 @@ public sealed class UserGrain(
 
             if (check is null || checkedHash != hash)
             {
-                check = await Hasher.VerifyAsync(secret, new Secret(hash));
+                check = await Hasher.VerifyAsync(secret, new Sensitive(hash));
                 checkedHash = hash;
             }
 

@@ -7,11 +7,11 @@ namespace PinOrleans.Security;
 [StatelessWorker]
 public sealed class HasherGrain(ISecretHasher hasher) : Grain, IHasherGrain
 {
-    public Task<Secret> HashAsync(Secret secret) => Task.FromResult(new Secret(hasher.Hash(secret.Value)));
+    public Task<Sensitive> HashAsync(Sensitive secret) => Task.FromResult(new Sensitive(hasher.Hash(secret.Value)));
 
-    public Task<HashCheck> VerifyAsync(Secret secret, Secret storedHash) => Task.FromResult(hasher.Verify(secret.Value, storedHash.Value));
+    public Task<HashCheck> VerifyAsync(Sensitive secret, Sensitive storedHash) => Task.FromResult(hasher.Verify(secret.Value, storedHash.Value));
 
-    public Task<bool> VerifyNothingAsync(Secret secret)
+    public Task<bool> VerifyNothingAsync(Sensitive secret)
     {
         hasher.VerifyNothing(secret.Value);
         return Task.FromResult(false);

@@ -10,7 +10,7 @@ public sealed class PinAuthTokenGrain(
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 
-    public async Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Secret pin)
+    public async Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin)
     {
         var grant = Token.Grant;
         if (grant is null || grant.ApiKey != tenant.ApiKey || Token.Used || Token.Revoked)

@@ -202,7 +202,7 @@ public sealed class PinSessionGrain(
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 
-    public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Secret pin)
+    public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Sensitive pin)
     {
         if (!tenant.Settings.Pin.PINLogin)
         {

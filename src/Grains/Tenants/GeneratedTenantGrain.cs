@@ -19,7 +19,7 @@ public sealed class GeneratedTenantGrain(
         }
 
         var apiKey = Guid.NewGuid().ToString("D");
-        var secret = new Secret(SecretToken.New());
+        var secret = new Sensitive(SecretToken.New());
         await GrainFactory.GetGrain<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition { Name = name, ApiSecret = secret, Settings = settings });
         state.State.ApiKey = apiKey;
         await state.WriteStateAsync();

@@ -60,7 +60,7 @@ public sealed class TenantGrain(
         return Snapshot(next);
     }
 
-    public Task<TenantAccess> AuthorizeAsync(Secret? apiSecret, bool requireSecret)
+    public Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret)
     {
         var tenant = _published;
         if (tenant is null)
@@ -81,7 +81,7 @@ public sealed class TenantGrain(
         return Task.FromResult(new TenantAccess(Snapshot(tenant), null));
     }
 
-    private static bool SecretMatches(TenantState tenant, Secret? secret) =>
+    private static bool SecretMatches(TenantState tenant, Sensitive? secret) =>
         secret is { } given && CryptographicOperations.FixedTimeEquals(
             Encoding.ASCII.GetBytes(HashSecret(given.Value)), Encoding.ASCII.GetBytes(tenant.SecretHash));
 

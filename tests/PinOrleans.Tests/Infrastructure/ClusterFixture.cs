@@ -151,7 +151,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             Email = [new EmailAddress("Primary", email ?? $"{uid}@example.com")],
             Password = password,
-            Pin = pin is null ? (Secret?)null : new Secret(pin),
+            Pin = pin is null ? (Sensitive?)null : new Sensitive(pin),
         });
         Assert.Null(outcome.Problem);
         return uid;

@@ -6,7 +6,7 @@ using PinOrleans.Tenants;
 namespace PinOrleans.Tests.Unit;
 
 /// <summary>Orleans writes grain-call arguments into its warnings (timeouts, dead silos): secrets must print as ***.</summary>
-public sealed class SecretPrintingTests
+public sealed class RedactionTests
 {
     [Fact]
     public void Secrets_and_the_records_that_carry_them_never_print_their_values()
@@ -16,7 +16,7 @@ public sealed class SecretPrintingTests
         const string token = "0f8fad5b-d9cb-469f-a165-70867728950e";
         object[] carriers =
         [
-            new Secret(pin),
+            new Sensitive(pin),
             new NewAccount { Email = [new EmailAddress("Primary", "a@example.com")], Password = password, Pin = pin },
             new TenantDefinition { Name = "t", ApiSecret = token },
             new GeneratedTenant("key", token),

@@ -5,7 +5,7 @@ namespace PinOrleans.Tests.Gateway;
 
 /// <summary>No PIN, password, token or secret in a log line, nor in any response but the one that issues it.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class SecretHygieneTests(ClusterFixture fixture)
+public sealed class NoLeakTests(ClusterFixture fixture)
 {
     [Fact]
     public async Task A_whole_journey_with_failures_leaves_no_secret_in_logs_or_other_responses()

@@ -113,7 +113,7 @@ public sealed class Argon2idSecretHasher : ISecretHasher
         }
 
         var outdated = parts[2] != Format(_current);
-        return new HashCheck(true, outdated ? new Secret(Hash(secret)) : (Secret?)null);
+        return new HashCheck(true, outdated ? new Sensitive(Hash(secret)) : (Sensitive?)null);
     }
 
     private byte[] Derive(string secret, byte[] salt, Argon2Parameters parameters, int length = HashBytes)

@@ -4,7 +4,7 @@ using PinOrleans.Security;
 
 namespace PinOrleans.Tests.Unit;
 
-public sealed class SecretHasherTests
+public sealed class Argon2idHasherTests
 {
     private static readonly string Pepper = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
