@@ -14,6 +14,9 @@ public static class ManageTokenApi
             .WithName("RefreshAccessToken").WithSummary("New access and refresh tokens; the presented refresh token is spent, and reusing it revokes its family.");
         tokens.MapGet("/refresh/revoke", RevokeAsync)
             .WithName("RevokeRefreshToken").WithSummary("The refresh token stops working (its access token lives until it expires).");
+        app.MapDelete("/identity/v2/manage/account/{uid}/access_token/refresh/revoke", RevokeAllAsync)
+            .WithName("RevokeAllRefreshTokens").WithTags("Token management")
+            .WithSummary("Every refresh token of the account stops working; its access tokens live until they expire.");
         tokens.MapGet("", ForUidAsync)
             .WithName("AccessTokenByUid").WithSummary("Access and refresh tokens for an account, without its credentials.");
         return app;
@@ -30,6 +33,13 @@ public static class ManageTokenApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var problem = await RefreshTokenGrain(request, grains).RevokeForAsync(tenant.ApiKey);
+        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true }) : LoginRadiusJson.Error(problem);
+    }
+
+    private static async Task<IResult> RevokeAllAsync(string uid, HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        var problem = await ManageAccountApi.UserGrain(tenant.ApiKey, uid, grains).RevokeAllRefreshTokensAsync();
         return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true }) : LoginRadiusJson.Error(problem);
     }
 

@@ -18,6 +18,13 @@ public interface IUserGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> AcceptsTokenAsync(int generation, string? family);
 
+    /// <summary>Like <see cref="AcceptsTokenAsync"/>, for a refresh token issued at <paramref name="issuedAt"/>: also refused when all refresh tokens were revoked since.</summary>
+    [AlwaysInterleave]
+    Task<bool> AcceptsRefreshTokenAsync(int generation, string? family, DateTimeOffset issuedAt);
+
+    /// <summary>Every refresh token issued so far stops working (access tokens live until they expire); 938 when there is no such account.</summary>
+    Task<Problem?> RevokeAllRefreshTokensAsync();
+
     /// <summary>Revokes every access and refresh token of a login's family (refresh token reuse); remembered until <paramref name="until"/>.</summary>
     Task RevokeTokenFamilyAsync(string family, DateTimeOffset until);
 

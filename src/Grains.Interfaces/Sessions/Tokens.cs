@@ -42,6 +42,10 @@ public sealed record TokenGrant(
     /// <summary>Whether the account still accepts this token (exists, not blocked since, family not revoked).</summary>
     public Task<bool> AccountAcceptsAsync(IGrainFactory grains) =>
         grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(Generation, Family);
+
+    /// <summary>As <see cref="AccountAcceptsAsync"/>, for a refresh token.</summary>
+    public Task<bool> AccountAcceptsRefreshAsync(IGrainFactory grains) =>
+        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsRefreshTokenAsync(Generation, Family, IssuedAt);
 }
 
 /// <summary>Tokens handed out by a login, in clear: they exist in clear only in this one response.</summary>

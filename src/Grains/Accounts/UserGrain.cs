@@ -29,6 +29,21 @@ public sealed class UserGrain(
         state.RecordExists && state.State.IsActive && generation == state.State.TokenGeneration
         && (family is null || !state.State.RevokedTokenFamilies.ContainsKey(family)));
 
+    public async Task<bool> AcceptsRefreshTokenAsync(int generation, string? family, DateTimeOffset issuedAt) =>
+        await AcceptsTokenAsync(generation, family) && !(issuedAt <= state.State.RefreshTokensRevokedAt);
+
+    public async Task<Problem?> RevokeAllRefreshTokensAsync()
+    {
+        if (!state.RecordExists)
+        {
+            return new Problem(ErrorCode.UserDoesNotExist);
+        }
+
+        state.State.RefreshTokensRevokedAt = time.GetUtcNow();
+        await WriteOrReloadAsync();
+        return null;
+    }
+
     public async Task RevokeTokenFamilyAsync(string family, DateTimeOffset until)
     {
         if (!state.RecordExists)

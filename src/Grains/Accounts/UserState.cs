@@ -32,6 +32,8 @@ public sealed class UserState
     [Id(21)] public int TokenGeneration { get; set; }
     /// <summary>Token families revoked by refresh-token reuse, each kept until its last token would have expired.</summary>
     [Id(22)] public Dictionary<string, DateTimeOffset> RevokedTokenFamilies { get; set; } = [];
+    /// <summary>Refresh tokens issued at or before this instant are revoked ("revoke all refresh tokens").</summary>
+    [Id(23)] public DateTimeOffset? RefreshTokensRevokedAt { get; set; }
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 

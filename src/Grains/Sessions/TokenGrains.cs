@@ -171,7 +171,7 @@ public sealed class RefreshTokenGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
-        if (Token.Revoked || grant.ExpiresAt <= now || !await grant.AccountAcceptsAsync(GrainFactory))
+        if (Token.Revoked || grant.ExpiresAt <= now || !await grant.AccountAcceptsRefreshAsync(GrainFactory))
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
