@@ -77,8 +77,7 @@ public static class AuthLoginApi
 
     private static (IdentifierKind Kind, string Value) ReadIdentifier(JsonBody body)
     {
-        (IdentifierKind Kind, string Field)[] candidates = [(IdentifierKind.Email, "email"), (IdentifierKind.UserName, "username"), (IdentifierKind.Phone, "phone")];
-        foreach (var (kind, field) in candidates)
+        foreach (var (kind, field) in ApiRequest.Identifiers)
         {
             if (body.String(field) is { Length: > 0 } value)
             {

@@ -43,6 +43,6 @@ public static class AuthPinApi
         }
 
         var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin);
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsPosted"] = true }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
     }
 }

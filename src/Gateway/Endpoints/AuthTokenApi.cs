@@ -36,7 +36,7 @@ public static class AuthTokenApi
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var preventRefresh = bool.TryParse(ApiRequest.Query(request, "preventRefresh"), out var flag) && flag;
         var problem = await AccessTokenGrain(ApiRequest.AccessToken(request), grains).InvalidateAsync(tenant.ApiKey, preventRefresh);
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsPosted"] = true }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
     }
 
     private static async Task<IResult> InfoAsync(HttpRequest request, IGrainFactory grains)
@@ -65,7 +65,7 @@ public static class AuthTokenApi
         var problem = session is null
             ? new Problem(ErrorCode.SessionTokenInvalid)
             : await grains.GetGrain<IPinSessionGrain>(session).InvalidateAsync(tenant.ApiKey);
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsPosted"] = true }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
     }
 
     /// <summary>The request's access token, live and of the request's tenant, or the refusal.</summary>

@@ -67,14 +67,14 @@ public static class ManageAccountApi
 
         var problem = await user.SetPasswordAsync(tenant, password);
         // LoginRadius answers with the new hash; PinOrleans never shows one.
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["PasswordHash"] = "********" }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["PasswordHash"] = "********" });
     }
 
     private static async Task<IResult> DeleteByUidAsync(string uid, HttpRequest request, IGrainFactory grains)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var problem = await UserGrain(tenant.ApiKey, uid, grains).DeleteAsync();
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true });
     }
 
     private static async Task<IResult> DeleteByEmailAsync(HttpRequest request, IGrainFactory grains)
@@ -82,7 +82,7 @@ public static class ManageAccountApi
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var email = ApiRequest.RequiredQuery(request, "email");
         var problem = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email)).DeleteOwnerAsync();
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true, ["RecordsDeleted"] = 1 }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true, ["RecordsDeleted"] = 1 });
     }
 
     /// <summary>The user grain of a Uid from the request; 1200 when it cannot be a Uid.</summary>
@@ -106,8 +106,7 @@ public static class ManageAccountApi
     private static async Task<IResult> GetAccountByIdentifierAsync(HttpRequest request, IGrainFactory grains)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        (IdentifierKind Kind, string Name)[] keys = [(IdentifierKind.Email, "email"), (IdentifierKind.UserName, "username"), (IdentifierKind.Phone, "phone")];
-        foreach (var (kind, name) in keys)
+        foreach (var (kind, name) in ApiRequest.Identifiers)
         {
             if (ApiRequest.Query(request, name) is { } value)
             {

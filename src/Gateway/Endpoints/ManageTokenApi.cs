@@ -33,14 +33,14 @@ public static class ManageTokenApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var problem = await RefreshTokenGrain(request, grains).RevokeForAsync(tenant.ApiKey);
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true });
     }
 
     private static async Task<IResult> RevokeAllAsync(string uid, HttpRequest request, IGrainFactory grains)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var problem = await ManageAccountApi.UserGrain(tenant.ApiKey, uid, grains).RevokeAllRefreshTokensAsync();
-        return problem is null ? LoginRadiusJson.Ok(new JsonObject { ["IsDeleted"] = true }) : LoginRadiusJson.Error(problem);
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true });
     }
 
     private static async Task<IResult> ForUidAsync(HttpRequest request, IGrainFactory grains)

@@ -12,6 +12,10 @@ namespace PinOrleans.Gateway.Wire;
 /// </summary>
 public static class ApiRequest
 {
+    /// <summary>The identifiers an account is found by, with the parameter names LoginRadius gives them.</summary>
+    public static readonly (Accounts.IdentifierKind Kind, string Name)[] Identifiers =
+        [(Accounts.IdentifierKind.Email, "email"), (Accounts.IdentifierKind.UserName, "username"), (Accounts.IdentifierKind.Phone, "phone")];
+
     /// <summary>The largest JSON body accepted; LoginRadius payloads are a few kilobytes.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -43,10 +47,6 @@ public static class ApiRequest
         return (string.IsNullOrEmpty(bearer) ? null : bearer) ?? Query(request, "access_token") ?? body?.String("access_token")
             ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenMissing);
     }
-
-    /// <summary>True for <c>prevent_webhook=true</c> or <c>X-PreventWebhook: true</c>.</summary>
-    public static bool PreventWebhook(HttpRequest request) =>
-        IsTrue(Query(request, "prevent_webhook")) || IsTrue(First(request.Headers["X-PreventWebhook"]));
 
     /// <summary>The tenant the request is for, checked (exists, plan live, and with <paramref name="requireSecret"/> the secret).</summary>
     public static async Task<TenantSnapshot> TenantAsync(HttpRequest request, IGrainFactory grains, bool requireSecret = false)
@@ -136,8 +136,6 @@ public static class ApiRequest
 
     private static string? First(StringValues values) =>
         values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
-
-    private static bool IsTrue(string? value) => bool.TryParse(value, out var flag) && flag;
 }
 
 /// <summary>A JSON object body whose keys are matched case-insensitively, as LoginRadius' own backend does.</summary>

@@ -30,6 +30,9 @@ public static class LoginRadiusJson
 
     public static IResult Error(Problem problem) => Error(LoginRadiusError.For(problem.Code), problem);
 
+    /// <summary>The refusal when there is one, else the success body.</summary>
+    public static IResult Answer(Problem? problem, JsonObject success) => problem is null ? Ok(success) : Error(problem);
+
     public static IResult Error(LoginRadiusError error, Problem? problem = null) =>
         Results.Text(ErrorBody(error, problem).ToJsonString(Options), "application/json; charset=utf-8", statusCode: error.Status);
 

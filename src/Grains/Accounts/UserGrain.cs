@@ -74,7 +74,7 @@ public sealed class UserGrain(
             return AccountOutcome.Fail(Problem.Validation("PIN", pinError));
         }
 
-        var pinHash = update.SetsPin && update.Pin is { } pin ? (await Hasher.HashAsync(pin)).Value : null;
+        Sensitive? pinHash = update.SetsPin && update.Pin is { } pin ? await Hasher.HashAsync(pin) : (Sensitive?)null;
         var now = time.GetUtcNow();
         var user = state.State;
         foreach (var (name, raw) in update.ProfileFields)
@@ -102,11 +102,13 @@ public sealed class UserGrain(
             user.FailedLoginAttempts = 0;
         }
 
-        if (update.SetsPin)
+        if (pinHash is { } hash)
         {
-            user.PinHash = pinHash;
-            user.LastPINChangeDate = pinHash is null ? user.LastPINChangeDate : now;
-            user.PinSkipped = pinHash is null ? user.PinSkipped : false;
+            SetPin(user, hash, now);
+        }
+        else if (update.SetsPin)
+        {
+            user.PinHash = null;
         }
 
         if (update.PinSkipped is { } skipped)
