@@ -19,6 +19,7 @@ app.MapManageAccountApi();
 app.MapAuthLoginApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
+app.MapPinRecoveryApi();
 app.MapStepUpApi();
 app.MapManageTokenApi();
 app.Run();

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using PinOrleans.Messaging;
 using PinOrleans.Security;
 
 namespace PinOrleans;
 
-/// <summary>Registers what the grains need from the host: hashing (with its pepper) and the clock.</summary>
+/// <summary>Registers what the grains need from the host: hashing (with its pepper), the clock, and e-mail and SMS delivery.</summary>
 public static class GrainServices
 {
     public static IServiceCollection AddPinOrleansGrainServices(this IServiceCollection services, IConfiguration configuration)
@@ -13,6 +15,46 @@ public static class GrainServices
         services.AddOptions<HashingOptions>().Bind(configuration.GetSection(HashingOptions.Section));
         services.TryAddSingleton<ISecretHasher, Argon2idSecretHasher>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddPinOrleansMessaging(configuration);
+        return services;
+    }
+
+    /// <summary>SMTP (section <c>Email</c>) and the SMS provider chosen by <c>Sms:Provider</c>.</summary>
+    public static IServiceCollection AddPinOrleansMessaging(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
+        services.AddOptions<SmsOptions>().Bind(configuration.GetSection(SmsOptions.Section));
+        services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
+        var provider = configuration.GetSection(SmsOptions.Section)[nameof(SmsOptions.Provider)] ?? "None";
+        switch (provider.ToLowerInvariant())
+        {
+            case "twilio":
+                services.AddHttpClient<ISmsSender, TwilioSmsSender>((sp, http) =>
+                {
+                    var o = sp.GetRequiredService<IOptions<SmsOptions>>().Value;
+                    http.BaseAddress = new Uri(o.BaseUrl.TrimEnd('/') + "/");
+                    http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline times each attempt and the whole
+                })
+                .AddStandardResilienceHandler(resilience =>
+                {
+                    var seconds = configuration.GetSection(SmsOptions.Section).GetValue(nameof(SmsOptions.TimeoutSeconds), 10);
+                    resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(Math.Max(1, seconds / 2.0));
+                    resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(seconds);
+                    resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(Math.Max(seconds, 1) * 2);
+                    resilience.Retry.MaxRetryAttempts = 2;
+                    resilience.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                });
+                break;
+            case "file":
+                services.TryAddSingleton<ISmsSender, FileSmsSender>();
+                break;
+            case "none":
+                services.TryAddSingleton<ISmsSender, NoSmsSender>();
+                break;
+            default:
+                throw new InvalidOperationException($"Sms:Provider '{provider}' is not one of None, Twilio, File.");
+        }
+
         return services;
     }
 }

@@ -22,7 +22,7 @@ public static class ManageAccountApi
             .WithSummary("The profile of the account with this Uid (API key + secret).");
         account.MapPut("/{uid}", UpdateAccountAsync)
             .WithName("UpdateAccount")
-            .WithSummary("Update profile fields; PINInfo sets or clears the PIN, IsLoginLocked=false unlocks, IsActive=false blocks (API key + secret).");
+            .WithSummary("Update profile fields; PINInfo sets or clears the PIN, SecurityQuestionAnswer sets answers, IsLoginLocked=false unlocks, IsActive=false blocks (API key + secret).");
         account.MapPut("/{uid}/password", SetPasswordAsync)
             .WithName("SetAccountPassword")
             .WithSummary("Set a new password (API key + secret).");
@@ -51,6 +51,7 @@ public static class ManageAccountApi
             SetsPin = pinInfo is { } info && JsonBody.Find(info.Root, "PIN") is not null,
             Pin = pinInfo?.String("PIN") is { } pin ? new Sensitive(pin) : (Sensitive?)null,
             PinSkipped = pinInfo?.Boolean("Skipped"),
+            SecurityAnswers = PinRecoveryApi.SecurityAnswers(body, "SecurityQuestionAnswer"),
         };
         return Render(await user.UpdateAsync(tenant, update));
     }

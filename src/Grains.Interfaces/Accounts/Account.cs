@@ -39,6 +39,8 @@ public sealed record AccountUpdate
     /// <summary><c>PINInfo.PIN</c>: a new PIN, or null to clear it (when <see cref="SetsPin"/>).</summary>
     [Id(6)] public Sensitive? Pin { get; init; }
     [Id(7)] public bool? PinSkipped { get; init; }
+    /// <summary><c>SecurityQuestionAnswer</c>: answers by question id, hashed before they are stored; an empty answer removes one.</summary>
+    [Id(8)] public IReadOnlyDictionary<string, Sensitive>? SecurityAnswers { get; init; }
 }
 
 /// <summary><c>PIN</c> on a profile: never the hash itself.</summary>

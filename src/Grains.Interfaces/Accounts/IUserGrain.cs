@@ -57,6 +57,12 @@ public interface IUserGrain : IGrainWithStringKey
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
     Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration);
+
+    /// <summary>Starts a PIN reset: records the hashes of a fresh reset token and OTP (e-mail) or OTP (SMS, voice) and hands out the secrets to deliver.</summary>
+    Task<Recovery.PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, Recovery.RecoveryChannel channel);
+
+    /// <summary>Sets a new PIN on proof of a reset token, OTP or security answers; wrong proofs count toward the lockout.</summary>
+    Task<Problem?> ResetPinAsync(TenantSnapshot tenant, Recovery.PinResetProof proof, Sensitive newPin);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>

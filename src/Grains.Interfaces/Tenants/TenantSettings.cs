@@ -9,6 +9,8 @@ public sealed record TenantSettings
     [Id(2)] public TokenLifetimes Tokens { get; init; } = new();
     [Id(3)] public TenantPlan Plan { get; init; } = new();
     [Id(4)] public PasswordPolicy Password { get; init; } = new();
+    [Id(5)] public RecoveryPolicy Recovery { get; init; } = new();
+    [Id(6)] public SecurityQuestionPolicy SecurityQuestions { get; init; } = new();
 }
 
 /// <summary>LoginRadius <c>PINConfiguration</c> plus the PIN format rules of the registration schema.</summary>
@@ -81,4 +83,45 @@ public sealed record PasswordPolicy
 {
     [Id(0)] public int MinLength { get; init; } = 6;
     [Id(1)] public int MaxLength { get; init; } = 32;
+}
+
+/// <summary>Forgot-PIN messages: where the reset link points, how long tokens and OTPs live, how often one may ask, and the templates.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.RecoveryPolicy")]
+public sealed record RecoveryPolicy
+{
+    /// <summary>The page the reset link opens when the request names no <c>resetpinurl</c>; unset and not given answers 1248.</summary>
+    [Id(0)] public string? ResetPinUrl { get; init; }
+    /// <summary>How long the reset token of a forgot-PIN e-mail lives.</summary>
+    [Id(1)] public int ResetTokenMinutes { get; init; } = 30;
+    /// <summary>How long a reset OTP (e-mail or SMS) lives.</summary>
+    [Id(2)] public int OtpMinutes { get; init; } = 10;
+    /// <summary>Digits of a reset OTP.</summary>
+    [Id(3)] public int OtpLength { get; init; } = 6;
+    /// <summary>Forgot-PIN messages one account may receive per hour and channel; more answer 1122 (e-mail) or 1123 (SMS).</summary>
+    [Id(4)] public int MaxMessagesPerHour { get; init; } = 5;
+    /// <summary>E-mail templates by name (<c>emailtemplate</c>); <c>default</c> or a missing name uses the built-in one.</summary>
+    [Id(5)] public Dictionary<string, EmailTemplate> EmailTemplates { get; init; } = [];
+    /// <summary>SMS templates by name (<c>smstemplate</c>); the text may use the same placeholders.</summary>
+    [Id(6)] public Dictionary<string, string> SmsTemplates { get; init; } = [];
+}
+
+/// <summary>
+/// A message template. Placeholders: <c>{{AppName}}</c>, <c>{{Name}}</c>, <c>{{ResetLink}}</c>, <c>{{ResetToken}}</c>,
+/// <c>{{Otp}}</c>, <c>{{ResetTokenMinutes}}</c>, <c>{{OtpMinutes}}</c>. Values are HTML-encoded in <see cref="Html"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.EmailTemplate")]
+public sealed record EmailTemplate
+{
+    [Id(0)] public string Subject { get; init; } = "";
+    [Id(1)] public string Text { get; init; } = "";
+    /// <summary>Optional HTML part.</summary>
+    [Id(2)] public string? Html { get; init; }
+}
+
+/// <summary>Security questions (reset PIN by security answer): on or off (1095), and how many answers a reset needs (1260).</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.SecurityQuestionPolicy")]
+public sealed record SecurityQuestionPolicy
+{
+    [Id(0)] public bool Enabled { get; init; } = true;
+    [Id(1)] public int MinimumAnswers { get; init; } = 1;
 }

@@ -9,7 +9,7 @@ namespace PinOrleans.Accounts;
 /// One account. Not reentrant: attempts against one account are decided one after another, and each
 /// failed attempt is written before it is answered, so the lockout threshold is exact across silos.
 /// </summary>
-public sealed class UserGrain(
+public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Store)] IPersistentState<UserState> state,
     TimeProvider time,
     ILogger<UserGrain> logger) : Grain, IUserGrain
@@ -77,6 +77,12 @@ public sealed class UserGrain(
         Sensitive? pinHash = update.SetsPin && update.Pin is { } pin ? await Hasher.HashAsync(pin) : (Sensitive?)null;
         var now = time.GetUtcNow();
         var user = state.State;
+        if (update.SecurityAnswers is { } answers)
+        {
+            // Hashing awaits; everything after it is synchronous up to the write.
+            await SetSecurityAnswersAsync(user, answers);
+        }
+
         foreach (var (name, raw) in update.ProfileFields)
         {
             user.ProfileFields[name] = raw;
@@ -249,7 +255,7 @@ public sealed class UserGrain(
         }
 
         var firstLogin = state.State.NoOfLogins == 0;
-        var verdict = await AttemptAsync(tenant, password, Credential.Password, RecordLogin);
+        var verdict = await AttemptAsync(tenant, Check(password, Credential.Password), RecordLogin);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
@@ -305,7 +311,7 @@ public sealed class UserGrain(
             return Problem.Validation("NewPIN", error);
         }
 
-        var verdict = await AttemptAsync(tenant, oldPin, Credential.CurrentPin, async (user, now) => SetPin(user, await Hasher.HashAsync(newPin), now));
+        var verdict = await AttemptAsync(tenant, Check(oldPin, Credential.CurrentPin), (user, now) => ReplacePinAsync(user, newPin, now));
         return verdict.Problem;
     }
 
@@ -316,7 +322,7 @@ public sealed class UserGrain(
             return new StepUpOutcome(null, default, new Problem(ErrorCode.UserDoesNotExist));
         }
 
-        var verdict = await AttemptAsync(tenant, pin, Credential.Pin, (_, _) => Task.CompletedTask);
+        var verdict = await AttemptAsync(tenant, Check(pin, Credential.Pin), (_, _) => Task.FromResult<Problem?>(null));
         if (verdict.Problem is { } problem)
         {
             return new StepUpOutcome(null, default, problem);
@@ -337,11 +343,17 @@ public sealed class UserGrain(
         user.PinSkipped = false;
     }
 
-    private static Task RecordLogin(UserState user, DateTimeOffset now)
+    private static Task<Problem?> RecordLogin(UserState user, DateTimeOffset now)
     {
         user.NoOfLogins++;
         user.LastLoginDate = now;
-        return Task.CompletedTask;
+        return Task.FromResult<Problem?>(null);
+    }
+
+    private async Task<Problem?> ReplacePinAsync(UserState user, Sensitive pin, DateTimeOffset now)
+    {
+        SetPin(user, await Hasher.HashAsync(pin), now);
+        return null;
     }
 
     public async Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant)
@@ -373,10 +385,10 @@ public sealed class UserGrain(
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }
 
-        return AttemptAsync(tenant, pin, Credential.Pin, RecordLogin);
+        return AttemptAsync(tenant, Check(pin, Credential.Pin), RecordLogin);
     }
 
-    /// <summary>What an attempt checks: where the hash lives, and what a wrong or missing secret answers.</summary>
+    /// <summary>Where a login secret's hash lives, and what a wrong or missing secret answers.</summary>
     private sealed record Credential(Func<UserState, string?> Stored, Action<UserState, string> Store, ErrorCode Wrong, ErrorCode Missing)
     {
         public static readonly Credential Password = new(s => s.PasswordHash, (s, h) => s.PasswordHash = h, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials);
@@ -385,19 +397,39 @@ public sealed class UserGrain(
     }
 
     /// <summary>
-    /// One login attempt with a PIN or password. Refusals that need no secret (blocked, locked, nothing set)
-    /// come before any hashing. The outcome is written before it is returned; if another activation wrote
-    /// first (<see cref="InconsistentStateException"/>), the attempt is decided again on the fresh state.
+    /// What one attempt proves and how: <see cref="Unavailable"/> refuses before any hashing when there is nothing
+    /// to check against; <see cref="Material"/> names what <see cref="Verify"/> checks, so a re-decision after a
+    /// conflict hashes again only when that changed; a failed check answers <see cref="Wrong"/> and counts.
+    /// </summary>
+    private sealed record Challenge(
+        Func<UserState, Problem?> Unavailable,
+        Func<UserState, string> Material,
+        Func<UserState, Task<HashCheck>> Verify,
+        ErrorCode Wrong,
+        Action<UserState, Sensitive>? StoreRehash = null);
+
+    private Challenge Check(Sensitive secret, Credential credential) => new(
+        user => credential.Stored(user) is null ? new Problem(credential.Missing) : null,
+        user => credential.Stored(user)!,
+        user => Hasher.VerifyAsync(secret, new Sensitive(credential.Stored(user)!)),
+        credential.Wrong,
+        (user, rehash) => credential.Store(user, rehash.Value));
+
+    /// <summary>
+    /// One attempt with a secret (PIN, password, reset token, OTP, security answers). Refusals that need no secret
+    /// (blocked, locked, nothing set) come before any hashing. A wrong secret counts toward the lockout; a right one
+    /// runs <paramref name="onSuccess"/>, which may still refuse (a spent or expired OTP): then nothing is counted
+    /// or written. The outcome is written before it is returned; if another activation wrote first
+    /// (<see cref="InconsistentStateException"/>), the attempt is decided again on the fresh state.
     /// </summary>
     private async Task<AccountOutcome> AttemptAsync(
         TenantSnapshot tenant,
-        Sensitive secret,
-        Credential credential,
-        Func<UserState, DateTimeOffset, Task> onSuccess)
+        Challenge challenge,
+        Func<UserState, DateTimeOffset, Task<Problem?>> onSuccess)
     {
         var policy = tenant.Settings.Lockout;
         HashCheck? check = null;
-        string? checkedHash = null;
+        string? checkedMaterial = null;
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow();
@@ -420,33 +452,36 @@ public sealed class UserGrain(
                 user.FailedLoginAttempts = 0;
             }
 
-            var hash = credential.Stored(user);
-            if (hash is null)
+            if (challenge.Unavailable(user) is { } unavailable)
             {
-                return AccountOutcome.Fail(new Problem(credential.Missing));
+                return AccountOutcome.Fail(unavailable);
             }
 
-            if (check is null || checkedHash != hash)
+            var material = challenge.Material(user);
+            if (check is null || checkedMaterial != material)
             {
-                check = await Hasher.VerifyAsync(secret, new Sensitive(hash));
-                checkedHash = hash;
+                check = await challenge.Verify(user);
+                checkedMaterial = material;
             }
 
             Problem? problem = null;
             if (check.Valid)
             {
-                user.FailedLoginAttempts = 0;
-                if (check.Rehashed is { } upgraded)
+                if (await onSuccess(user, now) is { } refused)
                 {
-                    credential.Store(user, upgraded.Value);
+                    return AccountOutcome.Fail(refused);
                 }
 
-                await onSuccess(user, now);
+                user.FailedLoginAttempts = 0;
+                if (check.Rehashed is { } upgraded && challenge.StoreRehash is { } store)
+                {
+                    store(user, upgraded);
+                }
             }
             else
             {
                 user.FailedLoginAttempts++;
-                problem = new Problem(credential.Wrong);
+                problem = new Problem(challenge.Wrong);
                 if (user.FailedLoginAttempts >= policy.MaximumFailedLoginAttempts)
                 {
                     user.LockType = policy.LoginLockedType;

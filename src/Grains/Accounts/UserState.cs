@@ -34,6 +34,14 @@ public sealed class UserState
     [Id(22)] public Dictionary<string, DateTimeOffset> RevokedTokenFamilies { get; set; } = [];
     /// <summary>Refresh tokens issued at or before this instant are revoked ("revoke all refresh tokens").</summary>
     [Id(23)] public DateTimeOffset? RefreshTokensRevokedAt { get; set; }
+    /// <summary>The latest forgot-PIN request (hashes only), kept after use so a replay can be told apart from a guess.</summary>
+    [Id(24)] public PendingPinReset? PinReset { get; set; }
+    /// <summary>Security answers (hashed, normalised before hashing) by question id.</summary>
+    [Id(25)] public Dictionary<string, string> SecurityAnswers { get; set; } = [];
+    /// <summary>When forgot-PIN e-mails went out during the last hour (sending limit).</summary>
+    [Id(26)] public List<DateTimeOffset> RecentEmails { get; set; } = [];
+    /// <summary>When forgot-PIN SMS or voice OTPs went out during the last hour (sending limit).</summary>
+    [Id(27)] public List<DateTimeOffset> RecentSms { get; set; } = [];
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 
@@ -61,4 +69,16 @@ public sealed class UserState
         ProfileFields = ProfileFields,
         TokenGeneration = TokenGeneration,
     };
+}
+
+/// <summary>A forgot-PIN request: the reset link's lookup part and secret hash (e-mail), the OTP hash, their expiries, and when it was used.</summary>
+[GenerateSerializer, Alias("PinOrleans.PendingPinReset")]
+public sealed class PendingPinReset
+{
+    [Id(0)] public string? Selector { get; set; }
+    [Id(1)] public string? TokenHash { get; set; }
+    [Id(2)] public DateTimeOffset TokenExpiresAt { get; set; }
+    [Id(3)] public string? OtpHash { get; set; }
+    [Id(4)] public DateTimeOffset OtpExpiresAt { get; set; }
+    [Id(5)] public DateTimeOffset? UsedAt { get; set; }
 }

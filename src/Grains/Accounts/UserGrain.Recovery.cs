@@ -1,0 +1,219 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using PinOrleans.Recovery;
+using PinOrleans.Security;
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Accounts;
+
+/// <summary>Forgot PIN and reset PIN: the account issues and checks its own reset secrets (hashes only in storage).</summary>
+public sealed partial class UserGrain
+{
+    public async Task<PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, RecoveryChannel channel)
+    {
+        if (!state.RecordExists)
+        {
+            return PinResetTicket.Fail(ErrorCode.UserDoesNotExist);
+        }
+
+        var now = time.GetUtcNow();
+        var user = state.State;
+        if (!user.IsActive)
+        {
+            return PinResetTicket.Fail(ErrorCode.AccountBlocked);
+        }
+
+        if (user.IsLocked(now))
+        {
+            // The reset itself would be refused until the lock ends: no message the holder cannot use.
+            return new PinResetTicket { Problem = user.LockType == LockoutType.Block ? new Problem(ErrorCode.AccountBlocked) : Problem.Locked(user.LockedUntil!.Value) };
+        }
+
+        var byEmail = channel == RecoveryChannel.Email;
+        if (byEmail ? user.Email.Count == 0 : user.PhoneId is null)
+        {
+            return PinResetTicket.Fail(byEmail ? ErrorCode.EmailDoesNotExist : ErrorCode.PhoneDoesNotExist);
+        }
+
+        var sent = byEmail ? user.RecentEmails : user.RecentSms;
+        sent.RemoveAll(at => at <= now.AddHours(-1));
+        var policy = tenant.Settings.Recovery;
+        if (sent.Count >= policy.MaxMessagesPerHour)
+        {
+            return PinResetTicket.Fail(byEmail ? ErrorCode.EmailLimitReached : ErrorCode.SmsLimitReached);
+        }
+
+        var otp = new Sensitive(NewOtp(policy.OtpLength));
+        var otpHash = Hasher.HashAsync(otp);
+        var reset = new PendingPinReset { OtpExpiresAt = now.AddMinutes(policy.OtpMinutes) };
+        Sensitive? resetToken = null;
+        if (byEmail)
+        {
+            var (selector, secret) = ResetTokens.New();
+            reset.Selector = selector;
+            reset.TokenExpiresAt = now.AddMinutes(policy.ResetTokenMinutes);
+            reset.TokenHash = (await Hasher.HashAsync(secret)).Value;
+            // The link is findable before the account points at it; a link whose account moved on is simply stale.
+            await GrainFactory.GetGrain<IPinResetLinkGrain>(ResetTokens.Key(ApiKey, selector))
+                .StartAsync(new TokenGrant(ApiKey, Uid, now, reset.TokenExpiresAt));
+            resetToken = new Sensitive(selector + secret.Value);
+        }
+
+        reset.OtpHash = (await otpHash).Value;
+        user.PinReset = reset;
+        sent.Add(now);
+        await WriteOrReloadAsync();
+        return new PinResetTicket
+        {
+            ResetToken = resetToken,
+            Otp = otp,
+            Emails = user.Email.OrderByDescending(e => e.Type.Equals("Primary", StringComparison.OrdinalIgnoreCase)).Select(e => e.Value).ToList(),
+            Phone = user.PhoneId,
+            Name = DisplayName(user),
+        };
+    }
+
+    public async Task<Problem?> ResetPinAsync(TenantSnapshot tenant, PinResetProof proof, Sensitive newPin)
+    {
+        if (!state.RecordExists)
+        {
+            return new Problem(proof.Kind == PinResetProofKind.ResetToken ? ErrorCode.VerificationTokenInvalid : ErrorCode.UserDoesNotExist);
+        }
+
+        if (AccountRules.PinError(newPin.Value, tenant.Settings.Pin) is { } error)
+        {
+            return Problem.Validation("PIN", error);
+        }
+
+        // Reset token and OTP: a right secret may still be spent or expired, which refuses without counting.
+        Challenge challenge;
+        Func<PendingPinReset, DateTimeOffset, Problem?>? usable = null;
+        switch (proof.Kind)
+        {
+            case PinResetProofKind.ResetToken:
+                challenge = ResetTokenChallenge(proof);
+                usable = (reset, now) => reset.UsedAt is not null ? new Problem(ErrorCode.PinResetLinkUsed)
+                    : reset.TokenExpiresAt <= now ? new Problem(ErrorCode.LinkExpired)
+                    : null;
+                break;
+            case PinResetProofKind.Otp:
+                challenge = OtpChallenge(proof.Secret!.Value);
+                usable = (reset, now) => reset.UsedAt is not null ? new Problem(ErrorCode.OtpAlreadyUsed)
+                    : reset.OtpExpiresAt <= now ? new Problem(ErrorCode.OtpExpired)
+                    : null;
+                break;
+            default:
+                challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers);
+                break;
+        }
+
+        var verdict = await AttemptAsync(tenant, challenge, async (user, now) =>
+        {
+            if (usable is not null)
+            {
+                if (usable(user.PinReset!, now) is { } refused)
+                {
+                    return refused;
+                }
+
+                // Used once: the whole request (link and OTP) is spent.
+                user.PinReset!.UsedAt = now;
+            }
+
+            return await ReplacePinAsync(user, newPin, now);
+        });
+        return verdict.Problem;
+    }
+
+    private Challenge ResetTokenChallenge(PinResetProof proof) => new(
+        user => user.PinReset is { TokenHash: not null } reset && reset.Selector == proof.Selector
+            ? null
+            : new Problem(ErrorCode.LinkUnavailable), // a link replaced by a newer request
+        user => user.PinReset!.TokenHash!,
+        user => Hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.PinReset!.TokenHash!)),
+        ErrorCode.VerificationTokenInvalid);
+
+    private Challenge OtpChallenge(Sensitive otp) => new(
+        user => user.PinReset?.OtpHash is null ? new Problem(ErrorCode.OtpInvalid) : null,
+        user => user.PinReset!.OtpHash!,
+        user => Hasher.VerifyAsync(otp, new Sensitive(user.PinReset!.OtpHash!)),
+        ErrorCode.OtpInvalid);
+
+    private Challenge SecurityAnswerChallenge(SecurityQuestionPolicy policy, IReadOnlyDictionary<string, Sensitive> answers) => new(
+        user =>
+        {
+            if (!policy.Enabled)
+            {
+                return new Problem(ErrorCode.SecurityQuestionsDisabled);
+            }
+
+            if (user.SecurityAnswers.Count == 0)
+            {
+                return new Problem(ErrorCode.SecurityAnswerNotSaved);
+            }
+
+            if (answers.Keys.Any(id => !user.SecurityAnswers.ContainsKey(id)))
+            {
+                return new Problem(ErrorCode.SecurityQuestionOrAnswerIncorrect);
+            }
+
+            return answers.Count < Math.Min(Math.Max(policy.MinimumAnswers, 1), user.SecurityAnswers.Count)
+                ? new Problem(ErrorCode.MinimumSecurityAnswersMissing)
+                : null;
+        },
+        user => string.Join('|', answers.Keys.Order(StringComparer.Ordinal).Select(id => user.SecurityAnswers[id])),
+        async user =>
+        {
+            // One hash per answer, side by side on the hashing pool; all must be right.
+            var checks = await Task.WhenAll(answers.Select(a => Hasher.VerifyAsync(NormalizeAnswer(a.Value), new Sensitive(user.SecurityAnswers[a.Key]))));
+            return new HashCheck(checks.All(c => c.Valid), null);
+        },
+        ErrorCode.SecurityAnswerIncorrect);
+
+    /// <summary>Applies <c>SecurityQuestionAnswer</c> of an account update: hashes new answers, removes empty ones.</summary>
+    private async Task SetSecurityAnswersAsync(UserState user, IReadOnlyDictionary<string, Sensitive> answers)
+    {
+        var hashed = await Task.WhenAll(answers
+            .Where(a => !string.IsNullOrWhiteSpace(a.Value.Value))
+            .Select(async a => (a.Key, Hash: await Hasher.HashAsync(NormalizeAnswer(a.Value)))));
+        foreach (var (id, answer) in answers)
+        {
+            if (string.IsNullOrWhiteSpace(answer.Value))
+            {
+                user.SecurityAnswers.Remove(id);
+            }
+        }
+
+        foreach (var (id, hash) in hashed)
+        {
+            user.SecurityAnswers[id] = hash.Value;
+        }
+    }
+
+    /// <summary>Answers match whatever the casing, spacing or Unicode composition the holder types.</summary>
+    private static Sensitive NormalizeAnswer(Sensitive answer) =>
+        new(string.Join(' ', answer.Value.Normalize(NormalizationForm.FormKC).ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+
+    private static string NewOtp(int length)
+    {
+        var digits = new char[Math.Clamp(length, 4, 12)];
+        for (var i = 0; i < digits.Length; i++)
+        {
+            digits[i] = (char)('0' + RandomNumberGenerator.GetInt32(10));
+        }
+
+        return new string(digits);
+    }
+
+    private static string DisplayName(UserState user)
+    {
+        if (user.ProfileFields.TryGetValue("FirstName", out var raw) && JsonSerializer.Deserialize<string>(raw) is { Length: > 0 } first)
+        {
+            return first;
+        }
+
+        return user.UserName ?? user.Email.FirstOrDefault()?.Value ?? "";
+    }
+}

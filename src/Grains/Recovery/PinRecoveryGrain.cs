@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Logging;
+using PinOrleans.Accounts;
+using PinOrleans.Messaging;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Recovery;
+
+/// <summary>
+/// Forgot PIN: finds the account, has it issue a reset (it records the hashes), renders the tenant's template and
+/// hands the message to SMTP or the SMS provider. Stateless and reentrant: it holds nothing and mostly awaits the
+/// network, so a slow mail server never queues other requests behind it or holds an account's turn.
+/// </summary>
+[StatelessWorker, Reentrant]
+public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms, ILogger<PinRecoveryGrain> logger) : Grain, IPinRecoveryGrain
+{
+    public async Task<ForgotPinOutcome> SendResetEmailAsync(TenantSnapshot tenant, IdentifierKind kind, string identifier, string? resetPinUrl, string? template)
+    {
+        var policy = tenant.Settings.Recovery;
+        if (!MessageTemplates.TryResetLinkBase(resetPinUrl ?? policy.ResetPinUrl, out var page))
+        {
+            return Fail(ErrorCode.ResetPinUrlInvalid);
+        }
+
+        if (!email.IsConfigured)
+        {
+            LogNotConfigured(logger, "e-mail (Email:Host)");
+            return Fail(ErrorCode.MessageSendFailed);
+        }
+
+        var ticket = await BeginAsync(tenant, kind, identifier, RecoveryChannel.Email);
+        if (ticket.Problem is { } problem)
+        {
+            return new ForgotPinOutcome(problem);
+        }
+
+        var values = Values(tenant, ticket, MessageTemplates.ResetLink(page, ticket.ResetToken!.Value.Value), ticket.Otp!.Value.Value);
+        var chosen = MessageTemplates.Email(policy, template);
+        var message = new MailMessage(
+            ticket.Emails,
+            MessageTemplates.Render(chosen.Subject, values),
+            MessageTemplates.Render(chosen.Text, values),
+            chosen.Html is null ? null : MessageTemplates.Render(chosen.Html, values, html: true));
+        try
+        {
+            await email.SendAsync(message);
+            return new ForgotPinOutcome(null);
+        }
+        catch (MessageDeliveryException e)
+        {
+            LogFailed(logger, "e-mail", tenant.ApiKey, e.Message);
+            return Fail(ErrorCode.MessageSendFailed);
+        }
+    }
+
+    public async Task<ForgotPinOutcome> SendResetOtpAsync(TenantSnapshot tenant, string phone, string? template, bool voice)
+    {
+        if (!sms.CanSend)
+        {
+            return Fail(ErrorCode.SmsNotConfigured);
+        }
+
+        if (voice && !sms.CanCall)
+        {
+            return Fail(ErrorCode.VoiceOtpNotConfigured);
+        }
+
+        var ticket = await BeginAsync(tenant, IdentifierKind.Phone, phone, voice ? RecoveryChannel.Voice : RecoveryChannel.Sms);
+        if (ticket.Problem is { } problem)
+        {
+            return new ForgotPinOutcome(problem);
+        }
+
+        var otp = ticket.Otp!.Value.Value;
+        // A voice reads digits one by one.
+        var text = MessageTemplates.Render(MessageTemplates.Sms(tenant.Settings.Recovery, template), Values(tenant, ticket, null, voice ? string.Join(", ", otp.ToCharArray()) : otp));
+        try
+        {
+            var receipt = voice ? await sms.CallAsync(ticket.Phone!, text) : await sms.SendAsync(ticket.Phone!, text);
+            return new ForgotPinOutcome(null, receipt);
+        }
+        catch (MessageDeliveryException e)
+        {
+            LogFailed(logger, voice ? "voice call" : "SMS", tenant.ApiKey, e.Message);
+            return Fail(ErrorCode.MessageSendFailed);
+        }
+    }
+
+    /// <summary>The account by identifier, asked to issue a reset; an unknown identifier answers 1023, 1022 or 1043.</summary>
+    private async Task<PinResetTicket> BeginAsync(TenantSnapshot tenant, IdentifierKind kind, string identifier, RecoveryChannel channel)
+    {
+        var notFound = kind switch
+        {
+            IdentifierKind.Email => ErrorCode.EmailDoesNotExist,
+            IdentifierKind.UserName => ErrorCode.UserNameDoesNotExist,
+            _ => ErrorCode.PhoneDoesNotExist,
+        };
+        var uid = await GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
+        if (uid is null)
+        {
+            return PinResetTicket.Fail(notFound);
+        }
+
+        var ticket = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).BeginPinResetAsync(tenant, channel);
+        return ticket.Problem?.Code == ErrorCode.UserDoesNotExist ? PinResetTicket.Fail(notFound) : ticket;
+    }
+
+    private static MessageValues Values(TenantSnapshot tenant, PinResetTicket ticket, string? link, string otp) => new(
+        tenant.Name, ticket.Name, link, ticket.ResetToken?.Value, otp, tenant.Settings.Recovery.ResetTokenMinutes, tenant.Settings.Recovery.OtpMinutes);
+
+    private static ForgotPinOutcome Fail(ErrorCode code) => new(new Problem(code));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forgot-PIN message refused: {Channel} is not configured")]
+    private static partial void LogNotConfigured(ILogger logger, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forgot-PIN {Channel} for tenant {ApiKey} could not be delivered: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string channel, string apiKey, string reason);
+}
