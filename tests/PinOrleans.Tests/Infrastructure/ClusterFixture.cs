@@ -37,8 +37,33 @@ public sealed class ClusterFixture : IAsyncLifetime
         .AddInMemoryCollection(new Dictionary<string, string?> { ["Hashing:Pepper"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })
         .Build();
 
+    /// <summary>The SMTP server the silos send forgot-PIN e-mails to.</summary>
+    public MailCatcher Mail { get; private set; } = null!;
+
+    /// <summary>The Twilio-compatible API the silos send SMS and voice OTPs to.</summary>
+    public FakeTwilio Sms { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Mail = new MailCatcher();
+        Sms = await FakeTwilio.StartAsync();
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(Configuration)
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Email:Host"] = "127.0.0.1",
+                ["Email:Port"] = Mail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Email:Security"] = "None",
+                ["Email:From"] = "PinOrleans Tests <no-reply@pinorleans.test>",
+                ["Sms:Provider"] = "Twilio",
+                ["Sms:BaseUrl"] = Sms.BaseUrl,
+                ["Sms:AccountSid"] = FakeTwilio.AccountSid,
+                ["Sms:AuthToken"] = FakeTwilio.AuthToken,
+                ["Sms:From"] = FakeTwilio.From,
+                ["Sms:VoiceEnabled"] = "true",
+                ["Sms:TimeoutSeconds"] = "4",
+            })
+            .Build();
         var builder = new InProcessTestClusterBuilder(Silos);
         var next = 0;
         builder.ConfigureSilo((_, silo) =>
@@ -59,7 +84,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     return Silo(sp, index).Hasher;
                 }
             });
-            silo.Services.AddPinOrleansGrainServices(Configuration);
+            silo.Services.AddPinOrleansGrainServices(configuration);
             silo.Services.AddSingleton<ILoggerProvider>(Logs);
         });
         Cluster = builder.Build();
@@ -72,6 +97,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Gateway.DisposeAsync();
         await Cluster.DisposeAsync();
+        await Mail.DisposeAsync();
+        await Sms.DisposeAsync();
     }
 
     private (CountingHasher Hasher, FaultInjectingStorage Storage) Silo(IServiceProvider sp, int index)

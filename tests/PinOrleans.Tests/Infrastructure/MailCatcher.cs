@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using MimeKit;
+using SmtpServer;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace PinOrleans.Tests.Infrastructure;
+
+/// <summary>A real SMTP server (the SmtpServer package) on a free loopback port; keeps every message it receives.</summary>
+public sealed partial class MailCatcher : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<MimeMessage> _messages = new();
+    private readonly Task _serving;
+
+    public MailCatcher()
+    {
+        Port = FreePort();
+        var options = new SmtpServerOptionsBuilder()
+            .ServerName("mailcatcher.test")
+            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Build();
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(new Store(_messages));
+        _serving = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
+    }
+
+    public int Port { get; }
+
+    public IReadOnlyCollection<MimeMessage> Messages => _messages;
+
+    /// <summary>The newest message to <paramref name="address"/>, waiting up to ten seconds for it.</summary>
+    public async Task<MimeMessage> LatestToAsync(string address, int after = 0)
+    {
+        for (var waited = 0; waited < 10_000; waited += 50)
+        {
+            var mine = _messages.Where(m => m.To.Mailboxes.Any(b => b.Address.Equals(address, StringComparison.OrdinalIgnoreCase))).ToList();
+            if (mine.Count > after)
+            {
+                return mine[^1];
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No e-mail to {address} arrived.");
+    }
+
+    public int CountTo(string address) =>
+        _messages.Count(m => m.To.Mailboxes.Any(b => b.Address.Equals(address, StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>The reset token the link in a forgot-PIN e-mail carries (<c>vtoken=</c>).</summary>
+    public static string ResetTokenOf(MimeMessage message) => VToken().Match(message.TextBody ?? "").Groups[1].Value;
+
+    /// <summary>The OTP a forgot-PIN e-mail carries (the default template's "code ...: 123456").</summary>
+    public static string OtpOf(MimeMessage message) => Code().Match(message.TextBody ?? "").Groups[1].Value;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _serving;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"vtoken=([0-9a-f]+)")]
+    private static partial Regex VToken();
+
+    [GeneratedRegex(@"code[^:]*:\s*(\d+)")]
+    private static partial Regex Code();
+
+    private sealed class Store(ConcurrentQueue<MimeMessage> messages) : MessageStore
+    {
+        public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        {
+            using var stream = new MemoryStream(buffer.ToArray());
+            messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            return SmtpResponse.Ok;
+        }
+    }
+}
