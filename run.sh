@@ -7,6 +7,7 @@ cd "$ROOT"
 
 ensure_dotnet
 ensure_azurite
+ensure_smtp4dev
 
 echo "Building (Release) ..."
 dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
@@ -31,6 +32,15 @@ if [[ -z "${Bootstrap__Tenant__ApiKey:-}" ]]; then
   set +a
 fi
 export Bootstrap__Tenant__Name="${Bootstrap__Tenant__Name:-Demo}"
+# The demo tenant asks for a PIN at the first password login, and its reset links open the application's page.
+export Bootstrap__Tenant__Settings__Pin__IsRequired="${Bootstrap__Tenant__Settings__Pin__IsRequired:-true}"
+export Bootstrap__Tenant__Settings__Recovery__ResetPinUrl="${Bootstrap__Tenant__Settings__Recovery__ResetPinUrl:-http://localhost:3000/reset-pin}"
+
+# Forgot-PIN e-mail goes to smtp4dev (read it in a browser); SMS and voice OTPs to a file outbox.
+mail_smtp_port="${MAIL_SMTP_PORT:-2525}"
+mail_web="http://127.0.0.1:${MAIL_WEB_PORT:-5081}"
+export Email__Host="${Email__Host:-127.0.0.1}" Email__Port="${Email__Port:-$mail_smtp_port}" Email__Security="${Email__Security:-None}"
+export Sms__Provider="${Sms__Provider:-File}" Sms__OutboxFile="${Sms__OutboxFile:-$ROOT/.local/sms-outbox.jsonl}" Sms__VoiceEnabled="${Sms__VoiceEnabled:-true}"
 
 table_port="$(azurite_setting tablePort)"
 storage="$(azurite_connection_string "$table_port")"
@@ -43,7 +53,7 @@ api="${api/\*/127.0.0.1}"
 api="${api/+/127.0.0.1}"
 
 port_of() { local rest="${1##*:}"; echo "${rest%%/*}"; }
-for port in "$table_port" "${Cluster__SiloPort:-11111}" "${Cluster__GatewayPort:-30000}" "$(port_of "$api")"; do
+for port in "$table_port" "${Cluster__SiloPort:-11111}" "${Cluster__GatewayPort:-30000}" "$(port_of "$api")" "$mail_smtp_port" "$(port_of "$mail_web")"; do
   if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "Port $port is already in use (another PinOrleans or Azurite running?); stop it first." >&2
     exit 1
@@ -76,6 +86,12 @@ setsid "$AZURITE_TABLE" --tableHost "$(azurite_setting tableHost)" --tablePort "
 pids+=("$! INT")
 wait_for_port "$(azurite_setting tableHost)" "$table_port" 30 Azurite
 
+# smtp4dev targets an older .NET; it runs on the installed one. Loopback only, messages kept in memory.
+DOTNET_ROLL_FORWARD=Major setsid "$SMTP4DEV" --urls="$mail_web" --smtpport="$mail_smtp_port" --bindaddress=127.0.0.1 \
+  --imapport=0 --pop3port=0 --db= --nousersettings --hostname=localhost --baseappdatapath="$ROOT/.local/smtp4dev" >"$ROOT/.local/smtp4dev.log" 2>&1 &
+pids+=("$! TERM")
+wait_for_port 127.0.0.1 "$mail_smtp_port" 60 smtp4dev
+
 setsid dotnet src/Silo/bin/Release/net10.0/PinOrleans.Silo.dll --contentRoot "$ROOT/src/Silo/bin/Release/net10.0" &
 pids+=("$! TERM")
 wait_for_port 127.0.0.1 "${Cluster__GatewayPort:-30000}" 90 "The silo"
@@ -95,6 +111,7 @@ secret="${Bootstrap__Tenant__ApiSecret:-<your API secret>}"
 cat <<TXT
 
 PinOrleans is running at $api   (tenant '${Bootstrap__Tenant__Name}', API key $key)
+Forgot-PIN e-mails: $mail_web (smtp4dev)   SMS/voice OTPs: ${Sms__OutboxFile}
 Press Ctrl-C to stop. Data is kept in .local/ between runs.
 
 A first PIN login, ready to paste into another terminal:

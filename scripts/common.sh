@@ -31,6 +31,20 @@ ensure_azurite() {
   export AZURITE_TABLE
 }
 
+# smtp4dev, the development mail catcher run.sh sends forgot-PIN e-mails to (a .NET tool, pinned).
+SMTP4DEV_VERSION=3.15.0
+ensure_smtp4dev() {
+  local dir="$ROOT/.tools/smtp4dev"
+  if [[ ! -x "$dir/smtp4dev" || "$(cat "$dir/.version" 2>/dev/null)" != "$SMTP4DEV_VERSION" ]]; then
+    echo "Installing smtp4dev $SMTP4DEV_VERSION into $dir ..."
+    rm -rf "$dir"
+    dotnet tool install Rnwood.Smtp4dev --version "$SMTP4DEV_VERSION" --tool-path "$dir" >/dev/null
+    echo "$SMTP4DEV_VERSION" >"$dir/.version"
+  fi
+  SMTP4DEV="$dir/smtp4dev"
+  export SMTP4DEV
+}
+
 # The flags of azurite.json, one per line.
 azurite_flags() {
   node -e "for (const f of require('$ROOT/azurite.json').flags) console.log(f)"

@@ -126,6 +126,9 @@ public sealed class FileSmsSender(IOptions<SmsOptions> options, TimeProvider tim
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
+    /// <summary>Readable lines: "+4915…" rather than "\u002B4915…" (the file is not HTML).</summary>
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public bool CanSend => true;
 
     public bool CanCall => options.Value.VoiceEnabled;
@@ -138,7 +141,7 @@ public sealed class FileSmsSender(IOptions<SmsOptions> options, TimeProvider tim
     {
         var path = options.Value.OutboxFile ?? throw new MessageDeliveryException("Sms:OutboxFile is not set.");
         var receipt = new SmsReceipt(options.Value.AccountSid ?? "outbox", (kind == "sms" ? "SM" : "CA") + Guid.NewGuid().ToString("N"));
-        var line = JsonSerializer.Serialize(new { Time = time.GetUtcNow(), Kind = kind, To = to, Text = text, receipt.Sid }) + "\n";
+        var line = JsonSerializer.Serialize(new { Time = time.GetUtcNow(), Kind = kind, To = to, Text = text, receipt.Sid }, Json) + "\n";
         await Gate.WaitAsync(cancellationToken);
         try
         {
