@@ -7,6 +7,7 @@ cd "$ROOT"
 
 ensure_dotnet
 ensure_azurite
+ensure_loginradius_sdk
 
 results="$ROOT/TestResults"
 rm -rf "$results"

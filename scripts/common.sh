@@ -45,6 +45,18 @@ ensure_smtp4dev() {
   export SMTP4DEV
 }
 
+# The official LoginRadius Node SDK, pinned, for the compatibility test (tests/.../Compatibility).
+LOGINRADIUS_SDK_VERSION=11.7.0
+ensure_loginradius_sdk() {
+  local dir="$ROOT/.tools/loginradius-sdk" installed
+  installed="$(node -p "try { require('$dir/node_modules/loginradius-sdk/package.json').version } catch { '' }")"
+  if [[ "$installed" != "$LOGINRADIUS_SDK_VERSION" ]]; then
+    echo "Installing loginradius-sdk $LOGINRADIUS_SDK_VERSION into $dir ..."
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "loginradius-sdk@$LOGINRADIUS_SDK_VERSION" >/dev/null
+  fi
+}
+
 # The flags of azurite.json, one per line.
 azurite_flags() {
   node -e "for (const f of require('$ROOT/azurite.json').flags) console.log(f)"

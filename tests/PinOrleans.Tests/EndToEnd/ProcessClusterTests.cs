@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Azure.Data.Tables;
 using PinOrleans.Sessions;
@@ -55,8 +54,8 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
 
     private void StartSilo()
     {
-        var silo = FreePort();
-        var gateway = FreePort();
+        var silo = TestEnvironment.FreePort();
+        var gateway = TestEnvironment.FreePort();
         Start("Silo", new()
         {
             ["Cluster__SiloPort"] = silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -69,14 +68,14 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
 
     private int StartGateway()
     {
-        var port = FreePort();
+        var port = TestEnvironment.FreePort();
         Start("Gateway", new() { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
         return port;
     }
 
     private void Start(string project, Dictionary<string, string> environment)
     {
-        var binaries = Path.Combine(RepositoryRoot(), "src", project, "bin", Configuration(), "net10.0");
+        var binaries = Path.Combine(TestEnvironment.RepositoryRoot(), "src", project, "bin", Configuration(), "net10.0");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = binaries, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(binaries, $"PinOrleans.{project}.dll"));
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
@@ -136,23 +135,5 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
     private static string Configuration() =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "azurite.json")))
-            {
-                return dir.FullName;
-            }
-        }
 
-        throw new InvalidOperationException("Repository root not found.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -16,7 +16,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     private readonly string _location = Path.Combine(Path.GetTempPath(), $"pinorleans-azurite-{Guid.NewGuid():N}");
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = TestEnvironment.FreePort();
 
     /// <summary>The well-known Azurite development account (public; not a secret).</summary>
     public string ConnectionString =>
@@ -38,7 +38,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
     public async Task StartAsync()
     {
-        var root = RepositoryRoot();
+        var root = TestEnvironment.RepositoryRoot();
         using var settings = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "azurite.json")));
         var binary = Environment.GetEnvironmentVariable("AZURITE_TABLE")
             ?? Path.Combine(root, settings.RootElement.GetProperty("installDir").GetString()!, "node_modules", ".bin", "azurite-table");
@@ -119,25 +119,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "azurite.json")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("azurite.json not found above " + AppContext.BaseDirectory);
-    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

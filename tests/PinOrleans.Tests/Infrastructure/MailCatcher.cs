@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using MimeKit;
 using SmtpServer;
@@ -19,7 +18,7 @@ public sealed partial class MailCatcher : IAsyncDisposable
 
     public MailCatcher()
     {
-        Port = FreePort();
+        Port = TestEnvironment.FreePort();
         var options = new SmtpServerOptionsBuilder()
             .ServerName("mailcatcher.test")
             .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
@@ -73,12 +72,6 @@ public sealed partial class MailCatcher : IAsyncDisposable
         _stop.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex(@"vtoken=([0-9a-f]+)")]
     private static partial Regex VToken();

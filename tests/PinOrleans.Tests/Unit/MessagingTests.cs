@@ -27,7 +27,7 @@ public sealed class MessagingTests
         Assert.Equal("Text body", message.TextBody?.Trim());
         Assert.Equal("<p>Html</p>", message.HtmlBody?.Trim());
 
-        await using var nowhere = Services(new() { ["Email:Host"] = "127.0.0.1", ["Email:Port"] = MailCatcher.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), ["Email:Security"] = "None", ["Email:TimeoutSeconds"] = "2" });
+        await using var nowhere = Services(new() { ["Email:Host"] = "127.0.0.1", ["Email:Port"] = TestEnvironment.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), ["Email:Security"] = "None", ["Email:TimeoutSeconds"] = "2" });
         await Assert.ThrowsAsync<MessageDeliveryException>(() => nowhere.GetRequiredService<IEmailSender>().SendAsync(new MailMessage(["a@example.com"], "s", "t", null)));
         Assert.False(Services([]).GetRequiredService<IEmailSender>().IsConfigured);
     }

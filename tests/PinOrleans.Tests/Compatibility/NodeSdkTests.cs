@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using PinOrleans.Tenants;
+using PinOrleans.Tests.Infrastructure;
+
+namespace PinOrleans.Tests.Compatibility;
+
+/// <summary>
+/// The official LoginRadius Node SDK (npm <c>loginradius-sdk</c>, the version test.sh pins), unchanged, walks the
+/// whole PIN journey against the real gateway served by Kestrel over HTTPS: the SDK only speaks HTTPS on the
+/// default port of its <c>apiDomain</c>, so the script sets the agent's default port and trusts the test's
+/// certificate, as DNS and a real certificate would in production.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed partial class NodeSdkTests(ClusterFixture fixture)
+{
+    public const string SdkVersion = "11.7.0";
+
+    [Fact]
+    public async Task The_unchanged_node_sdk_walks_the_whole_pin_journey()
+    {
+        var sdk = Path.Combine(TestEnvironment.RepositoryRoot(), ".tools", "loginradius-sdk", "node_modules");
+        Assert.True(Directory.Exists(Path.Combine(sdk, "loginradius-sdk")), $"loginradius-sdk {SdkVersion} is not installed in {sdk}: run ./test.sh, which installs it.");
+        var tenant = await fixture.NewTenantAsync(new TenantSettings { Pin = new PinPolicy { IsRequired = true } });
+
+        using var certificate = SelfSignedLoopbackCertificate();
+        var ca = Path.Combine(Path.GetTempPath(), $"pinorleans-sdk-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(ca, certificate.ExportCertificatePem());
+        await using var gateway = new GatewayFactory(fixture);
+        gateway.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            listen.UseHttps(certificate);
+        }));
+        gateway.StartServer();
+        var address = new Uri(gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        var start = new ProcessStartInfo("node", Path.Combine(AppContext.BaseDirectory, "Compatibility", "pin-journey.js"))
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["NODE_PATH"] = sdk;
+        start.Environment["NODE_EXTRA_CA_CERTS"] = ca;
+        start.Environment["LR_DOMAIN"] = "127.0.0.1";
+        start.Environment["LR_PORT"] = address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["LR_API_KEY"] = tenant.ApiKey;
+        start.Environment["LR_API_SECRET"] = tenant.ApiSecret;
+        using var node = Process.Start(start)!;
+        var stderr = node.StandardError.ReadToEndAsync();
+        var output = new List<string>();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            while (await node.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                output.Add(line);
+                var need = Need().Match(line);
+                if (!need.Success)
+                {
+                    continue;
+                }
+
+                var where = need.Groups[2].Value;
+                var answer = need.Groups[1].Value == "reset-token"
+                    ? MailCatcher.ResetTokenOf(await fixture.Mail.LatestToAsync(where))
+                    : Regex.Match((await fixture.Sms.LatestToAsync(where)).Body!, @"\d{6}").Value;
+                await node.StandardInput.WriteLineAsync(answer);
+                await node.StandardInput.FlushAsync();
+            }
+
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!node.HasExited)
+            {
+                node.Kill();
+            }
+
+            File.Delete(ca);
+        }
+
+        var transcript = string.Join('\n', output) + "\n" + await stderr;
+        Assert.True(node.ExitCode == 0, transcript);
+        Assert.Equal("DONE", output[^1]);
+        Assert.Equal(2, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A throwaway certificate for 127.0.0.1, valid for an hour.</summary>
+    private static X509Certificate2 SelfSignedLoopbackCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        // Kestrel needs the key in a form the platform can use: round-trip through PKCS#12.
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+    }
+
+    [GeneratedRegex(@"^NEED (reset-token|sms-otp) (\S+)$")]
+    private static partial Regex Need();
+}
