@@ -81,7 +81,7 @@ public static class PinRecoveryApi
             throw LoginRadiusException.Of(ErrorCode.OtpInvalid);
         }
 
-        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.Otp(new Sensitive(otp)), pin);
+        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.Otp(new Sensitive(otp)), pin, kind);
     }
 
     private static async Task<IResult> ResetBySecurityAnswerAsync(HttpRequest request, IGrainFactory grains, IdentifierKind kind)
@@ -93,12 +93,18 @@ public static class PinRecoveryApi
             ? given
             : throw JsonBody.Invalid("SecurityAnswer", "The SecurityAnswer field is required: an object of answers by question id.");
         var pin = body.RequiredPin("PIN");
-        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.SecurityAnswers(answers), pin);
+        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.SecurityAnswers(answers), pin, kind);
     }
 
-    private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, PinResetProof proof, Sensitive pin)
+    private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, PinResetProof proof, Sensitive pin, IdentifierKind? kind = null)
     {
         var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin);
+        if (problem?.Code == ErrorCode.UserDoesNotExist && kind is { } by)
+        {
+            // Deleted between the lookup and the reset: as unknown as if the lookup had missed.
+            problem = new Problem(by.NotFound());
+        }
+
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
     }
 
@@ -137,12 +143,7 @@ public static class PinRecoveryApi
 
     private static async Task<string> OwnerAsync(IGrainFactory grains, TenantSnapshot tenant, IdentifierKind kind, string identifier) =>
         await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync()
-        ?? throw LoginRadiusException.Of(kind switch
-        {
-            IdentifierKind.Email => ErrorCode.EmailDoesNotExist,
-            IdentifierKind.UserName => ErrorCode.UserNameDoesNotExist,
-            _ => ErrorCode.PhoneDoesNotExist,
-        });
+        ?? throw LoginRadiusException.Of(kind.NotFound());
 
     private static string RequiredIdentifier(JsonBody body, IdentifierKind kind) => Required(body, kind switch
     {

@@ -88,12 +88,7 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
     /// <summary>The account by identifier, asked to issue a reset; an unknown identifier answers 1023, 1022 or 1043.</summary>
     private async Task<PinResetTicket> BeginAsync(TenantSnapshot tenant, IdentifierKind kind, string identifier, RecoveryChannel channel)
     {
-        var notFound = kind switch
-        {
-            IdentifierKind.Email => ErrorCode.EmailDoesNotExist,
-            IdentifierKind.UserName => ErrorCode.UserNameDoesNotExist,
-            _ => ErrorCode.PhoneDoesNotExist,
-        };
+        var notFound = kind.NotFound();
         var uid = await GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
         if (uid is null)
         {
