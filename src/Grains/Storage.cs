@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using PinOrleans.Operations;
+
 namespace PinOrleans;
 
 /// <summary>Names of the storage providers the grains persist to.</summary>
@@ -5,4 +9,59 @@ public static class StorageNames
 {
     /// <summary>The grain-state store (Azure Table storage in every real deployment).</summary>
     public const string Store = "store";
+}
+
+/// <summary>
+/// Wraps the grain-state store and counts its operations by state name (for the benchmark's writes-per-login
+/// figure and for operators), as .NET metrics (meter <c>PinOrleans</c>) and as per-silo totals.
+/// </summary>
+public sealed class CountingGrainStorage(IGrainStorage inner) : IGrainStorage
+{
+    public static readonly Meter Meter = new("PinOrleans");
+    private static readonly Counter<long> Operations = Meter.CreateCounter<long>("pinorleans.storage.operations", description: "Grain-state storage operations by kind and state name");
+    private static readonly Counts ProcessCounts = new();
+    private readonly Counts _counts = new();
+
+    /// <summary>Every store of this process (one silo per process in production).</summary>
+    public static StorageStats Snapshot() => ProcessCounts.Snapshot();
+
+    /// <summary>This store only.</summary>
+    public StorageStats Stats => _counts.Snapshot();
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await inner.ReadStateAsync(stateName, grainId, grainState);
+        Count("read", stateName);
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+        Count("write", stateName);
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await inner.ClearStateAsync(stateName, grainId, grainState);
+        Count("clear", stateName);
+    }
+
+    private void Count(string kind, string stateName)
+    {
+        ProcessCounts.Add(kind, stateName);
+        _counts.Add(kind, stateName);
+        Operations.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("state", stateName));
+    }
+
+    private sealed class Counts
+    {
+        private readonly ConcurrentDictionary<(string Kind, string State), long> _counts = new();
+
+        public void Add(string kind, string stateName) => _counts.AddOrUpdate((kind, stateName), 1, (_, n) => n + 1);
+
+        public StorageStats Snapshot() => new(Of("read"), Of("write"), Of("clear"));
+
+        private Dictionary<string, long> Of(string kind) =>
+            _counts.Where(c => c.Key.Kind == kind).ToDictionary(c => c.Key.State, c => c.Value);
+    }
 }

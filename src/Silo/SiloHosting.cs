@@ -57,9 +57,14 @@ public static class SiloHosting
         return silo;
     }
 
-    /// <summary>The grain-state store alone: Azure Table storage, serialized by <see cref="JsonGrainStorageSerializer"/>.</summary>
-    public static ISiloBuilder AddPinOrleansStateStore(this ISiloBuilder silo, string connectionString) =>
-        silo.AddAzureTableGrainStorage(StorageNames.Store, o =>
+    /// <summary>
+    /// The grain-state store alone: Azure Table storage, serialized by <see cref="JsonGrainStorageSerializer"/>,
+    /// behind <see cref="CountingGrainStorage"/> (operations counted by state name).
+    /// </summary>
+    public static ISiloBuilder AddPinOrleansStateStore(this ISiloBuilder silo, string connectionString)
+    {
+        const string table = StorageNames.Store + "-table";
+        silo.AddAzureTableGrainStorage(table, o =>
         {
             o.TableServiceClient = new TableServiceClient(connectionString);
             o.TableName = StateTable;
@@ -67,6 +72,9 @@ public static class SiloHosting
             o.DeleteStateOnClear = true;
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(table)));
+        return silo;
+    }
 
     /// <summary><c>Storage:ConnectionString</c>, else <c>ConnectionStrings:AzureStorage</c>.</summary>
     public static string StorageConnectionString(IConfiguration configuration) =>

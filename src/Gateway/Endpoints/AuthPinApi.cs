@@ -33,14 +33,10 @@ public static class AuthPinApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
-        var token = SecretToken.KeyOf(ApiRequest.AccessToken(request, body)) ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenInvalid);
+        ApiRequest.AccessToken(request, body);
         var oldPin = body.RequiredPin("OldPIN");
         var newPin = body.RequiredPin("NewPIN");
-        var validation = await grains.GetGrain<IAccessTokenGrain>(token).ValidateAsync(tenant.ApiKey);
-        if (validation.Grant is not { } grant)
-        {
-            return LoginRadiusJson.Error(validation.Problem!);
-        }
+        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(request, grains, tenant, body);
 
         var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin);
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
-using PinOrleans.Tenants;
 
 namespace PinOrleans.Gateway.Endpoints;
 
@@ -35,7 +34,8 @@ public static class AuthTokenApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var preventRefresh = bool.TryParse(ApiRequest.Query(request, "preventRefresh"), out var flag) && flag;
-        var problem = await AccessTokenGrain(ApiRequest.AccessToken(request), grains).InvalidateAsync(tenant.ApiKey, preventRefresh);
+        var token = ApiRequest.AccessToken(request);
+        var problem = await ApiRequest.LoginTokens(token, grains, ErrorCode.AccessTokenInvalid).InvalidateAccessAsync(tenant.ApiKey, new Sensitive(token), preventRefresh);
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
     }
 
@@ -69,14 +69,6 @@ public static class AuthTokenApi
     }
 
     /// <summary>The request's access token, live and of the request's tenant, or the refusal.</summary>
-    private static async Task<(string Token, TokenGrant Grant)> LiveTokenAsync(HttpRequest request, IGrainFactory grains)
-    {
-        TenantSnapshot tenant = await ApiRequest.TenantAsync(request, grains);
-        var token = ApiRequest.AccessToken(request);
-        var validation = await AccessTokenGrain(token, grains).ValidateAsync(tenant.ApiKey);
-        return validation.Grant is { } grant ? (token.Trim().ToLowerInvariant(), grant) : throw LoginRadiusException.Of(validation.Problem!);
-    }
-
-    private static IAccessTokenGrain AccessTokenGrain(string token, IGrainFactory grains) =>
-        grains.GetGrain<IAccessTokenGrain>(SecretToken.KeyOf(token) ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenInvalid));
+    private static async Task<(string Token, TokenGrant Grant)> LiveTokenAsync(HttpRequest request, IGrainFactory grains) =>
+        await ApiRequest.LiveAccessTokenAsync(request, grains, await ApiRequest.TenantAsync(request, grains));
 }

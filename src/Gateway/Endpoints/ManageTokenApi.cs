@@ -25,14 +25,16 @@ public static class ManageTokenApi
     private static async Task<IResult> RefreshAsync(HttpRequest request, IGrainFactory grains)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        var outcome = await RefreshTokenGrain(request, grains).RefreshAsync(tenant);
+        var token = ApiRequest.RequiredQuery(request, "refresh_token");
+        var outcome = await ApiRequest.LoginTokens(token, grains, ErrorCode.RefreshTokenInvalid).RefreshAsync(tenant, new Sensitive(token));
         return Render(outcome);
     }
 
     private static async Task<IResult> RevokeAsync(HttpRequest request, IGrainFactory grains)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        var problem = await RefreshTokenGrain(request, grains).RevokeForAsync(tenant.ApiKey);
+        var token = ApiRequest.RequiredQuery(request, "refresh_token");
+        var problem = await ApiRequest.LoginTokens(token, grains, ErrorCode.RefreshTokenInvalid).RevokeRefreshAsync(tenant.ApiKey, new Sensitive(token));
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true });
     }
 
@@ -49,10 +51,6 @@ public static class ManageTokenApi
         var uid = ApiRequest.RequiredQuery(request, "uid");
         return Render(await ManageAccountApi.UserGrain(tenant.ApiKey, uid, grains).IssueTokensAsync(tenant));
     }
-
-    private static IRefreshTokenGrain RefreshTokenGrain(HttpRequest request, IGrainFactory grains) =>
-        grains.GetGrain<IRefreshTokenGrain>(SecretToken.KeyOf(ApiRequest.RequiredQuery(request, "refresh_token"))
-            ?? throw LoginRadiusException.Of(ErrorCode.RefreshTokenInvalid));
 
     private static IResult Render(LoginOutcome outcome) =>
         outcome.Problem is { } problem

@@ -23,13 +23,9 @@ public static class StepUpApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
-        var token = SecretToken.KeyOf(ApiRequest.AccessToken(request, body)) ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenInvalid);
+        ApiRequest.AccessToken(request, body);
         var pin = body.RequiredPin("PIN");
-        var validation = await grains.GetGrain<IAccessTokenGrain>(token).ValidateAsync(tenant.ApiKey);
-        if (validation.Grant is not { } grant)
-        {
-            return LoginRadiusJson.Error(validation.Problem!);
-        }
+        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(request, grains, tenant, body);
 
         var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin);
         return outcome.Problem is { } problem

@@ -48,6 +48,18 @@ public static class ApiRequest
             ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenMissing);
     }
 
+    /// <summary>The request's access token (see <see cref="AccessToken"/>) when it is live for <paramref name="tenant"/>; else 905 or 906.</summary>
+    public static async Task<(string Token, Sessions.TokenGrant Grant)> LiveAccessTokenAsync(HttpRequest request, IGrainFactory grains, TenantSnapshot tenant, JsonBody? body = null)
+    {
+        var token = AccessToken(request, body);
+        var validation = await LoginTokens(token, grains, ErrorCode.AccessTokenInvalid).ValidateAccessAsync(tenant.ApiKey, new Sensitive(token));
+        return validation.Grant is { } grant ? (token.Trim().ToLowerInvariant(), grant) : throw LoginRadiusException.Of(validation.Problem!);
+    }
+
+    /// <summary>The token pair an access or refresh token belongs to; <paramref name="invalid"/> when it cannot be a token.</summary>
+    public static Sessions.ILoginTokensGrain LoginTokens(string token, IGrainFactory grains, ErrorCode invalid) =>
+        grains.GetGrain<Sessions.ILoginTokensGrain>(Sessions.SecretToken.PairKeyOf(token) ?? throw LoginRadiusException.Of(invalid));
+
     /// <summary>The tenant the request is for, checked (exists, plan live, and with <paramref name="requireSecret"/> the secret).</summary>
     public static async Task<TenantSnapshot> TenantAsync(HttpRequest request, IGrainFactory grains, bool requireSecret = false)
     {

@@ -20,6 +20,28 @@ public static class SecretToken
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(guid.ToString("D"))));
     }
+
+    /// <summary>
+    /// A login's access and refresh token: GUIDs that share their first 64 bits (the lookup part, so one record
+    /// holds both and a login costs one token write) and differ in their last 64 CSPRNG bits (the secret part).
+    /// </summary>
+    public static (string Access, string Refresh) NewPair()
+    {
+        var lookup = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        return (Guid.ParseExact(lookup + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), "N").ToString("D"),
+                Guid.ParseExact(lookup + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), "N").ToString("D"));
+    }
+
+    /// <summary>The grain key of an access or refresh token's pair: SHA-256 (hex) of its lookup part; null when it is not a GUID.</summary>
+    public static string? PairKeyOf(string? token)
+    {
+        if (string.IsNullOrWhiteSpace(token) || !Guid.TryParse(token.Trim(), out var guid))
+        {
+            return null;
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(guid.ToString("N")[..16])));
+    }
 }
 
 /// <summary>What a token is bound to.</summary>
@@ -30,9 +52,6 @@ public sealed record TokenGrant(
     [property: Id(2)] DateTimeOffset IssuedAt,
     [property: Id(3)] DateTimeOffset ExpiresAt)
 {
-    /// <summary>For access and refresh tokens: the grain key of the other half of the pair.</summary>
-    [Id(4)] public string? PairKey { get; init; }
-
     /// <summary>The account's token generation at issue; blocking the account moves it on, killing older tokens.</summary>
     [Id(5)] public int Generation { get; init; }
 
@@ -90,6 +109,10 @@ public interface IPinSessionGrain : IGrainWithStringKey
 
     /// <summary>Ends the session if it belongs to <paramref name="apiKey"/>; 1245 when there is no such live session.</summary>
     Task<Problem?> InvalidateAsync(string apiKey);
+
+    /// <summary>Whether the session is live for <paramref name="apiKey"/> and its account still accepts it (1245, 1246); changes nothing.</summary>
+    [AlwaysInterleave]
+    Task<TokenValidation> ValidateAsync(string apiKey);
 }
 
 /// <summary>What a live token is bound to, or why it is not live.</summary>
@@ -122,41 +145,42 @@ public interface IStepUpTokenGrain : IGrainWithStringKey
     Task<bool> ConsumeAsync(string apiKey, string uid);
 }
 
-/// <summary>An access token, keyed by its SHA-256.</summary>
-[Alias("PinOrleans.IAccessTokenGrain")]
-public interface IAccessTokenGrain : IGrainWithStringKey
+/// <summary>
+/// The access and refresh token of one login (or refresh), in one record keyed by the pair's lookup part
+/// (<see cref="SecretToken.PairKeyOf"/>); each call presents the token, whose hash must match.
+/// </summary>
+[Alias("PinOrleans.ILoginTokensGrain")]
+public interface ILoginTokensGrain : IGrainWithStringKey
 {
-    /// <summary>Records the token (called once, by the login that issues it).</summary>
-    Task IssueAsync(TokenGrant grant);
+    /// <summary>Records the pair (called once, by the login that issues it): one storage write for both tokens.</summary>
+    Task IssueAsync(LoginTokens tokens);
 
-    /// <summary>The grant when the token is live for <paramref name="apiKey"/>; else 905 (invalid, revoked, other tenant) or 906 (expired).</summary>
+    /// <summary>The grant when <paramref name="accessToken"/> is this pair's live access token for <paramref name="apiKey"/>; else 905 (unknown, revoked, other tenant) or 906 (expired).</summary>
     [AlwaysInterleave]
-    Task<TokenValidation> ValidateAsync(string apiKey);
+    Task<TokenValidation> ValidateAccessAsync(string apiKey, Sensitive accessToken);
 
-    /// <summary>Ends the token (logout); with <paramref name="preventRefresh"/> its refresh token too.</summary>
-    Task<Problem?> InvalidateAsync(string apiKey, bool preventRefresh);
-
-    /// <summary>Ends the token, whoever asks (token family revocation).</summary>
-    Task RevokeAsync();
-}
-
-/// <summary>A refresh token, keyed by its SHA-256.</summary>
-[Alias("PinOrleans.IRefreshTokenGrain")]
-public interface IRefreshTokenGrain : IGrainWithStringKey
-{
-    /// <summary>Records the token (called once, by the login that issues it).</summary>
-    Task IssueAsync(TokenGrant grant);
-
-    /// <summary>Ends the token; it can no longer refresh.</summary>
-    Task RevokeAsync();
+    /// <summary>Ends the access token (logout); with <paramref name="preventRefresh"/> the refresh token too.</summary>
+    Task<Problem?> InvalidateAccessAsync(string apiKey, Sensitive accessToken, bool preventRefresh);
 
     /// <summary>
-    /// Rotation: a new access and refresh token, and this one is spent. Presenting a spent token again is reuse:
-    /// the whole family (every token this login's refreshes produced) is revoked and the answer is 1217.
+    /// Rotation: a new access and refresh token, and this refresh token is spent. Presenting a spent refresh token
+    /// again is reuse: the whole family (every token this login's refreshes produced) is revoked and the answer is 1217.
     /// </summary>
-    Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant);
+    Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant, Sensitive refreshToken);
 
-    /// <summary>Revokes this token of <paramref name="apiKey"/>; 1217 when there is no such live token.</summary>
-    Task<Problem?> RevokeForAsync(string apiKey);
+    /// <summary>Revokes the refresh token of <paramref name="apiKey"/>; 1217 when it is not this pair's live refresh token.</summary>
+    Task<Problem?> RevokeRefreshAsync(string apiKey, Sensitive refreshToken);
+}
 
+/// <summary>A pair to record: what it is bound to (expiry = the access token's) and the hashes of both tokens.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.LoginTokens")]
+public sealed record LoginTokens(
+    [property: Id(0)] TokenGrant Grant,
+    [property: Id(1)] string AccessHash,
+    [property: Id(2)] string RefreshHash,
+    [property: Id(3)] DateTimeOffset RefreshExpiresAt)
+{
+    /// <summary>The SHA-256 (hex) a token of a pair is recorded as.</summary>
+    public static string HashOf(string token) =>
+        Guid.TryParse(token.Trim(), out var guid) ? Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(guid.ToString("D")))) : "";
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using PinOrleans.Accounts;
 using PinOrleans.Tenants;
@@ -17,39 +18,32 @@ public sealed class TokenState
 public static class TokenIssuer
 {
     /// <summary>
-    /// Access + refresh token (and a PIN session when asked), stamped with the account's token
+    /// Access + refresh token (one record; and a PIN session when asked), stamped with the account's token
     /// <paramref name="generation"/> and a token <paramref name="family"/> (new for a login, kept by a refresh).
     /// </summary>
     public static async Task<IssuedTokens> IssueAsync(
         IGrainFactory grains, TenantSnapshot tenant, string uid, int generation, DateTimeOffset now, bool withPinSession, string? family = null)
     {
         var lifetimes = tenant.Settings.Tokens;
-        var access = SecretToken.New();
-        var refresh = SecretToken.New();
-        var accessKey = SecretToken.KeyOf(access)!;
-        var refreshKey = SecretToken.KeyOf(refresh)!;
+        var (access, refresh) = SecretToken.NewPair();
         family ??= Guid.NewGuid().ToString("N");
-        var accessGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes)) { PairKey = refreshKey, Generation = generation, Family = family };
-        var refreshGrant = new TokenGrant(tenant.ApiKey, uid, now, now.AddDays(lifetimes.RefreshTokenDays)) { PairKey = accessKey, Generation = generation, Family = family };
-
-        var writes = new List<Task>
-        {
-            grains.GetGrain<IAccessTokenGrain>(accessKey).IssueAsync(accessGrant),
-            grains.GetGrain<IRefreshTokenGrain>(refreshKey).IssueAsync(refreshGrant),
-        };
+        var grant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes)) { Generation = generation, Family = family };
+        var pair = grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(access)!)
+            .IssueAsync(new LoginTokens(grant, LoginTokens.HashOf(access), LoginTokens.HashOf(refresh), now.AddDays(lifetimes.RefreshTokenDays)));
 
         string? session = null;
         DateTimeOffset? sessionExpires = null;
+        Task started = Task.CompletedTask;
         if (withPinSession)
         {
             session = SecretToken.New();
             sessionExpires = now.AddMinutes(lifetimes.PinSessionTokenMinutes);
-            writes.Add(grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!)
-                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = generation }));
+            started = grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!)
+                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = generation });
         }
 
-        await Task.WhenAll(writes);
-        return new IssuedTokens(access, refresh, accessGrant.ExpiresAt) { SessionToken = session, SessionExpiresIn = sessionExpires };
+        await Task.WhenAll(pair, started);
+        return new IssuedTokens(access, refresh, grant.ExpiresAt) { SessionToken = session, SessionExpiresIn = sessionExpires };
     }
 }
 
@@ -99,18 +93,54 @@ public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain
     }
 }
 
-public sealed class AccessTokenGrain(
-    [PersistentState("access", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time) : TokenGrain(state), IAccessTokenGrain
+/// <summary>What a login's token pair persists: hashes only.</summary>
+[GenerateSerializer, Alias("PinOrleans.LoginTokensState")]
+public sealed class LoginTokensState
 {
-    public Task IssueAsync(TokenGrant grant) => IssueOnceAsync(grant);
+    /// <summary>Account, tenant, generation and family; <c>ExpiresAt</c> is the access token's.</summary>
+    [Id(0)] public TokenGrant? Grant { get; set; }
+    [Id(1)] public string AccessHash { get; set; } = "";
+    [Id(2)] public string RefreshHash { get; set; } = "";
+    [Id(3)] public DateTimeOffset RefreshExpiresAt { get; set; }
+    [Id(4)] public bool AccessRevoked { get; set; }
+    [Id(5)] public bool RefreshRevoked { get; set; }
+    /// <summary>The refresh token was rotated: presenting it again is reuse.</summary>
+    [Id(6)] public bool RefreshUsed { get; set; }
+}
 
-    public Task RevokeAsync() => RevokeSelfAsync();
+/// <summary>
+/// A login's access and refresh token in one record: issued with one write, validated in memory (plus the
+/// account's consent, so blocking or deleting it kills the pair at once), rotated once, revoked on reuse.
+/// </summary>
+public sealed class LoginTokensGrain(
+    [PersistentState("tokens", StorageNames.Store)] IPersistentState<LoginTokensState> state,
+    TimeProvider time,
+    ILogger<LoginTokensGrain> logger) : Grain, ILoginTokensGrain
+{
+    private LoginTokensState Pair => state.State;
 
-    public async Task<TokenValidation> ValidateAsync(string apiKey)
+    public Task IssueAsync(LoginTokens tokens)
     {
-        var grant = Token.Grant;
-        if (grant is null || Token.Revoked || grant.ApiKey != apiKey)
+        if (Pair.Grant is not null)
+        {
+            // 64 random lookup bits per pair: a second issue under one key means a bug, not a collision worth serving.
+            throw new InvalidOperationException("This token pair has already been issued.");
+        }
+
+        state.State = new LoginTokensState
+        {
+            Grant = tokens.Grant,
+            AccessHash = tokens.AccessHash,
+            RefreshHash = tokens.RefreshHash,
+            RefreshExpiresAt = tokens.RefreshExpiresAt,
+        };
+        return SaveAsync();
+    }
+
+    public async Task<TokenValidation> ValidateAccessAsync(string apiKey, Sensitive accessToken)
+    {
+        var grant = Pair.Grant;
+        if (grant is null || Pair.AccessRevoked || grant.ApiKey != apiKey || !Matches(Pair.AccessHash, accessToken))
         {
             return new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
         }
@@ -126,44 +156,30 @@ public sealed class AccessTokenGrain(
             : new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
     }
 
-    public async Task<Problem?> InvalidateAsync(string apiKey, bool preventRefresh)
+    public async Task<Problem?> InvalidateAccessAsync(string apiKey, Sensitive accessToken, bool preventRefresh)
     {
-        if ((await ValidateAsync(apiKey)).Problem is { } problem)
+        if ((await ValidateAccessAsync(apiKey, accessToken)).Problem is { } problem)
         {
             return problem;
         }
 
-        await RevokeSelfAsync();
-        if (preventRefresh && Token.Grant!.PairKey is { } refresh)
-        {
-            // The refresh token never calls back into access tokens, so this cannot wait on itself.
-            await GrainFactory.GetGrain<IRefreshTokenGrain>(refresh).RevokeAsync();
-        }
-
+        Pair.AccessRevoked = true;
+        Pair.RefreshRevoked |= preventRefresh;
+        await SaveAsync();
         return null;
     }
-}
 
-public sealed class RefreshTokenGrain(
-    [PersistentState("refresh", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time,
-    ILogger<RefreshTokenGrain> logger) : TokenGrain(state), IRefreshTokenGrain
-{
-    public Task IssueAsync(TokenGrant grant) => IssueOnceAsync(grant);
-
-    public Task RevokeAsync() => RevokeSelfAsync();
-
-    public async Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant)
+    public async Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant, Sensitive refreshToken)
     {
-        var grant = Token.Grant;
-        if (grant is null || grant.ApiKey != tenant.ApiKey)
+        var grant = Pair.Grant;
+        if (grant is null || grant.ApiKey != tenant.ApiKey || !Matches(Pair.RefreshHash, refreshToken))
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
         var now = time.GetUtcNow();
         var user = GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid));
-        if (Token.Used)
+        if (Pair.RefreshUsed)
         {
             // A spent token came back: it was copied. Nothing this login's refreshes produced can be trusted.
             logger.LogWarning("Refresh token reuse for account {Uid} of tenant {ApiKey}; revoking its token family", grant.Uid, grant.ApiKey);
@@ -171,27 +187,47 @@ public sealed class RefreshTokenGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
-        if (Token.Revoked || grant.ExpiresAt <= now || !await grant.AccountAcceptsRefreshAsync(GrainFactory))
+        if (Pair.RefreshRevoked || Pair.RefreshExpiresAt <= now || !await grant.AccountAcceptsRefreshAsync(GrainFactory))
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
         // Spent before the new pair exists: a crash in between costs a login, never a second use.
-        Token.Used = true;
+        Pair.RefreshUsed = true;
         await SaveAsync();
         var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, grant.Generation, now, withPinSession: false, grant.Family);
         return new LoginOutcome(null, tokens, null);
     }
 
-    public async Task<Problem?> RevokeForAsync(string apiKey)
+    public async Task<Problem?> RevokeRefreshAsync(string apiKey, Sensitive refreshToken)
     {
-        if (Token.Grant is not { } grant || grant.ApiKey != apiKey || Token.Revoked || Token.Used || grant.ExpiresAt <= time.GetUtcNow())
+        if (Pair.Grant is not { } grant || grant.ApiKey != apiKey || !Matches(Pair.RefreshHash, refreshToken)
+            || Pair.RefreshRevoked || Pair.RefreshUsed || Pair.RefreshExpiresAt <= time.GetUtcNow())
         {
             return new Problem(ErrorCode.RefreshTokenInvalid);
         }
 
-        await RevokeSelfAsync();
+        Pair.RefreshRevoked = true;
+        await SaveAsync();
         return null;
+    }
+
+    private static bool Matches(string storedHash, Sensitive presented) =>
+        storedHash.Length > 0 && CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(storedHash), System.Text.Encoding.ASCII.GetBytes(LoginTokens.HashOf(presented.Value)));
+
+    /// <summary>Writes the state; if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 }
 
@@ -243,5 +279,22 @@ public sealed class PinSessionGrain(
 
         await RevokeSelfAsync();
         return null;
+    }
+
+    public async Task<TokenValidation> ValidateAsync(string apiKey)
+    {
+        if (Token.Grant is not { } grant || Token.Revoked || grant.ApiKey != apiKey)
+        {
+            return new TokenValidation(null, new Problem(ErrorCode.SessionTokenInvalid));
+        }
+
+        if (grant.ExpiresAt <= time.GetUtcNow())
+        {
+            return new TokenValidation(null, new Problem(ErrorCode.SessionTokenExpired));
+        }
+
+        return await grant.AccountAcceptsAsync(GrainFactory)
+            ? new TokenValidation(grant, null)
+            : new TokenValidation(null, new Problem(ErrorCode.SessionTokenInvalid));
     }
 }

@@ -47,10 +47,11 @@ public sealed class TokenApiTests(ClusterFixture fixture)
         var (tenant, login) = await LoggedInAsync();
         var token = login.GetProperty("access_token").GetString()!;
         var other = await fixture.NewTenantAsync();
-        var expired = SecretToken.New();
+        var (expired, expiredRefresh) = SecretToken.NewPair();
         var past = DateTimeOffset.UtcNow.AddHours(-1);
-        await fixture.Grains.GetGrain<IAccessTokenGrain>(SecretToken.KeyOf(expired)!)
-            .IssueAsync(new TokenGrant(tenant.ApiKey, login.GetProperty("Profile").GetProperty("Uid").GetString()!, past, past.AddMinutes(15)));
+        await fixture.Grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(expired)!)
+            .IssueAsync(new LoginTokens(new TokenGrant(tenant.ApiKey, login.GetProperty("Profile").GetProperty("Uid").GetString()!, past, past.AddMinutes(15)),
+                LoginTokens.HashOf(expired), LoginTokens.HashOf(expiredRefresh), past.AddDays(1)));
 
         await Api.ExpectErrorAsync(await GetAsync($"/identity/v2/auth/access_token/validate?apikey={tenant.ApiKey}"), 400, 1060);
         await Api.ExpectErrorAsync(await GetAsync($"/identity/v2/auth/access_token/validate?apikey={tenant.ApiKey}", "not-a-token"), 403, 905);
@@ -65,18 +66,18 @@ public sealed class TokenApiTests(ClusterFixture fixture)
     {
         var (tenant, login) = await LoggedInAsync();
         var token = login.GetProperty("access_token").GetString()!;
-        var refresh = fixture.Grains.GetGrain<IRefreshTokenGrain>(SecretToken.KeyOf(login.GetProperty("refresh_token").GetString())!);
+        var pair = fixture.Grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(login.GetProperty("refresh_token").GetString())!);
 
         var posted = await Api.ExpectAsync(await GetAsync($"/identity/v2/auth/access_token/invalidate?apikey={tenant.ApiKey}", token), HttpStatusCode.OK);
         Assert.True(posted.GetProperty("IsPosted").GetBoolean());
         await Api.ExpectErrorAsync(await GetAsync($"/identity/v2/auth/access_token/validate?apikey={tenant.ApiKey}", token), 403, 905);
         await Api.ExpectErrorAsync(await GetAsync($"/identity/v2/auth/access_token/invalidate?apikey={tenant.ApiKey}", token), 403, 905);
-        Assert.False((await fixture.StoredStateAsync<TokenState>("refresh", refresh)).Revoked);
+        Assert.False((await fixture.StoredStateAsync<LoginTokensState>("tokens", pair)).RefreshRevoked);
 
         var second = await Api.LoginAsync(tenant, login.GetProperty("Profile").GetProperty("Email")[0].GetProperty("Value").GetString()!);
-        var secondRefresh = fixture.Grains.GetGrain<IRefreshTokenGrain>(SecretToken.KeyOf(second.GetProperty("refresh_token").GetString())!);
+        var secondPair = fixture.Grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(second.GetProperty("refresh_token").GetString())!);
         await Api.ExpectAsync(await GetAsync($"/identity/v2/auth/access_token/invalidate?apikey={tenant.ApiKey}&preventRefresh=true", second.GetProperty("access_token").GetString()), HttpStatusCode.OK);
-        Assert.True((await fixture.StoredStateAsync<TokenState>("refresh", secondRefresh)).Revoked);
+        Assert.True((await fixture.StoredStateAsync<LoginTokensState>("tokens", secondPair)).RefreshRevoked);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int Silos = 3;
 
-    private readonly Dictionary<int, (CountingHasher Hasher, FaultInjectingStorage Storage)> _perSilo = [];
+    private readonly Dictionary<int, (CountingHasher Hasher, FaultInjectingStorage Storage, CountingGrainStorage Counted)> _perSilo = [];
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -74,7 +74,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 lock (_perSilo)
                 {
-                    return Silo(sp, index).Storage;
+                    return Silo(sp, index).Counted;
                 }
             });
             silo.Services.AddSingleton<ISecretHasher>(sp =>
@@ -101,17 +101,20 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Sms.DisposeAsync();
     }
 
-    private (CountingHasher Hasher, FaultInjectingStorage Storage) Silo(IServiceProvider sp, int index)
+    private (CountingHasher Hasher, FaultInjectingStorage Storage, CountingGrainStorage Counted) Silo(IServiceProvider sp, int index)
     {
         if (!_perSilo.TryGetValue(index, out var silo))
         {
-            silo = (new CountingHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())),
-                new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory")));
+            var storage = new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory"));
+            silo = (new CountingHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())), storage, new CountingGrainStorage(storage));
             _perSilo[index] = silo;
         }
 
         return silo;
     }
+
+    /// <summary>Grain-state writes acknowledged by storage so far, over all silos.</summary>
+    public long StorageWrites => _perSilo.Values.Sum(s => s.Counted.Stats.TotalWrites);
 
     /// <summary>Makes every silo's store fail writes of <paramref name="grain"/> until <see cref="HealStorage"/>.</summary>
     public void FailWrites(GrainId grain)

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The benchmark: builds Release, starts a fresh Azurite + one silo + the gateway (and a bare HTTP endpoint for the
+# HTTP ceiling), seeds accounts, measures the ceilings and the five scenarios, then silo memory per active account,
+# and writes bench/results/<time>.{md,json,svg} (and latest.*). Settings (environment):
+#   BENCH_SECONDS (15)              measured seconds per scenario, after BENCH_WARMUP (3) seconds of warm-up
+#   BENCH_MEMORY_ACCOUNTS (100000)  accounts activated for the memory figure (0 skips it)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
+cd "$ROOT"
+
+ensure_dotnet
+ensure_azurite
+
+seconds="${BENCH_SECONDS:-15}"
+warmup="${BENCH_WARMUP:-3}"
+memory_accounts="${BENCH_MEMORY_ACCOUNTS:-100000}"
+work="$ROOT/.local/bench"
+table_port=10102 silo_port=11212 gateway_port=30102 api_port=5190 ceiling_port=5191
+
+echo "Building (Release) ..."
+dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+
+for port in $table_port $silo_port $gateway_port $api_port $ceiling_port; do
+  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is in use; stop whatever holds it (another bench.sh?)." >&2
+    exit 1
+  fi
+done
+
+rm -rf "$work"
+mkdir -p "$work/azurite"
+chmod 700 "$work"
+head -c 32 /dev/urandom | base64 >"$work/pepper.key"
+key="$(cat /proc/sys/kernel/random/uuid)"
+secret="$(cat /proc/sys/kernel/random/uuid)"
+storage="$(azurite_connection_string "$table_port")"
+bin() { echo "$ROOT/src/$1/bin/Release/net10.0"; }
+
+# Silo and gateway as in production: the bench tenant, its own cluster, logs at Warning.
+export Cluster__ClusterId=pinorleans-bench Cluster__ServiceId=pinorleans-bench
+export Cluster__SiloPort=$silo_port Cluster__GatewayPort=$gateway_port
+export Storage__ConnectionString="$storage" Hashing__PepperFile="$work/pepper.key"
+export Bootstrap__Tenant__ApiKey="$key" Bootstrap__Tenant__ApiSecret="$secret" Bootstrap__Tenant__Name=Bench
+export Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    read -r pid signal <<<"${pids[$i]}"
+    kill -s "$signal" "$pid" 2>/dev/null || true
+    for ((t = 0; t < 120; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+trap stop_all INT TERM EXIT
+
+# start NAME SIGNAL command...: runs a child in its own session and records how to stop it.
+start() {
+  local signal="$1"
+  shift
+  setsid "$@" &
+  pids+=("$! $signal")
+  last_pid=$!
+}
+
+stop_pid() {
+  local pid="$1"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((t = 0; t < 120; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+mapfile -t flags < <(azurite_flags)
+start INT "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --location "$work/azurite" "${flags[@]}"
+azurite_pid=$last_pid
+wait_for_port 127.0.0.1 "$table_port" 30 Azurite
+
+start_silo() {
+  start TERM dotnet "$(bin Silo)/PinOrleans.Silo.dll" --contentRoot "$(bin Silo)" "$@"
+  silo_pid=$last_pid
+  wait_for_port 127.0.0.1 "$gateway_port" 90 "The silo"
+  sleep 2 # the bootstrap tenant is written right after the silo opens its gateway
+}
+
+start_silo
+start TERM env ASPNETCORE_URLS="http://127.0.0.1:$api_port" dotnet "$(bin Gateway)/PinOrleans.Gateway.dll" --contentRoot "$(bin Gateway)"
+gateway_pid=$last_pid
+start TERM dotnet "$(bin Bench)/PinOrleans.Bench.dll" http-ceiling --urls "http://127.0.0.1:$ceiling_port"
+ceiling_pid=$last_pid
+for ((t = 0; t < 240; t++)); do curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null 2>&1 && break; sleep 0.25; done
+curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null || { echo "The gateway did not become ready." >&2; exit 1; }
+wait_for_port 127.0.0.1 "$ceiling_port" 30 "The HTTP ceiling endpoint"
+
+bench() { dotnet "$(bin Bench)/PinOrleans.Bench.dll" "$1" --apikey "$key" --secret "$secret" --storage "$storage" --cluster pinorleans-bench --out "$work" "${@:2}"; }
+
+bench run --api "http://127.0.0.1:$api_port" --ceiling "http://127.0.0.1:$ceiling_port" --seconds "$seconds" --warmup "$warmup" \
+  --pids "silo=$silo_pid,gateway=$gateway_pid,azurite=$azurite_pid,ceiling=$ceiling_pid"
+
+stop_pid "$ceiling_pid"
+stop_pid "$gateway_pid"
+if [[ "$memory_accounts" -gt 0 ]]; then
+  # Memory per account does not depend on the hash cost (the stored hash has the same size), so the accounts are
+  # created under cheap hashing; the silo is then restarted so the figure starts from a fresh process.
+  stop_pid "$silo_pid"
+  export Hashing__MemoryKiB=64 Hashing__Iterations=1
+  start_silo
+  echo "Seeding $memory_accounts accounts with PIN sessions for the memory figure ..."
+  bench memory --step seed --accounts "$memory_accounts"
+  stop_pid "$silo_pid"
+  start_silo
+  bench memory --step measure --pids "silo=$silo_pid"
+fi
+
+bench report --work "$work" --out "$ROOT/bench/results" >/dev/null
+cat "$ROOT/bench/results/latest.md"
+echo "Results: bench/results/latest.md, latest.json, latest.svg (and a timestamped copy of each)."

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using PinOrleans.Security;
+
+namespace PinOrleans.Bench;
+
+/// <summary>The ceilings and the five scenarios, in one run, against a gateway that bench.sh started.</summary>
+public static class BenchRun
+{
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var processes = options.Processes;
+        var results = new JsonObject { ["machine"] = Machine(), ["when"] = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture) };
+        var scenarios = new JsonArray();
+        results["scenarios"] = scenarios;
+        using var http = Gateway.NewClient();
+        var gateway = new Gateway(http, options.Api, options.ApiKey, options.ApiSecret);
+        using var cluster = await Cluster.ConnectAsync(options);
+        var validationConcurrency = options.Int("validation-concurrency", 8);
+
+        // Ceilings, measured in this run on this machine.
+        var kdf = KdfCeiling(TimeSpan.FromSeconds(Math.Max(5, options.Duration.TotalSeconds / 2)));
+        Console.WriteLine($"KDF ceiling: {kdf:F1} Argon2id hashes/s on {Environment.ProcessorCount} cores");
+        var ceilingUrl = options.Get("ceiling").TrimEnd('/');
+        var httpCeiling = await MeasureAsync(processes, () => Load.ClosedAsync(http, validationConcurrency, options.Warmup, options.Duration, _ => "http",
+            _ => (client, _, n) => gateway.ValidateAsync(ceilingUrl, Guid.NewGuid().ToString())));
+        Console.WriteLine($"HTTP ceiling: {httpCeiling.Result["all"]}");
+        results["ceilings"] = new JsonObject { ["kdfHashesPerSecond"] = Math.Round(kdf, 1), ["http"] = Json(httpCeiling.Result["all"], httpCeiling.Cpu) };
+
+        Console.WriteLine("Seeding accounts (create with a PIN, password login) ...");
+        var seedWatch = Stopwatch.StartNew();
+        var pool = await gateway.SeedManyAsync("pin", options.Int("accounts", 200), 8);
+        var locked = await gateway.SeedManyAsync("locked", 32, 8);
+        var cold = await gateway.SeedManyAsync("cold", options.Int("cold-accounts", 200), 8);
+        var wrong = await gateway.SeedManyAsync("wrong", 64, 8);
+        foreach (var account in locked)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await gateway.WrongPinAsync(account);
+            }
+
+            if (!await gateway.LockedGuessAsync(account))
+            {
+                throw new InvalidOperationException("A flood account did not lock after 5 wrong PINs.");
+            }
+        }
+
+        Console.WriteLine($"Seeded {pool.Count + locked.Count + cold.Count + wrong.Count} accounts in {seedWatch.Elapsed.TotalSeconds:F0} s");
+        results["storageWrites"] = await StorageWritesAsync(cluster, gateway, pool, cold);
+        Console.WriteLine($"Storage writes: {results["storageWrites"]!.ToJsonString()}");
+
+        // 1. PIN login, spread over many accounts.
+        var pinLogin = await MeasureAsync(processes, () => Load.ClosedAsync(http, options.Int("pin-concurrency", 4 * Environment.ProcessorCount), options.Warmup, options.Duration,
+            _ => "pin login", _ => (_, _, n) => gateway.PinLoginAsync(pool[(int)(n % pool.Count)])));
+        var pinAll = pinLogin.Result["all"];
+        Console.WriteLine(pinAll);
+        scenarios.Add(Scenario("PIN login", pinAll, pinLogin.Cpu, "KDF ceiling", kdf, pinAll.Rps / kdf, ">= 85 % of the KDF ceiling", pinAll.Rps / kdf >= 0.85));
+
+        // 2. Access-token validation.
+        var tokens = pool.Select(a => a.AccessToken).OfType<string>().ToArray();
+        var validation = await MeasureAsync(processes, () => Load.ClosedAsync(http, validationConcurrency, options.Warmup, options.Duration,
+            _ => "validation", _ => (_, _, n) => gateway.ValidateAsync(tokens[n % tokens.Length])));
+        var valAll = validation.Result["all"];
+        var httpAll = httpCeiling.Result["all"];
+        Console.WriteLine(valAll);
+        scenarios.Add(Scenario("Access-token validation", valAll, validation.Cpu, "HTTP ceiling", httpAll.Rps, valAll.Rps / httpAll.Rps,
+            ">= 50 % of the HTTP ceiling, p99 <= 5 ms", valAll.Rps / httpAll.Rps >= 0.5 && valAll.P99 <= 5));
+
+        // 3. Legitimate PIN logins at half the measured PIN login rate, alone and then beside a flood of wrong PINs against locked accounts.
+        var rate = Math.Max(1, pinAll.Rps / 2);
+        var legit = (Request)((_, _, n) => gateway.PinLoginAsync(pool[(int)(n % pool.Count)]));
+        var alone = await MeasureAsync(processes, async () => new Dictionary<string, Measured> { ["legit"] = await Load.OpenAsync(http, rate, options.Warmup, options.Duration, legit, "legit PIN login") });
+        var floodConcurrency = options.Int("flood-concurrency", 8);
+        var flooded = await MeasureAsync(processes, async () =>
+        {
+            var legitTask = Load.OpenAsync(http, rate, options.Warmup, options.Duration, legit, "legit PIN login");
+            var floodTask = Load.ClosedAsync(http, floodConcurrency, options.Warmup, options.Duration, _ => "flood", _ => (_, _, n) => gateway.LockedGuessAsync(locked[(int)(n % locked.Count)]));
+            return new Dictionary<string, Measured> { ["legit"] = await legitTask, ["flood"] = (await floodTask)["all"] };
+        });
+        var baseLegit = alone.Result["legit"];
+        var floodLegit = flooded.Result["legit"];
+        var floodAttack = flooded.Result["flood"];
+        Console.WriteLine($"{baseLegit} | under flood: {floodLegit} | flood: {floodAttack}");
+        var keep = floodLegit.Rps / baseLegit.Rps;
+        var rise = floodLegit.P99 / baseLegit.P99;
+        scenarios.Add(Scenario("Legit PIN login, alone", baseLegit, alone.Cpu, null, 0, 0, $"offered {rate:F1}/s", true));
+        scenarios.Add(Scenario("Legit PIN login under flood", floodLegit, flooded.Cpu, "alone", baseLegit.Rps, keep,
+            ">= 90 % of the throughput alone, p99 <= 1.5x", keep >= 0.9 && rise <= 1.5, new JsonObject { ["p99Rise"] = Math.Round(rise, 2) }));
+        scenarios.Add(Scenario($"Flood of wrong PINs on locked accounts ({floodConcurrency} connections)", floodAttack, flooded.Cpu, null, 0, 0, "all answered 1198", floodAttack.Errors == 0));
+
+        // 4. Cold PIN login at low load: every grain deactivated before each pass over the accounts.
+        var coldResult = await MeasureAsync(processes, async () => new Dictionary<string, Measured> { ["cold"] = await ColdAsync(cluster, gateway, cold, options.Duration) });
+        var coldAll = coldResult.Result["cold"];
+        Console.WriteLine(coldAll);
+        scenarios.Add(Scenario("Cold PIN login (one at a time)", coldAll, coldResult.Cpu, null, 0, 0, "p99 <= 60 ms", coldAll.P99 <= 60));
+
+        // 5. The mix: 90 % validation, 9 % PIN login, 1 % wrong PIN.
+        var mix = await MeasureAsync(processes, () => Load.ClosedAsync(http, options.Int("mix-concurrency", 16), options.Warmup, options.Duration,
+            n => (n % 100) switch { < 90 => "validation", < 99 => "PIN login", _ => "wrong PIN" },
+            kind => kind switch
+            {
+                "validation" => (_, _, n) => gateway.ValidateAsync(pool[(int)(n % pool.Count)].AccessToken!),
+                "PIN login" => (_, _, n) => gateway.PinLoginAsync(pool[(int)(n % pool.Count)]),
+                _ => (_, _, n) => gateway.WrongPinAsync(wrong[(int)(n % wrong.Count)]),
+            }));
+        Console.WriteLine(mix.Result["all"]);
+        var mixDetail = new JsonObject();
+        foreach (var (kind, measured) in mix.Result.Where(r => r.Key != "all"))
+        {
+            Console.WriteLine("  " + measured);
+            mixDetail[kind] = Json(measured, null);
+        }
+
+        scenarios.Add(Scenario("Mix 90/9/1", mix.Result["all"], mix.Cpu, null, 0, 0, "reported", true, new JsonObject { ["byKind"] = mixDetail }));
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        var path = Path.Combine(options.OutputDirectory, "run.json");
+        await File.WriteAllTextAsync(path, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"Wrote {path}");
+        await cluster.StopAsync();
+        return 0;
+    }
+
+    /// <summary>
+    /// Storage writes per successful and per failed PIN login, counted by the silo's storage layer around sequential
+    /// logins (every write of a login is acknowledged before its answer). Exact with one silo, as bench.sh runs it.
+    /// </summary>
+    private static async Task<JsonObject> StorageWritesAsync(Microsoft.Extensions.Hosting.IHost cluster, Gateway gateway, List<Account> pool, List<Account> fresh)
+    {
+        var stats = cluster.Services.GetRequiredService<IClusterClient>().GetGrain<PinOrleans.Operations.IStorageStatsGrain>(0);
+        var logins = Math.Min(50, Math.Min(pool.Count, fresh.Count));
+        var before = await stats.GetAsync();
+        for (var i = 0; i < logins; i++)
+        {
+            await gateway.PinLoginAsync(pool[i]);
+        }
+
+        var afterSuccess = await stats.GetAsync();
+        for (var i = 0; i < logins; i++)
+        {
+            await gateway.WrongPinAsync(fresh[i]);
+        }
+
+        var afterFailure = await stats.GetAsync();
+        var byState = new JsonObject();
+        foreach (var (state, count) in afterSuccess.Writes)
+        {
+            byState[state] = Math.Round((count - before.Writes.GetValueOrDefault(state)) / (double)logins, 2);
+        }
+
+        return new JsonObject
+        {
+            ["logins"] = logins,
+            ["perSuccessfulPinLogin"] = Math.Round((afterSuccess.TotalWrites - before.TotalWrites) / (double)logins, 2),
+            ["perFailedPinLogin"] = Math.Round((afterFailure.TotalWrites - afterSuccess.TotalWrites) / (double)logins, 2),
+            ["successfulByState"] = byState,
+            ["met"] = afterSuccess.TotalWrites - before.TotalWrites <= 2 * logins && afterFailure.TotalWrites - afterSuccess.TotalWrites <= logins,
+        };
+    }
+
+    /// <summary>Sequential PIN logins, each on an account whose grains were all deactivated since its last login.</summary>
+    private static async Task<Measured> ColdAsync(Microsoft.Extensions.Hosting.IHost cluster, Gateway gateway, List<Account> accounts, TimeSpan duration)
+    {
+        var latencies = new List<double>();
+        long errors = 0;
+        var measured = TimeSpan.Zero;
+        // One warm-up pass (connections, JIT), not measured.
+        await gateway.PinLoginAsync(accounts[0]);
+        while (measured < duration)
+        {
+            await cluster.DeactivateAllAsync();
+            foreach (var account in accounts)
+            {
+                var started = Stopwatch.GetTimestamp();
+                errors += await gateway.PinLoginAsync(account) ? 0 : 1;
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                latencies.Add(elapsed.TotalMilliseconds);
+                measured += elapsed;
+                if (measured >= duration)
+                {
+                    break;
+                }
+            }
+        }
+
+        return Measured.Of("cold PIN login", latencies, errors, measured.TotalSeconds);
+    }
+
+    /// <summary>Argon2id hashes per second with the configured parameters, one hashing thread per core, nothing else running.</summary>
+    private static double KdfCeiling(TimeSpan duration)
+    {
+        var options = new HashingOptions { Pepper = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
+        var hasher = new Argon2idSecretHasher(Options.Create(options));
+        var stored = hasher.Hash("1357");
+        var count = 0L;
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var started = Stopwatch.GetTimestamp();
+        var threads = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
+        {
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                hasher.Verify("1357", stored);
+                Interlocked.Increment(ref count);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private static async Task<(Dictionary<string, Measured> Result, Dictionary<string, double> Cpu)> MeasureAsync(IReadOnlyDictionary<string, int> processes, Func<Task<Dictionary<string, Measured>>> run)
+    {
+        var all = new Dictionary<string, int>(processes) { ["bench"] = Environment.ProcessId };
+        var cpu = CpuSample.Take(all);
+        var result = await run();
+        return (result, cpu.PercentSince(all));
+    }
+
+    private static JsonObject Scenario(string name, Measured measured, Dictionary<string, double> cpu, string? against, double ceiling, double ratio, string target, bool met, JsonObject? extra = null)
+    {
+        var json = Json(measured, cpu);
+        json["name"] = name;
+        json["target"] = target;
+        json["met"] = met;
+        if (against is not null)
+        {
+            json["against"] = against;
+            json["ceiling"] = Math.Round(ceiling, 1);
+            json["ratio"] = Math.Round(ratio, 3);
+        }
+
+        foreach (var (key, value) in extra ?? [])
+        {
+            json[key] = value?.DeepClone();
+        }
+
+        return json;
+    }
+
+    private static JsonObject Json(Measured m, Dictionary<string, double>? cpu)
+    {
+        var json = new JsonObject
+        {
+            ["requests"] = m.Requests,
+            ["errors"] = m.Errors,
+            ["rps"] = Math.Round(m.Rps, 1),
+            ["p50"] = Math.Round(m.P50, 2),
+            ["p90"] = Math.Round(m.P90, 2),
+            ["p99"] = Math.Round(m.P99, 2),
+        };
+        if (cpu is not null)
+        {
+            json["cpu"] = new JsonObject(cpu.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value)));
+        }
+
+        return json;
+    }
+
+    public static JsonObject Machine()
+    {
+        var model = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return new JsonObject
+        {
+            ["cpus"] = Environment.ProcessorCount,
+            ["cpuModel"] = model ?? "unknown",
+            ["memoryGiB"] = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
+            ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            ["dotnet"] = Environment.Version.ToString(),
+        };
+    }
+}

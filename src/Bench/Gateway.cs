@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace PinOrleans.Bench;
+
+/// <summary>A seeded account: its e-mail, PIN session and latest access token.</summary>
+public sealed class Account(string email, string session)
+{
+    public string Email { get; } = email;
+    public string Session { get; } = session;
+    public string? AccessToken { get; set; }
+}
+
+/// <summary>The LoginRadius calls the benchmark makes, as an SDK would make them.</summary>
+public sealed class Gateway(HttpClient http, string api, string apiKey, string apiSecret)
+{
+    public const string Pin = "1357";
+    public const string WrongPin = "0000";
+    public const string Password = "bench-password-42";
+
+    public HttpClient Http => http;
+
+    /// <summary>Creates an account with a PIN and logs in with its password; returns its PIN session.</summary>
+    public async Task<Account> SeedAsync(string tag, int index)
+    {
+        var email = $"{tag}-{index}-{Guid.NewGuid():N}@bench.example";
+        var create = new HttpRequestMessage(HttpMethod.Post, $"{api}/identity/v2/manage/account?apikey={apiKey}")
+        {
+            Content = Json(new { Email = new[] { new { Type = "Primary", Value = email } }, Password, PINInfo = new { PIN = Pin } }),
+        };
+        create.Headers.Add("X-LoginRadius-ApiSecret", apiSecret);
+        using (var created = await http.SendAsync(create))
+        {
+            await Expect(created, HttpStatusCode.OK, "create account");
+        }
+
+        using var login = await http.PostAsync($"{api}/identity/v2/auth/login?apikey={apiKey}", Json(new { email, password = Password }));
+        await Expect(login, HttpStatusCode.OK, "password login");
+        using var json = JsonDocument.Parse(await login.Content.ReadAsStringAsync());
+        return new Account(email, json.RootElement.GetProperty("session_token").GetString()!);
+    }
+
+    /// <summary>PIN login; on success remembers the access token on the account.</summary>
+    public async Task<bool> PinLoginAsync(Account account, string pin = Pin)
+    {
+        using var response = await http.PostAsync($"{api}/identity/v2/auth/login/pin?apikey={apiKey}&session_token={account.Session}", Json(new { pin }));
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return false;
+        }
+
+        var body = await response.Content.ReadAsByteArrayAsync();
+        var reader = new Utf8JsonReader(body);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("access_token"u8))
+            {
+                reader.Read();
+                account.AccessToken = reader.GetString();
+                break;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A wrong PIN against an account that is already locked: the answer must be 1198 (HTTP 403).</summary>
+    public async Task<bool> LockedGuessAsync(Account account)
+    {
+        using var response = await http.PostAsync($"{api}/identity/v2/auth/login/pin?apikey={apiKey}&session_token={account.Session}", Json(new { pin = WrongPin }));
+        await response.Content.LoadIntoBufferAsync();
+        return response.StatusCode == HttpStatusCode.Forbidden;
+    }
+
+    /// <summary>A wrong PIN whatever the account's state: 401 (1236) or, once locked, 403 (1198).</summary>
+    public async Task<bool> WrongPinAsync(Account account)
+    {
+        using var response = await http.PostAsync($"{api}/identity/v2/auth/login/pin?apikey={apiKey}&session_token={account.Session}", Json(new { pin = WrongPin }));
+        await response.Content.LoadIntoBufferAsync();
+        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+    }
+
+    public async Task<bool> ValidateAsync(string baseUrl, string accessToken)
+    {
+        using var response = await http.GetAsync($"{baseUrl}/identity/v2/auth/access_token/validate?apikey={apiKey}&access_token={accessToken}");
+        await response.Content.LoadIntoBufferAsync();
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
+    public Task<bool> ValidateAsync(string accessToken) => ValidateAsync(api, accessToken);
+
+    /// <summary>Seeds accounts <paramref name="parallel"/> at a time.</summary>
+    public async Task<List<Account>> SeedManyAsync(string tag, int count, int parallel)
+    {
+        var accounts = new Account[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallel },
+            async (i, _) => accounts[i] = await SeedAsync(tag, i));
+        return [.. accounts];
+    }
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+
+    private static async Task Expect(HttpResponseMessage response, HttpStatusCode status, string what)
+    {
+        if (response.StatusCode != status)
+        {
+            throw new InvalidOperationException($"{what}: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public static HttpClient NewClient() => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 1024,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+    })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+}

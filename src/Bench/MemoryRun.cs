@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PinOrleans.Accounts;
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Bench;
+
+/// <summary>
+/// Silo memory per active account. "seed" creates the accounts and a PIN session each (straight through the
+/// grains; bench.sh runs the silo with cheap hashing for this, which changes no stored size). bench.sh then
+/// restarts the silo, and "measure" reads its resident set, activates every account with its session
+/// (user grain + PIN session grain, nothing else), collects garbage and reads it again.
+/// </summary>
+public static class MemoryRun
+{
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var count = options.Int("accounts", 100_000);
+        var sessionsFile = Path.Combine(options.OutputDirectory, "memory-sessions.txt");
+        using var host = await Cluster.ConnectAsync(options);
+        var grains = host.Services.GetRequiredService<IClusterClient>();
+        if (options.Get("step") == "seed")
+        {
+            await SeedAsync(grains, options.ApiKey, count, sessionsFile);
+        }
+        else
+        {
+            await MeasureAsync(host, grains, options, sessionsFile);
+        }
+
+        await host.StopAsync();
+        return 0;
+    }
+
+    private static async Task SeedAsync(IClusterClient grains, string apiKey, int count, string sessionsFile)
+    {
+        var tenant = (await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeAsync(null, false)).Tenant!;
+        var sessions = new string[count];
+        var done = 0;
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        {
+            var user = grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, AccountKeys.NewUid()));
+            var created = await user.CreateAsync(tenant, new NewAccount
+            {
+                Email = [new EmailAddress("Primary", $"memory-{i}-{Guid.NewGuid():N}@bench.example")],
+                Password = new Sensitive(Gateway.Password),
+                Pin = new Sensitive(Gateway.Pin),
+            });
+            if (created.Problem is { } problem)
+            {
+                throw new InvalidOperationException($"create: {problem.Code}");
+            }
+
+            var login = await user.LoginWithPasswordAsync(tenant, new Sensitive(Gateway.Password));
+            sessions[i] = login.Tokens?.SessionToken ?? throw new InvalidOperationException($"login: {login.Problem?.Code}");
+            if (Interlocked.Increment(ref done) % 10_000 == 0)
+            {
+                Console.WriteLine($"  {done} accounts with sessions ({done / watch.Elapsed.TotalSeconds:F0}/s)");
+            }
+        });
+        Directory.CreateDirectory(Path.GetDirectoryName(sessionsFile)!);
+        await File.WriteAllLinesAsync(sessionsFile, sessions);
+        Console.WriteLine($"Seeded {count} accounts with sessions in {watch.Elapsed.TotalSeconds:F0} s");
+    }
+
+    private static async Task MeasureAsync(Microsoft.Extensions.Hosting.IHost host, IClusterClient grains, BenchOptions options, string sessionsFile)
+    {
+        var silo = options.Processes["silo"];
+        var sessions = await File.ReadAllLinesAsync(sessionsFile);
+        var management = host.Management();
+        var tenant = grains.GetGrain<ITenantGrain>(options.ApiKey);
+        await tenant.AuthorizeAsync(null, false);
+        await SettleAsync(management);
+        var before = CpuSample.ResidentBytes(silo);
+        var activationsBefore = await management.GetTotalActivationCount();
+
+        var watch = Stopwatch.StartNew();
+        var refused = 0;
+        await Parallel.ForEachAsync(sessions, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (session, _) =>
+        {
+            var validation = await grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!).ValidateAsync(options.ApiKey);
+            if (validation.Problem is not null)
+            {
+                Interlocked.Increment(ref refused);
+            }
+        });
+        var activated = watch.Elapsed;
+        await SettleAsync(management);
+        var after = CpuSample.ResidentBytes(silo);
+        var activationsAfter = await management.GetTotalActivationCount();
+        var perAccount = (after - before) / (double)sessions.Length;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Memory: {sessions.Length} accounts activated with their sessions in {activated.TotalSeconds:F0} s; silo RSS {before / 1048576.0:F0} -> {after / 1048576.0:F0} MiB; {perAccount:F0} bytes per account; activations {activationsBefore} -> {activationsAfter}"));
+        var result = new JsonObject
+        {
+            ["accounts"] = sessions.Length,
+            ["refused"] = refused,
+            ["rssBeforeBytes"] = before,
+            ["rssAfterBytes"] = after,
+            ["bytesPerAccount"] = Math.Round(perAccount),
+            ["activationsBefore"] = activationsBefore,
+            ["activationsAfter"] = activationsAfter,
+            ["activateSeconds"] = Math.Round(activated.TotalSeconds, 1),
+            ["target"] = "<= 4096 bytes per active account with one session",
+            ["met"] = perAccount <= 4096,
+        };
+        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "memory.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Full garbage collections on the silo until its resident set stops shrinking.</summary>
+    private static async Task SettleAsync(IManagementGrain management)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await management.ForceGarbageCollection(null!);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+}

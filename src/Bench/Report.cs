@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PinOrleans.Bench;
+
+/// <summary>Turns run.json and memory.json into bench/results: a markdown table, the JSON, and an SVG chart of the targets.</summary>
+public static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Render(BenchOptions options)
+    {
+        var work = options.Get("work");
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(work, "run.json")))!.AsObject();
+        var memoryPath = Path.Combine(work, "memory.json");
+        run["memory"] = File.Exists(memoryPath) ? JsonNode.Parse(File.ReadAllText(memoryPath)) : null;
+        var results = options.OutputDirectory;
+        Directory.CreateDirectory(results);
+        var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", Inv);
+        var markdown = Markdown(run);
+        var svg = Chart(run);
+        var json = run.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        foreach (var name in new[] { stamp, "latest" })
+        {
+            File.WriteAllText(Path.Combine(results, $"{name}.md"), markdown);
+            File.WriteAllText(Path.Combine(results, $"{name}.json"), json);
+            File.WriteAllText(Path.Combine(results, $"{name}.svg"), svg);
+        }
+
+        Console.WriteLine(markdown);
+        Console.WriteLine($"Results: {Path.Combine(results, stamp)}.md / .json / .svg (and latest.*)");
+        return 0;
+    }
+
+    private static string Markdown(JsonObject run)
+    {
+        var m = run["machine"]!;
+        var text = new StringBuilder();
+        text.AppendLine(Inv, $"Machine: {m["cpus"]} × {m["cpuModel"]}, {m["memoryGiB"]} GiB, {m["os"]}, .NET {m["dotnet"]}; run {run["when"]}.");
+        text.AppendLine();
+        var ceilings = run["ceilings"]!;
+        text.AppendLine(Inv, $"Ceilings: KDF {ceilings["kdfHashesPerSecond"]} Argon2id verifications/s on all cores; HTTP {ceilings["http"]!["rps"]} req/s (bare ASP.NET Core endpoint, same response shape; p99 {ceilings["http"]!["p99"]} ms).");
+        text.AppendLine();
+        text.AppendLine("| Scenario | req/s | p50 ms | p90 ms | p99 ms | errors | CPU % silo / gateway / Azurite / bench | vs ceiling | target | met |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---|---:|---|---|");
+        foreach (var s in run["scenarios"]!.AsArray())
+        {
+            var cpu = s!["cpu"]!;
+            var ratio = s["ratio"] is { } r ? $"{r.GetValue<double>() * 100:F0} % of {s["against"]}" : "";
+            if (s["p99Rise"] is { } rise)
+            {
+                ratio += $", p99 ×{rise}";
+            }
+
+            text.AppendLine(Inv, $"| {s["name"]} | {s["rps"]} | {s["p50"]} | {s["p90"]} | {s["p99"]} | {s["errors"]} | {cpu["silo"]} / {cpu["gateway"]} / {cpu["azurite"]} / {cpu["bench"]} | {ratio} | {s["target"]} | {(s["met"]!.GetValue<bool>() ? "yes" : "**no**")} |");
+        }
+
+        if (run["scenarios"]!.AsArray().FirstOrDefault(s => s!["byKind"] is not null)?["byKind"] is JsonObject kinds)
+        {
+            text.AppendLine();
+            text.Append("Mix by kind: ");
+            text.AppendLine(string.Join("; ", kinds.Select(k => string.Create(Inv, $"{k.Key} {k.Value!["rps"]} req/s, p99 {k.Value["p99"]} ms, errors {k.Value["errors"]}"))));
+        }
+
+        if (run["memory"] is JsonObject memory)
+        {
+            text.AppendLine();
+            text.AppendLine(Inv, $"Memory: {memory["accounts"]} accounts with a PIN session activated (user grain + session grain each): silo resident set {memory["rssBeforeBytes"]!.GetValue<long>() / 1048576.0:F0} → {memory["rssAfterBytes"]!.GetValue<long>() / 1048576.0:F0} MiB, **{memory["bytesPerAccount"]} bytes per account** (target ≤ 4096: {(memory["met"]!.GetValue<bool>() ? "met" : "not met")}); activations {memory["activationsBefore"]} → {memory["activationsAfter"]}.");
+        }
+
+        if (run["storageWrites"] is JsonObject writes)
+        {
+            text.AppendLine();
+            text.AppendLine(Inv, $"Storage writes: {writes["perSuccessfulPinLogin"]} per successful PIN login, {writes["perFailedPinLogin"]} per failed one (target ≤ 2 and ≤ 1; counted by the silo's storage layer over {writes["logins"]} logins each; successful by state: {writes["successfulByState"]!.ToJsonString()}).");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>One bar per target: the measured value against its limit (green when met), each row on its own scale.</summary>
+    private static string Chart(JsonObject run)
+    {
+        var rows = new List<(string Label, double Value, double Limit, bool AtLeast, string Unit)>();
+        foreach (var s in run["scenarios"]!.AsArray())
+        {
+            var name = s!["name"]!.GetValue<string>();
+            if (s["ratio"] is { } ratio && s["against"]!.GetValue<string>() != "alone")
+            {
+                rows.Add(($"{name}: % of {s["against"]}", ratio.GetValue<double>() * 100, name.StartsWith("PIN", StringComparison.Ordinal) ? 85 : 50, true, "%"));
+            }
+
+            if (name.StartsWith("Access-token", StringComparison.Ordinal))
+            {
+                rows.Add(($"{name}: p99", s["p99"]!.GetValue<double>(), 5, false, "ms"));
+            }
+
+            if (name.StartsWith("Legit PIN login under", StringComparison.Ordinal))
+            {
+                rows.Add(($"{name}: % of alone", s["ratio"]!.GetValue<double>() * 100, 90, true, "%"));
+                rows.Add(($"{name}: p99 rise", s["p99Rise"]!.GetValue<double>(), 1.5, false, "×"));
+            }
+
+            if (name.StartsWith("Cold", StringComparison.Ordinal))
+            {
+                rows.Add(($"{name}: p99", s["p99"]!.GetValue<double>(), 60, false, "ms"));
+            }
+        }
+
+        if (run["memory"] is JsonObject memory)
+        {
+            rows.Add(("Silo memory per active account", memory["bytesPerAccount"]!.GetValue<double>(), 4096, false, "B"));
+        }
+
+        if (run["storageWrites"] is JsonObject writes)
+        {
+            rows.Add(("Storage writes per successful PIN login", writes["perSuccessfulPinLogin"]!.GetValue<double>(), 2, false, ""));
+            rows.Add(("Storage writes per failed PIN login", writes["perFailedPinLogin"]!.GetValue<double>(), 1, false, ""));
+        }
+
+        rows = rows.DistinctBy(r => r.Label).ToList();
+        const int left = 330, width = 420, rowHeight = 34, top = 50;
+        var svg = new StringBuilder();
+        svg.AppendLine(Inv, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 140}" height="{top + rows.Count * rowHeight + 30}" font-family="sans-serif" font-size="12">""");
+        svg.AppendLine("""<rect width="100%" height="100%" fill="white"/>""");
+        svg.AppendLine(Inv, $"""<text x="10" y="22" font-size="15" font-weight="bold">PinOrleans benchmark: measured value against each target (bar) and the target (line)</text>""");
+        svg.AppendLine(Inv, $"""<text x="10" y="40" fill="#555">{WebUtility.HtmlEncode($"{run["machine"]!["cpus"]} × {run["machine"]!["cpuModel"]}, {run["when"]}")}</text>""");
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (label, value, limit, atLeast, unit) = rows[i];
+            var scale = Math.Max(value, limit) * 1.15;
+            var y = top + i * rowHeight;
+            var met = atLeast ? value >= limit : value <= limit;
+            var bar = width * value / scale;
+            var mark = left + width * limit / scale;
+            svg.AppendLine(Inv, $"""<text x="{left - 8}" y="{y + 17}" text-anchor="end">{WebUtility.HtmlEncode(label)}</text>""");
+            svg.AppendLine(Inv, $"""<rect x="{left}" y="{y + 5}" width="{bar:F1}" height="18" fill="{(met ? "#3a9a50" : "#c8463c")}"/>""");
+            svg.AppendLine(Inv, $"""<line x1="{mark:F1}" x2="{mark:F1}" y1="{y + 1}" y2="{y + 27}" stroke="black" stroke-width="2"/>""");
+            svg.AppendLine(Inv, $"""<text x="{left + Math.Max(bar, width * limit / scale) + 8:F1}" y="{y + 17}">{value:G4}{unit} ({(atLeast ? "≥" : "≤")} {limit:G4}{unit})</text>""");
+        }
+
+        svg.AppendLine("</svg>");
+        return svg.ToString();
+    }
+}
