@@ -5,6 +5,8 @@ using PinOrleans.Gateway.Wire;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPinOrleansClient();
 builder.Services.AddGatewayHealthChecks();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<TenantCache>();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiRequest.MaxBodyBytes);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {

@@ -77,7 +77,9 @@ public static class ApiRequest
             throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
         }
 
-        var access = await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(secret, requireSecret);
+        var access = requireSecret
+            ? await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(secret, requireSecret)
+            : await request.HttpContext.RequestServices.GetRequiredService<TenantCache>().AuthorizeAsync(key.ToString("D"), grains);
         return access.Tenant ?? throw LoginRadiusException.Of(access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
     }
 
