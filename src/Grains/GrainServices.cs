@@ -14,6 +14,7 @@ public static class GrainServices
     {
         services.AddOptions<HashingOptions>().Bind(configuration.GetSection(HashingOptions.Section));
         services.TryAddSingleton<ISecretHasher, Argon2idSecretHasher>();
+        services.TryAddSingleton<HashingPool>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddPinOrleansMessaging(configuration);
         return services;

@@ -25,6 +25,15 @@ public sealed class HashingOptions
 
     /// <summary>Argon2id lanes (OWASP: 1).</summary>
     public int Parallelism { get; set; } = 1;
+
+    /// <summary>Hashing threads per silo (0: one per core). Hashes beyond them queue; grain turns never hash.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>
+    /// The Linux nice value of the hashing threads (default -5: ahead of request handling, so a flood of cheap
+    /// refusals cannot starve PIN checks). Applied when the process may (root or CAP_SYS_NICE); otherwise ignored.
+    /// </summary>
+    public int Nice { get; set; } = -5;
 }
 
 /// <summary>Turns PINs and passwords into stored hashes and checks them.</summary>
