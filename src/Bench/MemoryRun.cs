@@ -87,8 +87,10 @@ public static class MemoryRun
         var warm = Math.Min(sessions.Length / 10, 2_000);
         await ActivateAsync(sessions.Take(warm));
         sessions = sessions[warm..];
+        var stats = grains.GetGrain<PinOrleans.Operations.ISiloStatsGrain>(0);
         await SettleAsync(management);
         var before = CpuSample.ResidentBytes(silo);
+        var heapBefore = (await stats.GetMemoryAsync()).HeapBytes;
         var activationsBefore = await management.GetTotalActivationCount();
 
         var watch = Stopwatch.StartNew();
@@ -96,10 +98,12 @@ public static class MemoryRun
         var activated = watch.Elapsed;
         await SettleAsync(management);
         var after = CpuSample.ResidentBytes(silo);
+        var heapAfter = (await stats.GetMemoryAsync()).HeapBytes;
         var activationsAfter = await management.GetTotalActivationCount();
         var perAccount = (after - before) / (double)sessions.Length;
+        var heapPerAccount = (heapAfter - heapBefore) / (double)sessions.Length;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Memory: {sessions.Length} accounts activated with their sessions in {activated.TotalSeconds:F0} s; silo RSS {before / 1048576.0:F0} -> {after / 1048576.0:F0} MiB; {perAccount:F0} bytes per account; activations {activationsBefore} -> {activationsAfter}"));
+            $"Memory: {sessions.Length} accounts activated with their sessions in {activated.TotalSeconds:F0} s; silo RSS {before / 1048576.0:F0} -> {after / 1048576.0:F0} MiB; {perAccount:F0} bytes per account ({heapPerAccount:F0} of managed heap); activations {activationsBefore} -> {activationsAfter}"));
         var result = new JsonObject
         {
             ["accounts"] = sessions.Length,
@@ -107,6 +111,7 @@ public static class MemoryRun
             ["rssBeforeBytes"] = before,
             ["rssAfterBytes"] = after,
             ["bytesPerAccount"] = Math.Round(perAccount),
+            ["heapBytesPerAccount"] = Math.Round(heapPerAccount),
             ["activationsBefore"] = activationsBefore,
             ["activationsAfter"] = activationsAfter,
             ["activateSeconds"] = Math.Round(activated.TotalSeconds, 1),

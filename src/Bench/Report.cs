@@ -68,7 +68,7 @@ public static class Report
         if (run["memory"] is JsonObject memory)
         {
             text.AppendLine();
-            text.AppendLine(Inv, $"Memory: {memory["accounts"]} accounts with a PIN session activated (user grain + session grain each): silo resident set {memory["rssBeforeBytes"]!.GetValue<long>() / 1048576.0:F0} → {memory["rssAfterBytes"]!.GetValue<long>() / 1048576.0:F0} MiB, **{memory["bytesPerAccount"]} bytes per account** (target ≤ 4096: {(memory["met"]!.GetValue<bool>() ? "met" : "not met")}); activations {memory["activationsBefore"]} → {memory["activationsAfter"]}.");
+            text.AppendLine(Inv, $"Memory: {memory["accounts"]} accounts with a PIN session activated (user grain + session grain each): silo resident set {memory["rssBeforeBytes"]!.GetValue<long>() / 1048576.0:F0} → {memory["rssAfterBytes"]!.GetValue<long>() / 1048576.0:F0} MiB, **{memory["bytesPerAccount"]} bytes per account** ({memory["heapBytesPerAccount"]} of them managed heap; target ≤ 4096: {(memory["met"]!.GetValue<bool>() ? "met" : "not met")}); activations {memory["activationsBefore"]} → {memory["activationsAfter"]}.");
         }
 
         if (run["storageWrites"] is JsonObject writes)
@@ -97,7 +97,7 @@ public static class Report
                 rows.Add(($"{name}: p99", s["p99"]!.GetValue<double>(), 5, false, "ms"));
             }
 
-            if (name.StartsWith("Legit PIN login under", StringComparison.Ordinal))
+            if (name.StartsWith("Legit PIN login under", StringComparison.Ordinal) || name.StartsWith("Legit PIN login beside", StringComparison.Ordinal))
             {
                 rows.Add(($"{name}: % of alone", s["ratio"]!.GetValue<double>() * 100, 90, true, "%"));
                 rows.Add(($"{name}: p99 rise", s["p99Rise"]!.GetValue<double>(), 1.5, false, "×"));
