@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using PinOrleans.Gateway.Wire;
+using PinOrleans.Tenants;
+using PinOrleans.Tests.Infrastructure;
+
+namespace PinOrleans.Tests.Gateway;
+
+/// <summary>The gateway's short-lived memory of tenant answers: reused within its lifetime, a trial's end still checked each call.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class TenantCacheTests(ClusterFixture fixture)
+{
+    private static TenantCache Cache(double seconds) => new(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:TenantCacheSeconds"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }).Build(),
+        TimeProvider.System);
+
+    [Fact]
+    public async Task Answers_are_reused_within_their_lifetime_and_not_without_one()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var grain = fixture.Grains.GetGrain<ITenantGrain>(tenant.ApiKey);
+        var cached = Cache(60);
+        var uncached = Cache(0);
+        Assert.Equal("Test", (await cached.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Tenant!.Name);
+
+        await grain.ConfigureAsync(new TenantDefinition { Name = "Renamed" });
+        Assert.Equal("Test", (await cached.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Tenant!.Name);
+        Assert.Equal("Renamed", (await uncached.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Tenant!.Name);
+
+        var unknown = Guid.NewGuid().ToString("D");
+        Assert.Equal(ErrorCode.ApiKeyUnauthorized, (await cached.AuthorizeAsync(unknown, fixture.Grains)).Problem!.Code);
+        await fixture.Grains.GetGrain<ITenantGrain>(unknown).ConfigureAsync(new TenantDefinition { Name = "Late", ApiSecret = "s" });
+        Assert.Equal(ErrorCode.ApiKeyUnauthorized, (await cached.AuthorizeAsync(unknown, fixture.Grains)).Problem!.Code);
+        Assert.Equal("Late", (await uncached.AuthorizeAsync(unknown, fixture.Grains)).Tenant!.Name);
+    }
+
+    [Fact]
+    public async Task A_trial_that_ends_while_cached_is_refused_from_then_on()
+    {
+        var tenant = await fixture.NewTenantAsync(new TenantSettings { Plan = new TenantPlan { Name = "Trial", TrialExpiresAt = DateTimeOffset.UtcNow.AddSeconds(4) } });
+        var cache = Cache(60);
+        Assert.NotNull((await cache.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Tenant);
+        await Task.Delay(TimeSpan.FromSeconds(4.2));
+        Assert.Equal(ErrorCode.TrialPlanExpired, (await cache.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Problem!.Code);
+    }
+}
