@@ -67,12 +67,7 @@ stop_all() {
   echo "Stopping ..."
   # Gateway and silo first (SIGTERM: graceful shutdown, the silo leaves the cluster), Azurite last with SIGINT:
   # on SIGTERM it would lose its last seconds of writes.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    read -r pid signal <<<"${pids[$i]}"
-    kill -s "$signal" "$pid" 2>/dev/null || true
-    for ((t = 0; t < 120; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_children
   echo "Stopped."
   exit 0
 }

@@ -67,6 +67,18 @@ ensure_dotnet() {
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 }
 
+# Stops the children recorded in the array "pids" ("pid signal" each), the last started first: its signal, up to
+# 30 s for it to exit, then KILL.
+stop_children() {
+  local i pid signal t
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    read -r pid signal <<<"${pids[$i]}"
+    kill -s "$signal" "$pid" 2>/dev/null || true
+    for ((t = 0; t < 120; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
 wait_for_port() {
   local host="$1" port="$2" seconds="$3" name="$4"
   for ((i = 0; i < seconds * 4; i++)); do
