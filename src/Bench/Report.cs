@@ -68,7 +68,7 @@ public static class Report
         if (run["memory"] is JsonObject memory)
         {
             text.AppendLine();
-            text.AppendLine(Inv, $"Memory: {memory["accounts"]} accounts with a PIN session activated (user grain + session grain each): silo resident set {memory["rssBeforeBytes"]!.GetValue<long>() / 1048576.0:F0} → {memory["rssAfterBytes"]!.GetValue<long>() / 1048576.0:F0} MiB, **{memory["bytesPerAccount"]} bytes per account** ({memory["heapBytesPerAccount"]} of them managed heap; target ≤ 4096: {(memory["met"]!.GetValue<bool>() ? "met" : "not met")}); activations {memory["activationsBefore"]} → {memory["activationsAfter"]}.");
+            text.AppendLine(Inv, $"Memory: {memory["accounts"]} accounts with a PIN session activated (user grain + session grain each): silo resident set {memory["rssBeforeBytes"]!.GetValue<long>() / 1048576.0:F0} → {memory["rssAfterBytes"]!.GetValue<long>() / 1048576.0:F0} MiB, **{memory["bytesPerAccount"]} bytes per account** (managed heap: {memory["heapBytesPerAccount"]} bytes per account; target ≤ 4096: {(memory["met"]!.GetValue<bool>() ? "met" : "not met")}); activations {memory["activationsBefore"]} → {memory["activationsAfter"]}.");
         }
 
         if (run["storageWrites"] is JsonObject writes)
