@@ -7,6 +7,7 @@ builder.AddPinOrleansClient();
 builder.Services.AddGatewayHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TenantCache>();
+builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiRequest.MaxBodyBytes);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
@@ -16,6 +17,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 
 var app = builder.Build();
 app.UseLoginRadiusErrors();
+app.UseRateLimiter();
 app.MapHealthApi();
 app.MapManageAccountApi();
 app.MapAuthLoginApi();

@@ -18,6 +18,10 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
     public static readonly LoginRadiusError PayloadTooLarge = new(413, 413, "The request body is too large",
         "The request body exceeds the size this API accepts, please send a smaller payload.");
 
+    /// <summary>Over a rate limit: the error the Node SDK itself reports for HTTP 429.</summary>
+    public static readonly LoginRadiusError TooManyRequests = new(429, 429, "Too many requests in a particular time frame",
+        "Too many requests in a particular time frame");
+
     public static readonly LoginRadiusError ServiceUnavailable = new(503, 503, "Service temporarily unavailable",
         "The service could not reach its cluster in time, please retry the request in a moment.");
 
