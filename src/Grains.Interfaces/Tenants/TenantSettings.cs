@@ -48,6 +48,12 @@ public sealed record LockoutPolicy
 {
     [Id(0)] public LockoutType LoginLockedType { get; init; } = LockoutType.Suspend;
     [Id(1)] public int MaximumFailedLoginAttempts { get; init; } = 5;
+
+    /// <summary>NIST SP 800-63B: never more than this many consecutive failures, whatever the settings say.</summary>
+    public const int NistCeiling = 100;
+
+    /// <summary>The threshold in force: the setting, kept between 1 and <see cref="NistCeiling"/>.</summary>
+    public int Threshold => Math.Clamp(MaximumFailedLoginAttempts, 1, NistCeiling);
     /// <summary>LoginRadius <c>SuspendConfiguration.EffectivePeriodInSeconds</c>.</summary>
     [Id(2)] public int SuspendEffectivePeriodInSeconds { get; init; } = 15 * 60;
 }

@@ -482,7 +482,7 @@ public sealed partial class UserGrain(
             {
                 user.FailedLoginAttempts++;
                 problem = new Problem(challenge.Wrong);
-                if (user.FailedLoginAttempts >= policy.MaximumFailedLoginAttempts)
+                if (user.FailedLoginAttempts >= policy.Threshold)
                 {
                     user.LockType = policy.LoginLockedType;
                     user.LockedUntil = policy.LoginLockedType == LockoutType.Block

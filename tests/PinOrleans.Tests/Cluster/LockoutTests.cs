@@ -157,4 +157,20 @@ public sealed class LockoutTests(ClusterFixture fixture)
         Assert.Equal(5, after.FailedLoginAttempts);
         Assert.Equal(lockedUntil, after.LockedUntil);
     }
+
+    [Fact]
+    public async Task No_setting_allows_more_than_the_nist_ceiling_of_one_hundred_consecutive_failures()
+    {
+        var scenario = await fixture.NewPinScenarioAsync(new TenantSettings { Lockout = new LockoutPolicy { MaximumFailedLoginAttempts = 100_000 } }, Pin);
+
+        var answers = new List<ErrorCode?>();
+        for (var i = 0; i < LockoutPolicy.NistCeiling + 1; i++)
+        {
+            answers.Add((await scenario.Session.LoginWithPinAsync(scenario.Snapshot, WrongPin)).Problem?.Code);
+        }
+
+        Assert.Equal(LockoutPolicy.NistCeiling, answers.Count(a => a == ErrorCode.InvalidPin));
+        Assert.Equal(ErrorCode.AccountSuspended, answers[^1]);
+        Assert.Equal(LockoutPolicy.NistCeiling, (await fixture.StoredUserAsync(scenario.Tenant, scenario.Uid)).FailedLoginAttempts);
+    }
 }
