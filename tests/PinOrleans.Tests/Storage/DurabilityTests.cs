@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Azure.Data.Tables;
 using Orleans.TestingHost;
 using PinOrleans.Accounts;
@@ -110,9 +111,67 @@ public sealed class DurabilityTests : IClassFixture<AzuriteFixture>
         }
     }
 
-    private async Task<InProcessTestCluster> StartClusterAsync()
+    [Fact]
+    public async Task Five_hundred_concurrent_wrong_pins_while_a_silo_dies_get_no_more_invalid_pin_verdicts_than_the_threshold()
     {
-        var builder = new InProcessTestClusterBuilder(2);
+        var cluster = await StartClusterAsync(3);
+        try
+        {
+            var tenant = new TestTenant(Guid.NewGuid().ToString("D"), SecretToken.New());
+            var snapshot = await cluster.Client.GetGrain<ITenantGrain>(tenant.ApiKey).ConfigureAsync(new TenantDefinition { Name = "Attacked", ApiSecret = tenant.ApiSecret });
+            var uid = await CreateAsync(cluster.Client, snapshot, "13579", "attacked-password-1");
+            var user = cluster.Client.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+            var session = SecretToken.KeyOf((await user.LoginWithPasswordAsync(snapshot, "attacked-password-1")).Tokens!.SessionToken!)!;
+
+            // The silo that holds the account dies, unless that is the first one (the test cluster's seed): then another.
+            var home = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(user);
+            var victim = cluster.Silos.Skip(1).FirstOrDefault(s => s.SiloAddress.Equals(home)) ?? cluster.Silos[1];
+            var firstVerdict = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var factories = cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<IGrainFactory>()).ToArray();
+            // Each guess is sent until it gets a verdict, as an attacker would: first through any silo, after a loss through the client.
+            var attack = Enumerable.Range(0, 500).Select(async i =>
+            {
+                for (var attempt = 0; attempt < 20; attempt++)
+                {
+                    try
+                    {
+                        var grains = attempt == 0 ? factories[i % factories.Length] : cluster.Client;
+                        var answer = await grains.GetGrain<IPinSessionGrain>(session).LoginWithPinAsync(snapshot, "00000");
+                        firstVerdict.TrySetResult();
+                        return answer.Problem?.Code;
+                    }
+                    catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+                    {
+                        await Task.Delay(100); // lost with the silo: no verdict; try again
+                    }
+                }
+
+                return (ErrorCode?)null;
+            }).ToList();
+
+            await firstVerdict.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await cluster.KillSiloAsync(victim);
+            var verdicts = await Task.WhenAll(attack);
+
+            Assert.InRange(verdicts.Count(v => v == ErrorCode.InvalidPin), 1, 5);
+            var tally = string.Join(", ", verdicts.GroupBy(v => v?.ToString() ?? "lost").Select(g => $"{g.Key}: {g.Count()}"));
+            Assert.True(verdicts.Count(v => v == ErrorCode.AccountSuspended) > 0, tally);
+            Assert.Equal(ErrorCode.AccountSuspended, (await cluster.Client.GetGrain<IPinSessionGrain>(session).LoginWithPinAsync(snapshot, "13579")).Problem?.Code);
+            // What Azurite holds, read afresh through a surviving silo's store.
+            var store = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(PinOrleans.StorageNames.Store);
+            var stored = (await ClusterFixture.ReadStoredUserAsync(store, ((GrainReference)user).GrainId)).State!;
+            Assert.True(stored.LockedUntil > DateTimeOffset.UtcNow.AddMinutes(10), $"{tally}; stored: {stored.FailedLoginAttempts} failures, locked until {stored.LockedUntil}");
+            Assert.InRange(stored.FailedLoginAttempts, 5, 5);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private async Task<InProcessTestCluster> StartClusterAsync(short silos = 2)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ServiceId = _serviceId;
         builder.Options.ClusterId = $"c{Guid.NewGuid():N}";
         builder.ConfigureSilo((_, silo) =>
