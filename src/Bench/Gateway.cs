@@ -19,8 +19,6 @@ public sealed class Gateway(HttpClient http, string api, string apiKey, string a
     public const string WrongPin = "0000";
     public const string Password = "bench-password-42";
 
-    public HttpClient Http => http;
-
     /// <summary>Creates an account with a PIN and logs in with its password; returns its PIN session.</summary>
     public async Task<Account> SeedAsync(string tag, int index)
     {

@@ -78,7 +78,7 @@ public static class Load
     /// measured. Returns one measurement per request kind (<paramref name="kindOf"/> names it) plus "all".
     /// </summary>
     public static async Task<Dictionary<string, Measured>> ClosedAsync(
-        HttpClient http, int concurrency, TimeSpan warmup, TimeSpan duration, Func<long, string> kindOf, Func<string, Request> requestFor, CancellationToken stop = default)
+        HttpClient http, int concurrency, TimeSpan warmup, TimeSpan duration, Func<long, string> kindOf, Func<string, Request> requestFor)
     {
         var sequence = -1L;
         var start = Stopwatch.GetTimestamp();
@@ -90,7 +90,7 @@ public static class Load
             var latencies = new Dictionary<string, List<double>>();
             var errors = new Dictionary<string, long>();
             perWorker[worker] = (latencies, errors);
-            while (!stop.IsCancellationRequested)
+            while (true)
             {
                 var n = Interlocked.Increment(ref sequence);
                 var kind = kindOf(n);
