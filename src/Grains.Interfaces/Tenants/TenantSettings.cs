@@ -54,8 +54,18 @@ public sealed record LockoutPolicy
 
     /// <summary>The threshold in force: the setting, kept between 1 and <see cref="NistCeiling"/>.</summary>
     public int Threshold => Math.Clamp(MaximumFailedLoginAttempts, 1, NistCeiling);
-    /// <summary>LoginRadius <c>SuspendConfiguration.EffectivePeriodInSeconds</c>.</summary>
+    /// <summary>LoginRadius <c>SuspendConfiguration.EffectivePeriodInSeconds</c>: the first suspension.</summary>
     [Id(2)] public int SuspendEffectivePeriodInSeconds { get; init; } = 15 * 60;
+
+    /// <summary>A suspension within this many seconds of the account's previous lock doubles the previous period (0: never).</summary>
+    [Id(3)] public int EscalationWindowSeconds { get; init; } = 24 * 60 * 60;
+
+    /// <summary>Escalation never suspends for longer than this.</summary>
+    [Id(4)] public int MaxSuspendSeconds { get; init; } = 24 * 60 * 60;
+
+    /// <summary>The suspension after <paramref name="escalations"/> doublings: the base period doubled, capped at <see cref="MaxSuspendSeconds"/>.</summary>
+    public TimeSpan SuspendPeriod(int escalations) => TimeSpan.FromSeconds(
+        Math.Min(SuspendEffectivePeriodInSeconds * Math.Pow(2, escalations), Math.Max(MaxSuspendSeconds, SuspendEffectivePeriodInSeconds)));
 }
 
 /// <summary>Lifetimes of the tokens a login issues.</summary>

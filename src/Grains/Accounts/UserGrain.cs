@@ -103,9 +103,12 @@ public sealed partial class UserGrain(
         // IsActive=true also lifts a brute-force Block; IsLoginLocked=false lifts any lock.
         if (update.IsLoginLocked == false || (update.IsActive == true && user.LockType == LockoutType.Block))
         {
+            // An administrator's unlock also forgives earlier locks: the next suspension starts from the base period.
             user.LockedUntil = null;
             user.LockType = null;
             user.FailedLoginAttempts = 0;
+            user.LastLockedAt = null;
+            user.LockEscalations = 0;
         }
 
         if (pinHash is { } hash)
@@ -485,9 +488,15 @@ public sealed partial class UserGrain(
                 if (user.FailedLoginAttempts >= policy.Threshold)
                 {
                     user.LockType = policy.LoginLockedType;
+                    // Locked again soon after the last lock: the suspension doubles (up to the tenant's maximum).
+                    user.LockEscalations = user.LastLockedAt is { } last && policy.EscalationWindowSeconds > 0
+                        && now - last <= TimeSpan.FromSeconds(policy.EscalationWindowSeconds)
+                        ? Math.Min(user.LockEscalations + 1, 30)
+                        : 0;
+                    user.LastLockedAt = now;
                     user.LockedUntil = policy.LoginLockedType == LockoutType.Block
                         ? DateTimeOffset.MaxValue
-                        : now.AddSeconds(policy.SuspendEffectivePeriodInSeconds);
+                        : now + policy.SuspendPeriod(user.LockEscalations);
                     logger.LogInformation("Account {Uid} of tenant {ApiKey} locked ({LockType}) after {Failures} failed attempts",
                         Uid, ApiKey, user.LockType, user.FailedLoginAttempts);
                 }

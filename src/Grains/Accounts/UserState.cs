@@ -42,6 +42,9 @@ public sealed class UserState
     [Id(26)] public List<DateTimeOffset> RecentEmails { get; set; } = [];
     /// <summary>When forgot-PIN SMS or voice OTPs went out during the last hour (sending limit).</summary>
     [Id(27)] public List<DateTimeOffset> RecentSms { get; set; } = [];
+    /// <summary>When the account was last locked, and how many times in a row its suspension was doubled since.</summary>
+    [Id(28)] public DateTimeOffset? LastLockedAt { get; set; }
+    [Id(29)] public int LockEscalations { get; set; }
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 

@@ -173,4 +173,33 @@ public sealed class LockoutTests(ClusterFixture fixture)
         Assert.Equal(ErrorCode.AccountSuspended, answers[^1]);
         Assert.Equal(LockoutPolicy.NistCeiling, (await fixture.StoredUserAsync(scenario.Tenant, scenario.Uid)).FailedLoginAttempts);
     }
+
+    [Fact]
+    public async Task Each_lock_soon_after_the_last_doubles_the_suspension_up_to_the_maximum()
+    {
+        var (_, snapshot, _, session) = await fixture.NewPinScenarioAsync(new TenantSettings
+        {
+            Lockout = new LockoutPolicy { MaximumFailedLoginAttempts = 2, SuspendEffectivePeriodInSeconds = 1, EscalationWindowSeconds = 60, MaxSuspendSeconds = 3 },
+        }, Pin);
+
+        var periods = new List<double>();
+        for (var lockNumber = 0; lockNumber < 3; lockNumber++)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+            }
+
+            var locked = await session.LoginWithPinAsync(snapshot, WrongPin);
+            Assert.Equal(ErrorCode.AccountSuspended, locked.Problem?.Code);
+            var until = locked.Problem!.LockedUntil!.Value;
+            periods.Add((until - DateTimeOffset.UtcNow).TotalSeconds);
+            await Task.Delay(until - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+        }
+
+        // 1 s, then 2 s, then 4 s capped at 3 s (each measured a moment after the lock began).
+        Assert.InRange(periods[0], 0.3, 1.0);
+        Assert.InRange(periods[1], 1.3, 2.0);
+        Assert.InRange(periods[2], 2.3, 3.0);
+    }
 }

@@ -111,6 +111,9 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await PinLoginAsync(account, account.Login), 403, 1198);
         var unlocked = await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"IsLoginLocked":false}"""), HttpStatusCode.OK);
         Assert.False(unlocked.GetProperty("IsLoginLocked").GetBoolean());
+        var stored = await fixture.StoredUserAsync(account.Tenant, account.Uid);
+        Assert.Null(stored.LastLockedAt); // the unlock also forgives: the next suspension is not escalated
+        Assert.Equal(0, stored.LockEscalations);
         await Api.ExpectAsync(await PinLoginAsync(account, account.Login), HttpStatusCode.OK);
     }
 
