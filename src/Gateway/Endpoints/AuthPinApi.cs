@@ -33,10 +33,10 @@ public static class AuthPinApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
-        ApiRequest.AccessToken(request, body);
+        var token = ApiRequest.AccessToken(request, body);
         var oldPin = body.RequiredPin("OldPIN");
         var newPin = body.RequiredPin("NewPIN");
-        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(request, grains, tenant, body);
+        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token, grains, tenant);
 
         var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin);
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });

@@ -69,6 +69,9 @@ public static class AuthTokenApi
     }
 
     /// <summary>The request's access token, live and of the request's tenant, or the refusal.</summary>
-    private static async Task<(string Token, TokenGrant Grant)> LiveTokenAsync(HttpRequest request, IGrainFactory grains) =>
-        await ApiRequest.LiveAccessTokenAsync(request, grains, await ApiRequest.TenantAsync(request, grains));
+    private static async Task<(string Token, TokenGrant Grant)> LiveTokenAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var tenant = await ApiRequest.TenantAsync(request, grains);
+        return await ApiRequest.LiveAccessTokenAsync(ApiRequest.AccessToken(request), grains, tenant);
+    }
 }

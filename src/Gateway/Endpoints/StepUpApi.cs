@@ -23,9 +23,9 @@ public static class StepUpApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
-        ApiRequest.AccessToken(request, body);
+        var token = ApiRequest.AccessToken(request, body);
         var pin = body.RequiredPin("PIN");
-        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(request, grains, tenant, body);
+        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token, grains, tenant);
 
         var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin);
         return outcome.Problem is { } problem

@@ -48,10 +48,9 @@ public static class ApiRequest
             ?? throw LoginRadiusException.Of(ErrorCode.AccessTokenMissing);
     }
 
-    /// <summary>The request's access token (see <see cref="AccessToken"/>) when it is live for <paramref name="tenant"/>; else 905 or 906.</summary>
-    public static async Task<(string Token, Sessions.TokenGrant Grant)> LiveAccessTokenAsync(HttpRequest request, IGrainFactory grains, TenantSnapshot tenant, JsonBody? body = null)
+    /// <summary>The grant of <paramref name="token"/> (as <see cref="AccessToken"/> read it) when it is live for <paramref name="tenant"/>; else 905 or 906.</summary>
+    public static async Task<(string Token, Sessions.TokenGrant Grant)> LiveAccessTokenAsync(string token, IGrainFactory grains, TenantSnapshot tenant)
     {
-        var token = AccessToken(request, body);
         var validation = await LoginTokens(token, grains, ErrorCode.AccessTokenInvalid).ValidateAccessAsync(tenant.ApiKey, new Sensitive(token));
         return validation.Grant is { } grant ? (token.Trim().ToLowerInvariant(), grant) : throw LoginRadiusException.Of(validation.Problem!);
     }

@@ -181,6 +181,5 @@ public sealed record LoginTokens(
     [property: Id(3)] DateTimeOffset RefreshExpiresAt)
 {
     /// <summary>The SHA-256 (hex) a token of a pair is recorded as.</summary>
-    public static string HashOf(string token) =>
-        Guid.TryParse(token.Trim(), out var guid) ? Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(guid.ToString("D")))) : "";
+    public static string HashOf(string token) => SecretToken.KeyOf(token) ?? "";
 }
