@@ -33,8 +33,8 @@ if [[ -z "${Bootstrap__Tenant__ApiKey:-}" ]]; then
 fi
 export Bootstrap__Tenant__Name="${Bootstrap__Tenant__Name:-Demo}"
 # The demo tenant asks for a PIN at the first password login, and its reset links open the application's page.
-export Bootstrap__Tenant__Settings__Pin__IsRequired="${Bootstrap__Tenant__Settings__Pin__IsRequired:-true}"
-export Bootstrap__Tenant__Settings__Recovery__ResetPinUrl="${Bootstrap__Tenant__Settings__Recovery__ResetPinUrl:-http://localhost:3000/reset-pin}"
+export Bootstrap__Tenant__Pin__IsRequired="${Bootstrap__Tenant__Pin__IsRequired:-true}"
+export Bootstrap__Tenant__Recovery__ResetPinUrl="${Bootstrap__Tenant__Recovery__ResetPinUrl:-http://localhost:3000/reset-pin}"
 
 # Forgot-PIN e-mail goes to smtp4dev (read it in a browser); SMS and voice OTPs to a file outbox.
 mail_smtp_port="${MAIL_SMTP_PORT:-2525}"

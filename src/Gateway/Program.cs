@@ -1,3 +1,4 @@
+using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Endpoints;
 using PinOrleans.Gateway.Hosting;
 using PinOrleans.Gateway.Wire;
@@ -8,6 +9,7 @@ builder.Services.AddGatewayHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
+CaptchaVerifier.Register(builder.Services, builder.Configuration);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiRequest.MaxBodyBytes);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
@@ -16,6 +18,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 var app = builder.Build();
+app.UseConfiguredForwardedHeaders();
 app.UseLoginRadiusErrors();
 app.UseRateLimiter();
 app.MapHealthApi();
@@ -25,6 +28,7 @@ app.MapAuthTokenApi();
 app.MapAuthPinApi();
 app.MapPinRecoveryApi();
 app.MapStepUpApi();
+app.MapLockoutApi();
 app.MapManageTokenApi();
 app.Run();
 

@@ -18,6 +18,7 @@ public sealed class BootstrapTenantOptions
 
     public string Name { get; set; } = "Demo";
 
+    /// <summary>The tenant's settings: the sections under <c>Bootstrap:Tenant</c> (<c>Lockout</c>, <c>BotProtection</c>, <c>Pin</c>, ...).</summary>
     public TenantSettings Settings { get; set; } = new();
 }
 

@@ -43,7 +43,10 @@ public static class SiloHosting
             silo.AddPinOrleansAzureStorage(storage);
         });
         builder.Services.AddPinOrleansGrainServices(builder.Configuration);
-        builder.Services.AddOptions<BootstrapTenantOptions>().Bind(builder.Configuration.GetSection(BootstrapTenantOptions.Section));
+        var bootstrap = builder.Configuration.GetSection(BootstrapTenantOptions.Section);
+        // Settings sections sit right under Bootstrap:Tenant (Lockout, BotProtection, Pin...); the older
+        // Bootstrap:Tenant:Settings:* spelling is still read, and the direct one wins.
+        builder.Services.AddOptions<BootstrapTenantOptions>().Bind(bootstrap).PostConfigure(o => bootstrap.Bind(o.Settings));
         builder.Services.AddHostedService<BootstrapTenantService>();
         return builder;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
+using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
 
@@ -9,10 +10,6 @@ namespace PinOrleans.Gateway.Endpoints;
 public static class AuthLoginApi
 {
     private const int MaxIdentifierLength = 256;
-
-    /// <summary>Bot-protection parameters LoginRadius documents on PIN login; accepted from query or body.</summary>
-    private static readonly string[] CaptchaParameters =
-        ["g-recaptcha-response", "g_recaptcha_response", "h-captcha-response", "qq_captcha_ticket", "qq_captcha_randstr"];
 
     public static IEndpointRouteBuilder MapAuthLoginApi(this IEndpointRouteBuilder app)
     {
@@ -26,7 +23,7 @@ public static class AuthLoginApi
         return app;
     }
 
-    private static async Task<IResult> LoginByPasswordAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> LoginByPasswordAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
@@ -37,24 +34,25 @@ public static class AuthLoginApi
             throw JsonBody.Invalid("password", "The password field is required.");
         }
 
+        var proof = await captcha.ProofAsync(request, body, tenant);
         var index = grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier));
-        return Render(await index.LoginWithPasswordAsync(tenant, new Sensitive(password)));
+        return Render(await index.LoginWithPasswordAsync(tenant, new Sensitive(password), proof));
     }
 
-    private static async Task<IResult> LoginByPinAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> LoginByPinAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var sessionToken = ApiRequest.RequiredQuery(request, "session_token");
         var body = await ApiRequest.BodyAsync(request);
-        ReadCaptcha(request, body);
         var pin = body.RequiredPin("pin");
+        var proof = await captcha.ProofAsync(request, body, tenant, pinLogin: true);
 
         if (SecretToken.KeyOf(sessionToken) is not { } sessionKey)
         {
             return LoginRadiusJson.Error(new Problem(ErrorCode.SessionTokenInvalid));
         }
 
-        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin);
+        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin, proof);
         return Render(outcome);
     }
 
@@ -86,14 +84,5 @@ public static class AuthLoginApi
         }
 
         throw JsonBody.Invalid("email", "The email field is required.");
-    }
-
-    /// <summary>Captcha answers are read (query or body) so malformed ones are refused; verification comes with bot protection.</summary>
-    private static void ReadCaptcha(HttpRequest request, JsonBody body)
-    {
-        foreach (var name in CaptchaParameters)
-        {
-            _ = ApiRequest.Query(request, name) ?? body.String(name);
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
+using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
 
@@ -29,7 +30,7 @@ public static class AuthPinApi
         return AuthLoginApi.Render(await grains.GetGrain<IPinAuthTokenGrain>(key).SetPinAsync(tenant, pin));
     }
 
-    private static async Task<IResult> ChangeAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> ChangeAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
@@ -37,8 +38,9 @@ public static class AuthPinApi
         var oldPin = body.RequiredPin("OldPIN");
         var newPin = body.RequiredPin("NewPIN");
         var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token, grains, tenant);
+        var proof = await captcha.ProofAsync(request, body, tenant);
 
-        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin);
+        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin, proof);
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
+using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Recovery;
 using PinOrleans.Tenants;
@@ -23,9 +24,9 @@ public static class PinRecoveryApi
             .WithName("ResetPinByResetToken").WithSummary("Sets a new PIN with the reset token of a forgot-PIN link (single use).");
         foreach (var (kind, name) in ApiRequest.Identifiers)
         {
-            pin.MapPut($"/reset/otp/{name}", (HttpRequest request, IGrainFactory grains) => ResetByOtpAsync(request, grains, kind))
+            pin.MapPut($"/reset/otp/{name}", (HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha) => ResetByOtpAsync(request, grains, captcha, kind))
                 .WithName($"ResetPinBy{kind}AndOtp").WithSummary($"Sets a new PIN with the {name} and the OTP of a forgot-PIN message (1067 invalid, 1068 used, 1069 expired).");
-            pin.MapPut($"/reset/securityanswer/{name}", (HttpRequest request, IGrainFactory grains) => ResetBySecurityAnswerAsync(request, grains, kind))
+            pin.MapPut($"/reset/securityanswer/{name}", (HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha) => ResetBySecurityAnswerAsync(request, grains, captcha, kind))
                 .WithName($"ResetPinBy{kind}AndSecurityAnswer").WithSummary($"Sets a new PIN with the {name} and answers to the account's security questions (1093 wrong).");
         }
 
@@ -57,7 +58,7 @@ public static class PinRecoveryApi
         });
     }
 
-    private static async Task<IResult> ResetByTokenAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> ResetByTokenAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
@@ -66,10 +67,10 @@ public static class PinRecoveryApi
         var proof = ResetTokens.Parse(token) ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
         var uid = await grains.GetGrain<IPinResetLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
             ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
-        return await ResetAsync(grains, tenant, uid, proof, pin);
+        return await ResetAsync(grains, tenant, uid, proof, pin, await captcha.ProofAsync(request, body, tenant));
     }
 
-    private static async Task<IResult> ResetByOtpAsync(HttpRequest request, IGrainFactory grains, IdentifierKind kind)
+    private static async Task<IResult> ResetByOtpAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha, IdentifierKind kind)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
@@ -81,10 +82,11 @@ public static class PinRecoveryApi
             throw LoginRadiusException.Of(ErrorCode.OtpInvalid);
         }
 
-        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.Otp(new Sensitive(otp)), pin, kind);
+        var lockProof = await captcha.ProofAsync(request, body, tenant);
+        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.Otp(new Sensitive(otp)), pin, lockProof, kind);
     }
 
-    private static async Task<IResult> ResetBySecurityAnswerAsync(HttpRequest request, IGrainFactory grains, IdentifierKind kind)
+    private static async Task<IResult> ResetBySecurityAnswerAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha, IdentifierKind kind)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
@@ -93,12 +95,13 @@ public static class PinRecoveryApi
             ? given
             : throw JsonBody.Invalid("SecurityAnswer", "The SecurityAnswer field is required: an object of answers by question id.");
         var pin = body.RequiredPin("PIN");
-        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.SecurityAnswers(answers), pin, kind);
+        var lockProof = await captcha.ProofAsync(request, body, tenant);
+        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.SecurityAnswers(answers), pin, lockProof, kind);
     }
 
-    private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, PinResetProof proof, Sensitive pin, IdentifierKind? kind = null)
+    private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, PinResetProof proof, Sensitive pin, LockProof lockProof, IdentifierKind? kind = null)
     {
-        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin);
+        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof);
         if (problem?.Code == ErrorCode.UserDoesNotExist && kind is { } by)
         {
             // Deleted between the lookup and the reset: as unknown as if the lookup had missed.

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
+using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
 
@@ -19,15 +20,16 @@ public static class StepUpApi
         return app;
     }
 
-    private static async Task<IResult> ReauthenticateAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> ReauthenticateAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains);
         var body = await ApiRequest.BodyAsync(request);
         var token = ApiRequest.AccessToken(request, body);
         var pin = body.RequiredPin("PIN");
         var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token, grains, tenant);
+        var proof = await captcha.ProofAsync(request, body, tenant);
 
-        var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin);
+        var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin, proof);
         return outcome.Problem is { } problem
             ? LoginRadiusJson.Error(problem)
             : LoginRadiusJson.Ok(new JsonObject

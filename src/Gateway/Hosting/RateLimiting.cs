@@ -56,10 +56,7 @@ public static class RateLimiting
                     QueueLimit = 0,
                 }));
 
-    private static string ClientIp(HttpContext context) =>
-        context.Request.Headers["X-Origin-IP"].FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim()
-        ?? context.Connection.RemoteIpAddress?.ToString()
-        ?? "-";
+    private static string ClientIp(HttpContext context) => ApiRequest.ClientIp(context) ?? "-";
 
     private static string? ApiKey(HttpContext context) =>
         context.Request.Query["apikey"].FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim().ToLowerInvariant()

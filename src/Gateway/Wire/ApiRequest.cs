@@ -33,6 +33,14 @@ public static class ApiRequest
     }
 
     /// <summary>A required query parameter: absent answers 908 "The {name} is a required parameter.".</summary>
+    /// <summary>
+    /// The end user's address: <c>X-Origin-IP</c> (what LoginRadius SDKs forward for the user) or the connection's
+    /// address, which <c>X-Forwarded-For</c> sets only when the request came through a configured proxy.
+    /// </summary>
+    public static string? ClientIp(HttpContext context) =>
+        context.Request.Headers["X-Origin-IP"].FirstOrDefault(v => !string.IsNullOrWhiteSpace(v) && System.Net.IPAddress.TryParse(v.Trim(), out _))?.Trim()
+        ?? context.Connection.RemoteIpAddress?.ToString();
+
     public static string RequiredQuery(HttpRequest request, string name) =>
         Query(request, name) ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter(name));
 

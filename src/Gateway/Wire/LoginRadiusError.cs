@@ -25,6 +25,10 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
     public static readonly LoginRadiusError ServiceUnavailable = new(503, 503, "Service temporarily unavailable",
         "The service could not reach its cluster in time, please retry the request in a moment.");
 
+    /// <summary>The bot-protection provider did not answer (or answered garbage) and the tenant fails closed.</summary>
+    public static readonly LoginRadiusError CaptchaUnavailable = new(503, 503, "The captcha could not be verified",
+        "The bot-protection provider could not be reached to verify the captcha answer, please retry the request in a moment.");
+
     private static readonly FrozenDictionary<ErrorCode, LoginRadiusError> Catalogue = new Dictionary<ErrorCode, LoginRadiusError>
     {
         [ErrorCode.ApiKeyUnauthorized] = new(901, 403, "The API key is unauthorized", "The provided LoginRadius API key is invalid or is not authorized, please use a valid or authorized LoginRadius API key or check the API key for your LoginRadius account."),
@@ -45,6 +49,10 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         [ErrorCode.PhoneAlreadyExists] = new(1058, 403, "Phone number is already registered with your LoginRadius site", "The phone number has to be unique for your LoginRadius site, please use a different phone number."),
         [ErrorCode.PutBodyInvalid] = new(1079, 400, "Put body is invalid", "Please use a valid put body and make sure that it is in a valid JSON format."),
         [ErrorCode.ContentTypeNotSupported] = new(1083, 415, "This content type header is not supported", "Please use a valid content type header, either application/JSON or application/x-www-form-urlencoded."),
+        [ErrorCode.CaptchaRequired] = new(1132, 403, "Account is locked, please login with a valid reCAPTCHA", "Your account is locked or this request needs bot protection, please pass a valid captcha answer (g-recaptcha-response, h-captcha-response, or qq_captcha_ticket and qq_captcha_randstr)."),
+        [ErrorCode.SecurityAnswerRequired] = new(1148, 403, "Account is locked, please answer the security question", "Your account is locked, please pass the answer to your security question (securityanswer) in order to log in."),
+        [ErrorCode.CaptchaInvalid] = new(1218, 403, "CAPTCHA is invalid", "The captcha answer is invalid, expired or already used, please solve a new captcha."),
+        [ErrorCode.AccountAlreadyUnlocked] = new(1221, 403, "Account is already unlocked", "The account is not locked, there is nothing to unlock."),
         [ErrorCode.ValidationFailed] = new(1134, 403, "Validation failed for one or more fields", "Validation failed for one or more fields, please check the errors field for more information."),
         [ErrorCode.AccountSuspended] = new(1198, 403, "Your account has been locked", "Your account has been locked, please try again after sometime."),
         [ErrorCode.PinAuthenticationNotConfigured] = new(1233, 403, "PIN Authentication is not configured.", "PIN Authentication is not configured, please reach out to LoginRadius support for more information"),

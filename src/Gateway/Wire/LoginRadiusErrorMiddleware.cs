@@ -30,6 +30,11 @@ public static class LoginRadiusErrorHandling
         switch (exception)
         {
             case LoginRadiusException refusal:
+                if (refusal.Error.Status == StatusCodes.Status503ServiceUnavailable)
+                {
+                    context.Response.Headers.RetryAfter = "1";
+                }
+
                 await LoginRadiusJson.WriteErrorAsync(context.Response, refusal.Error, refusal.Problem);
                 break;
             case BadHttpRequestException bad:

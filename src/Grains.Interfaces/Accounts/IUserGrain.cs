@@ -41,28 +41,35 @@ public interface IUserGrain : IGrainWithStringKey
     Task<AccountOutcome> GetProfileAsync();
 
     /// <summary>First-level login: checks the lock, verifies the password, counts failures, and on success issues access, refresh and PIN session tokens.</summary>
-    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password);
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null);
 
     /// <summary>Sets (or replaces) the PIN after the schema check; not a login.</summary>
     Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin);
 
     /// <summary>Changes the PIN given the current one; a wrong current PIN is 1241 and counts toward the lockout.</summary>
-    Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin);
+    Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin, LockProof? proof = null);
 
     /// <summary>Step-up: re-checks the PIN (lockout applies) and issues a short-lived, single-use SecondFactorValidationToken.</summary>
-    Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin);
+    Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null);
 
     /// <summary>Access and refresh tokens for the account without a login (management impersonation); 938 or 991 when it cannot have them.</summary>
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
-    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration);
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration, LockProof? proof = null);
 
     /// <summary>Starts a PIN reset: records the hashes of a fresh reset token and OTP (e-mail) or OTP (SMS, voice) and hands out the secrets to deliver.</summary>
     Task<Recovery.PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, Recovery.RecoveryChannel channel);
 
     /// <summary>Sets a new PIN on proof of a reset token, OTP or security answers; wrong proofs count toward the lockout.</summary>
-    Task<Problem?> ResetPinAsync(TenantSnapshot tenant, Recovery.PinResetProof proof, Sensitive newPin);
+    Task<Problem?> ResetPinAsync(TenantSnapshot tenant, Recovery.PinResetProof proof, Sensitive newPin, LockProof? lockProof = null);
+
+    /// <summary>
+    /// Self-service unlock (<c>PUT auth/account/unlock</c>): a Captcha lock lifts with a solved captcha, a
+    /// SecurityQuestion lock with right answers (wrong ones count); Suspend and Block cannot be lifted this way;
+    /// 1221 when the account is not locked.
+    /// </summary>
+    Task<Problem?> UnlockAsync(TenantSnapshot tenant, LockProof proof);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>
@@ -81,7 +88,7 @@ public interface IIdentifierGrain : IGrainWithStringKey
 
     /// <summary>Password login by this identifier: the owner's login, or 966 after the same hashing cost when there is none.</summary>
     [AlwaysInterleave]
-    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password);
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null);
 
     /// <summary>The owner's profile, or 938 when nobody owns the identifier.</summary>
     [AlwaysInterleave]

@@ -7,6 +7,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Creates the tenant or updates its name, settings and (when given) secret.</summary>
     Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition);
 
+    /// <summary>
+    /// Changes settings at runtime with a JSON merge patch (<see cref="TenantSettingsJson.Merge"/>); answers the new
+    /// snapshot, or why the patch was refused (nothing changes then).
+    /// </summary>
+    Task<TenantSettingsChange> ChangeSettingsAsync(string patch);
+
     /// <summary>Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret matches.</summary>
     [AlwaysInterleave]
     Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret);
@@ -28,6 +34,10 @@ public sealed record TenantSnapshot(
     [property: Id(0)] string ApiKey,
     [property: Id(1)] string Name,
     [property: Id(2)] TenantSettings Settings);
+
+/// <summary>The answer to <see cref="ITenantGrain.ChangeSettingsAsync"/>: the tenant as it is now, or why the change was refused.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TenantSettingsChange")]
+public sealed record TenantSettingsChange([property: Id(0)] TenantSnapshot? Tenant, [property: Id(1)] string? Error);
 
 /// <summary>The answer to <see cref="ITenantGrain.AuthorizeAsync"/>: the tenant, or why it may not be used.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TenantAccess")]

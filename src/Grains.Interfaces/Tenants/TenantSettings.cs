@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PinOrleans.Tenants;
 
 /// <summary>Everything an application (tenant) configures about PIN login. Bound from configuration, held by the tenant grain.</summary>
@@ -11,6 +13,23 @@ public sealed record TenantSettings
     [Id(4)] public PasswordPolicy Password { get; init; } = new();
     [Id(5)] public RecoveryPolicy Recovery { get; init; } = new();
     [Id(6)] public SecurityQuestionPolicy SecurityQuestions { get; init; } = new();
+    [Id(7)] public BotProtectionPolicy BotProtection { get; init; } = new();
+
+    /// <summary>Why these settings cannot work together, or null.</summary>
+    public string? Problem()
+    {
+        if (Lockout.Type == LockoutType.Captcha && BotProtection.Provider == BotProtectionProvider.None)
+        {
+            return "Lockout:Type Captcha needs a BotProtection:Provider to verify captchas with.";
+        }
+
+        if (BotProtection.RequireOnPinLogin && BotProtection.Provider == BotProtectionProvider.None)
+        {
+            return "BotProtection:RequireOnPinLogin needs a BotProtection:Provider.";
+        }
+
+        return BotProtection.Problem();
+    }
 }
 
 /// <summary>LoginRadius <c>PINConfiguration</c> plus the PIN format rules of the registration schema.</summary>
@@ -38,34 +57,50 @@ public sealed record PinPolicy
 /// <summary>What kind of lock a brute-force lockout applies (LoginRadius <c>LoginLockedType</c>).</summary>
 public enum LockoutType
 {
+    /// <summary>No login for a while (1198 with the time the lock ends); escalates when it happens again soon.</summary>
     Suspend = 0,
+    /// <summary>No login until an administrator unblocks the account (991).</summary>
     Block = 1,
+    /// <summary>Every further attempt must carry a solved captcha (1132 without one) until a login succeeds.</summary>
+    Captcha = 2,
+    /// <summary>Every further attempt must carry a right security answer (1148 without one) until a login succeeds.</summary>
+    SecurityQuestion = 3,
 }
 
-/// <summary>LoginRadius <c>LoginLockedConfiguration</c>: how many failures lock an account and for how long.</summary>
+/// <summary>
+/// LoginRadius <c>LoginLockedConfiguration</c>: how many failures lock an account, what the lock is, and how long a
+/// suspension lasts (configuration <c>Lockout:MaxFailedAttempts</c>, <c>Type</c>, <c>SuspendSeconds</c>,
+/// <c>EscalationWindow</c>, <c>MaxSuspendSeconds</c>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.LockoutPolicy")]
 public sealed record LockoutPolicy
 {
-    [Id(0)] public LockoutType LoginLockedType { get; init; } = LockoutType.Suspend;
-    [Id(1)] public int MaximumFailedLoginAttempts { get; init; } = 5;
+    [Id(0)] public LockoutType Type { get; init; } = LockoutType.Suspend;
+    [Id(1)] public int MaxFailedAttempts { get; init; } = 5;
 
-    /// <summary>NIST SP 800-63B: never more than this many consecutive failures, whatever the settings say.</summary>
+    /// <summary>
+    /// NIST SP 800-63B 5.2.2: never more than this many consecutive failures on one account, whatever the settings
+    /// say. The threshold is kept below it, and the hundredth consecutive failure (suspensions that ran out, captcha
+    /// or security-answer locks included) blocks the account until an administrator unlocks it.
+    /// </summary>
     public const int NistCeiling = 100;
 
     /// <summary>The threshold in force: the setting, kept between 1 and <see cref="NistCeiling"/>.</summary>
-    public int Threshold => Math.Clamp(MaximumFailedLoginAttempts, 1, NistCeiling);
-    /// <summary>LoginRadius <c>SuspendConfiguration.EffectivePeriodInSeconds</c>: the first suspension.</summary>
-    [Id(2)] public int SuspendEffectivePeriodInSeconds { get; init; } = 15 * 60;
+    [JsonIgnore]
+    public int Threshold => Math.Clamp(MaxFailedAttempts, 1, NistCeiling);
 
-    /// <summary>A suspension within this many seconds of the account's previous lock doubles the previous period (0: never).</summary>
-    [Id(3)] public int EscalationWindowSeconds { get; init; } = 24 * 60 * 60;
+    /// <summary>LoginRadius <c>SuspendConfiguration.EffectivePeriodInSeconds</c>: the first suspension.</summary>
+    [Id(2)] public int SuspendSeconds { get; init; } = 15 * 60;
+
+    /// <summary>A suspension within this time of the account's previous lock doubles the previous period (zero: never).</summary>
+    [Id(3)] public TimeSpan EscalationWindow { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>Escalation never suspends for longer than this.</summary>
     [Id(4)] public int MaxSuspendSeconds { get; init; } = 24 * 60 * 60;
 
     /// <summary>The suspension after <paramref name="escalations"/> doublings: the base period doubled, capped at <see cref="MaxSuspendSeconds"/>.</summary>
     public TimeSpan SuspendPeriod(int escalations) => TimeSpan.FromSeconds(
-        Math.Min(SuspendEffectivePeriodInSeconds * Math.Pow(2, escalations), Math.Max(MaxSuspendSeconds, SuspendEffectivePeriodInSeconds)));
+        Math.Min(SuspendSeconds * Math.Pow(2, escalations), Math.Max(MaxSuspendSeconds, SuspendSeconds)));
 }
 
 /// <summary>Lifetimes of the tokens a login issues.</summary>
@@ -140,4 +175,77 @@ public sealed record SecurityQuestionPolicy
 {
     [Id(0)] public bool Enabled { get; init; } = true;
     [Id(1)] public int MinimumAnswers { get; init; } = 1;
+}
+
+/// <summary>Which captcha service verifies the answers a tenant's clients send.</summary>
+public enum BotProtectionProvider
+{
+    None = 0,
+    ReCaptchaV2 = 1,
+    ReCaptchaV3 = 2,
+    HCaptcha = 3,
+    Tencent = 4,
+}
+
+/// <summary>
+/// Bot protection (configuration <c>BotProtection:*</c>): the provider, its keys and verify endpoint, and when a
+/// solved captcha is required. Captcha answers come in <c>g-recaptcha-response</c>, <c>g_recaptcha_response</c>,
+/// <c>h-captcha-response</c>, or <c>qq_captcha_ticket</c> with <c>qq_captcha_randstr</c> (query or body).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.BotProtectionPolicy")]
+public sealed record BotProtectionPolicy
+{
+    [Id(0)] public BotProtectionProvider Provider { get; init; }
+    /// <summary>reCAPTCHA or hCaptcha secret key (server side; never shown).</summary>
+    [Id(1)] public string? Secret { get; init; }
+    /// <summary>The site key the page uses; hCaptcha checks that answers were made for it.</summary>
+    [Id(2)] public string? SiteKey { get; init; }
+    /// <summary>reCAPTCHA v3 (and scored hCaptcha): answers scoring below this are rejected.</summary>
+    [Id(3)] public double MinScore { get; init; } = 0.5;
+    /// <summary>reCAPTCHA v3: the action the page must have named (unset: any).</summary>
+    [Id(4)] public string? Action { get; init; }
+    /// <summary>Tencent captcha App ID (<c>aid</c>).</summary>
+    [Id(5)] public string? TencentAppId { get; init; }
+    /// <summary>Tencent captcha App Secret Key (never shown).</summary>
+    [Id(6)] public string? TencentAppSecretKey { get; init; }
+    /// <summary>The provider's verify endpoint; unset uses its public one (see <see cref="EffectiveVerifyUrl"/>).</summary>
+    [Id(7)] public string? VerifyUrl { get; init; }
+    /// <summary>Every PIN login needs a solved captcha; otherwise only accounts under a Captcha lockout do.</summary>
+    [Id(8)] public bool RequireOnPinLogin { get; init; }
+    /// <summary>When the provider cannot be reached, let PIN logins through without the always-on check (never lifts a Captcha lockout). Default: fail closed.</summary>
+    [Id(9)] public bool FailOpen { get; init; }
+    /// <summary>Tencent answers with an <c>evil_level</c> from 0 (safe) to 100; answers at or above this are rejected.</summary>
+    [Id(10)] public int TencentMaxEvilLevel { get; init; } = 70;
+    /// <summary>hCaptcha Enterprise answers with a risk score (0 human, 1 bot); answers above this are rejected.</summary>
+    [Id(11)] public double MaxRiskScore { get; init; } = 0.7;
+
+    [JsonIgnore]
+    public string? EffectiveVerifyUrl => !string.IsNullOrWhiteSpace(VerifyUrl) ? VerifyUrl : Provider switch
+    {
+        BotProtectionProvider.ReCaptchaV2 or BotProtectionProvider.ReCaptchaV3 => "https://www.google.com/recaptcha/api/siteverify",
+        BotProtectionProvider.HCaptcha => "https://api.hcaptcha.com/siteverify",
+        BotProtectionProvider.Tencent => "https://ssl.captcha.qq.com/ticket/verify",
+        _ => null,
+    };
+
+    /// <summary>Why this configuration cannot verify anything, or null.</summary>
+    public string? Problem()
+    {
+        if (Provider == BotProtectionProvider.None)
+        {
+            return null;
+        }
+
+        if (Provider == BotProtectionProvider.Tencent ? string.IsNullOrWhiteSpace(TencentAppId) || string.IsNullOrWhiteSpace(TencentAppSecretKey) : string.IsNullOrWhiteSpace(Secret))
+        {
+            return Provider == BotProtectionProvider.Tencent ? "BotProtection:TencentAppId and TencentAppSecretKey are required for Tencent." : $"BotProtection:Secret is required for {Provider}.";
+        }
+
+        if (!Uri.TryCreate(EffectiveVerifyUrl, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
+        {
+            return "BotProtection:VerifyUrl must be an absolute http(s) URL.";
+        }
+
+        return MinScore is < 0 or > 1 || MaxRiskScore is < 0 or > 1 ? "BotProtection:MinScore and MaxRiskScore must be between 0 and 1." : null;
+    }
 }

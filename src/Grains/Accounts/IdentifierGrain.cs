@@ -58,7 +58,7 @@ public sealed class IdentifierGrain(
             ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync()
             : new Problem(ErrorCode.UserDoesNotExist);
 
-    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password)
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null)
     {
         if (state.State.Uid is not { } uid)
         {
@@ -66,6 +66,6 @@ public sealed class IdentifierGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 
-        return await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).LoginWithPasswordAsync(tenant, password);
+        return await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).LoginWithPasswordAsync(tenant, password, proof);
     }
 }

@@ -25,10 +25,11 @@ public sealed partial class UserGrain
             return PinResetTicket.Fail(ErrorCode.AccountBlocked);
         }
 
-        if (user.IsLocked(now))
+        if (user.IsLocked(now) && user.LockType is LockoutType.Suspend or LockoutType.Block)
         {
-            // The reset itself would be refused until the lock ends: no message the holder cannot use.
-            return new PinResetTicket { Problem = user.LockType == LockoutType.Block ? new Problem(ErrorCode.AccountBlocked) : Problem.Locked(user.LockedUntil!.Value) };
+            // The reset itself would be refused until the lock ends: no message the holder cannot use. (Under a
+            // Captcha or SecurityQuestion lock the reset goes through with what the lock asks for.)
+            return new PinResetTicket { Problem = LockRefusal(user) };
         }
 
         var byEmail = channel == RecoveryChannel.Email;
@@ -75,7 +76,7 @@ public sealed partial class UserGrain
         };
     }
 
-    public async Task<Problem?> ResetPinAsync(TenantSnapshot tenant, PinResetProof proof, Sensitive newPin)
+    public async Task<Problem?> ResetPinAsync(TenantSnapshot tenant, PinResetProof proof, Sensitive newPin, LockProof? lockProof = null)
     {
         if (!state.RecordExists)
         {
@@ -109,7 +110,7 @@ public sealed partial class UserGrain
                 break;
         }
 
-        var verdict = await AttemptAsync(tenant, challenge, async (user, now) =>
+        var verdict = await AttemptAsync(tenant, lockProof, challenge, async (user, now) =>
         {
             if (usable is not null)
             {

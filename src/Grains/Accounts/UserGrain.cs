@@ -12,8 +12,11 @@ namespace PinOrleans.Accounts;
 public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Store)] IPersistentState<UserState> state,
     TimeProvider time,
-    ILogger<UserGrain> logger) : Grain, IUserGrain
+    ILogger<UserGrain> logger,
+    ILoggerFactory loggers) : Grain, IUserGrain
 {
+    private readonly ILogger _audit = loggers.CreateLogger(AccountAudit.Category);
+
     private const int MaxConflictRetries = 3;
     private bool _creating;
 
@@ -101,12 +104,19 @@ public sealed partial class UserGrain(
         }
 
         // IsActive=true also lifts a brute-force Block; IsLoginLocked=false lifts any lock.
+        AuditEntry? unlocked = null;
         if (update.IsLoginLocked == false || (update.IsActive == true && user.LockType == LockoutType.Block))
         {
+            if (user.IsLocked(now) && user.LockType is { } lifted)
+            {
+                unlocked = AuditEntry.Unlocked(lifted, UnlockedBy.Administrator);
+            }
+
             // An administrator's unlock also forgives earlier locks: the next suspension starts from the base period.
             user.LockedUntil = null;
             user.LockType = null;
             user.FailedLoginAttempts = 0;
+            user.ConsecutiveFailures = 0;
             user.LastLockedAt = null;
             user.LockEscalations = 0;
         }
@@ -128,7 +138,39 @@ public sealed partial class UserGrain(
 
         user.ModifiedDate = now;
         await WriteOrReloadAsync();
+        if (unlocked is not null)
+        {
+            Audit(unlocked, user);
+        }
+
         return AccountOutcome.Of(user.ToProfile(now));
+    }
+
+    public async Task<Problem?> UnlockAsync(TenantSnapshot tenant, LockProof proof)
+    {
+        if (!state.RecordExists)
+        {
+            return new Problem(ErrorCode.UserDoesNotExist);
+        }
+
+        var user = state.State;
+        if (!user.IsActive)
+        {
+            return new Problem(ErrorCode.AccountBlocked);
+        }
+
+        if (!user.IsLocked(time.GetUtcNow()))
+        {
+            return new Problem(ErrorCode.AccountAlreadyUnlocked);
+        }
+
+        if (user.LockType is not (LockoutType.Captcha or LockoutType.SecurityQuestion))
+        {
+            // Suspensions end by themselves; blocks need an administrator.
+            return LockRefusal(user);
+        }
+
+        return (await AttemptAsync(tenant, proof, NoSecret, (_, _) => Task.FromResult<Problem?>(null), UnlockedBy.SelfService)).Problem;
     }
 
     public async Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Sensitive password)
@@ -248,7 +290,7 @@ public sealed partial class UserGrain(
         }
     }
 
-    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password)
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null)
     {
         if (!state.RecordExists)
         {
@@ -258,7 +300,7 @@ public sealed partial class UserGrain(
         }
 
         var firstLogin = state.State.NoOfLogins == 0;
-        var verdict = await AttemptAsync(tenant, Check(password, Credential.Password), RecordLogin);
+        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password), RecordLogin);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
@@ -302,7 +344,7 @@ public sealed partial class UserGrain(
         return AccountOutcome.Of(state.State.ToProfile(now));
     }
 
-    public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin)
+    public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin, LockProof? proof = null)
     {
         if (!state.RecordExists)
         {
@@ -314,18 +356,18 @@ public sealed partial class UserGrain(
             return Problem.Validation("NewPIN", error);
         }
 
-        var verdict = await AttemptAsync(tenant, Check(oldPin, Credential.CurrentPin), (user, now) => ReplacePinAsync(user, newPin, now));
+        var verdict = await AttemptAsync(tenant, proof, Check(oldPin, Credential.CurrentPin), (user, now) => ReplacePinAsync(user, newPin, now));
         return verdict.Problem;
     }
 
-    public async Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin)
+    public async Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null)
     {
         if (!state.RecordExists)
         {
             return new StepUpOutcome(null, default, new Problem(ErrorCode.UserDoesNotExist));
         }
 
-        var verdict = await AttemptAsync(tenant, Check(pin, Credential.Pin), (_, _) => Task.FromResult<Problem?>(null));
+        var verdict = await AttemptAsync(tenant, proof, Check(pin, Credential.Pin), (_, _) => Task.FromResult<Problem?>(null));
         if (verdict.Problem is { } problem)
         {
             return new StepUpOutcome(null, default, problem);
@@ -376,7 +418,7 @@ public sealed partial class UserGrain(
         return new LoginOutcome(state.State.ToProfile(now), tokens, null);
     }
 
-    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration)
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration, LockProof? proof = null)
     {
         if (!state.RecordExists)
         {
@@ -388,7 +430,7 @@ public sealed partial class UserGrain(
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }
 
-        return AttemptAsync(tenant, Check(pin, Credential.Pin), RecordLogin);
+        return AttemptAsync(tenant, proof, Check(pin, Credential.Pin), RecordLogin);
     }
 
     /// <summary>Where a login secret's hash lives, and what a wrong or missing secret answers.</summary>
@@ -418,20 +460,52 @@ public sealed partial class UserGrain(
         credential.Wrong,
         (user, rehash) => credential.Store(user, rehash.Value));
 
+    /// <summary>A challenge with nothing to check: the self-service unlock, where only the lock's own proof counts.</summary>
+    private static readonly Challenge NoSecret = new(
+        _ => null, _ => "", _ => Task.FromResult(new HashCheck(true, null)), ErrorCode.UnknownError);
+
+    /// <summary>What a locked account answers to a request that does not bring what its lock asks for.</summary>
+    private static Problem LockRefusal(UserState user) => user.LockType switch
+    {
+        LockoutType.Block => new Problem(ErrorCode.AccountBlocked),
+        LockoutType.Captcha => new Problem(ErrorCode.CaptchaRequired),
+        LockoutType.SecurityQuestion => new Problem(ErrorCode.SecurityAnswerRequired),
+        _ => Problem.Locked(user.LockedUntil!.Value),
+    };
+
+    /// <summary>The verdict of one attempt's checks: the lock's security answers (if asked for), then the secret.</summary>
+    private sealed record Decision(bool Valid, ErrorCode Wrong, Sensitive? Rehashed);
+
+    private static async Task<Decision> DecideAsync(Challenge? gate, Challenge challenge, UserState user)
+    {
+        if (gate is not null && !(await gate.Verify(user)).Valid)
+        {
+            return new Decision(false, gate.Wrong, null);
+        }
+
+        var check = await challenge.Verify(user);
+        return new Decision(check.Valid, challenge.Wrong, check.Rehashed);
+    }
+
     /// <summary>
     /// One attempt with a secret (PIN, password, reset token, OTP, security answers). Refusals that need no secret
-    /// (blocked, locked, nothing set) come before any hashing. A wrong secret counts toward the lockout; a right one
-    /// runs <paramref name="onSuccess"/>, which may still refuse (a spent or expired OTP): then nothing is counted
-    /// or written. The outcome is written before it is returned; if another activation wrote first
+    /// (blocked, suspended, a Captcha or SecurityQuestion lock without its proof, nothing set) come before any
+    /// hashing. Under a SecurityQuestion lock the answers are checked first and a wrong one fails the attempt. A
+    /// wrong secret counts toward the lockout; a right one runs <paramref name="onSuccess"/>, which may still refuse
+    /// (a spent or expired OTP): then nothing is counted or written. Success clears the count and any lock. The
+    /// outcome is written before it is returned; if another activation wrote first
     /// (<see cref="InconsistentStateException"/>), the attempt is decided again on the fresh state.
     /// </summary>
     private async Task<AccountOutcome> AttemptAsync(
         TenantSnapshot tenant,
+        LockProof? proof,
         Challenge challenge,
-        Func<UserState, DateTimeOffset, Task<Problem?>> onSuccess)
+        Func<UserState, DateTimeOffset, Task<Problem?>> onSuccess,
+        UnlockedBy unlockedBy = UnlockedBy.Login)
     {
+        proof ??= LockProof.None;
         var policy = tenant.Settings.Lockout;
-        HashCheck? check = null;
+        Decision? decision = null;
         string? checkedMaterial = null;
         for (var attempt = 0; ; attempt++)
         {
@@ -442,33 +516,44 @@ public sealed partial class UserGrain(
                 return AccountOutcome.Fail(new Problem(ErrorCode.AccountBlocked));
             }
 
-            if (user.IsLocked(now))
+            Challenge? gate = null;
+            var lockedAs = user.IsLocked(now) ? user.LockType : null;
+            if (lockedAs is not null)
             {
-                return AccountOutcome.Fail(user.LockType == LockoutType.Block ? new Problem(ErrorCode.AccountBlocked) : Problem.Locked(user.LockedUntil!.Value));
+                switch (lockedAs)
+                {
+                    case LockoutType.Captcha when proof.CaptchaSolved:
+                        break;
+                    case LockoutType.SecurityQuestion when proof.SecurityAnswers is { Count: > 0 } answers:
+                        gate = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, answers);
+                        break;
+                    default:
+                        return AccountOutcome.Fail(LockRefusal(user));
+                }
             }
-
-            if (user.LockedUntil is not null)
+            else if (user.LockedUntil is not null)
             {
-                // A suspension that has run out starts a fresh count.
+                // A suspension that has run out starts a fresh count (the consecutive count goes on).
                 user.LockedUntil = null;
                 user.LockType = null;
                 user.FailedLoginAttempts = 0;
             }
 
-            if (challenge.Unavailable(user) is { } unavailable)
+            if ((gate?.Unavailable(user) ?? challenge.Unavailable(user)) is { } unavailable)
             {
                 return AccountOutcome.Fail(unavailable);
             }
 
-            var material = challenge.Material(user);
-            if (check is null || checkedMaterial != material)
+            var material = (gate is null ? "" : gate.Material(user) + "\n") + challenge.Material(user);
+            if (decision is null || checkedMaterial != material)
             {
-                check = await challenge.Verify(user);
+                decision = await DecideAsync(gate, challenge, user);
                 checkedMaterial = material;
             }
 
             Problem? problem = null;
-            if (check.Valid)
+            AuditEntry? audit = null;
+            if (decision.Valid)
             {
                 if (await onSuccess(user, now) is { } refused)
                 {
@@ -476,7 +561,15 @@ public sealed partial class UserGrain(
                 }
 
                 user.FailedLoginAttempts = 0;
-                if (check.Rehashed is { } upgraded && challenge.StoreRehash is { } store)
+                user.ConsecutiveFailures = 0;
+                if (lockedAs is { } lifted)
+                {
+                    user.LockType = null;
+                    user.LockedUntil = null;
+                    audit = AuditEntry.Unlocked(lifted, unlockedBy);
+                }
+
+                if (decision.Rehashed is { } upgraded && challenge.StoreRehash is { } store)
                 {
                     store(user, upgraded);
                 }
@@ -484,27 +577,27 @@ public sealed partial class UserGrain(
             else
             {
                 user.FailedLoginAttempts++;
-                problem = new Problem(challenge.Wrong);
-                if (user.FailedLoginAttempts >= policy.Threshold)
+                user.ConsecutiveFailures++;
+                problem = new Problem(decision.Wrong);
+                if (user.ConsecutiveFailures >= LockoutPolicy.NistCeiling && lockedAs != LockoutType.Block)
                 {
-                    user.LockType = policy.LoginLockedType;
-                    // Locked again soon after the last lock: the suspension doubles (up to the tenant's maximum).
-                    user.LockEscalations = user.LastLockedAt is { } last && policy.EscalationWindowSeconds > 0
-                        && now - last <= TimeSpan.FromSeconds(policy.EscalationWindowSeconds)
-                        ? Math.Min(user.LockEscalations + 1, 30)
-                        : 0;
-                    user.LastLockedAt = now;
-                    user.LockedUntil = policy.LoginLockedType == LockoutType.Block
-                        ? DateTimeOffset.MaxValue
-                        : now + policy.SuspendPeriod(user.LockEscalations);
-                    logger.LogInformation("Account {Uid} of tenant {ApiKey} locked ({LockType}) after {Failures} failed attempts",
-                        Uid, ApiKey, user.LockType, user.FailedLoginAttempts);
+                    // NIST's ceiling: whatever the lockout type, the hundredth failure in a row needs an administrator.
+                    audit = Lock(user, policy, LockoutType.Block, now, LockReason.NistCeiling);
+                }
+                else if (lockedAs is null && user.FailedLoginAttempts >= policy.Threshold)
+                {
+                    audit = Lock(user, policy, policy.Type, now, LockReason.Threshold);
                 }
             }
 
             try
             {
                 await state.WriteStateAsync();
+                if (audit is not null)
+                {
+                    Audit(audit, user);
+                }
+
                 return problem is null ? AccountOutcome.Of(user.ToProfile(now)) : AccountOutcome.Fail(problem);
             }
             catch (InconsistentStateException) when (attempt < MaxConflictRetries)
@@ -519,6 +612,20 @@ public sealed partial class UserGrain(
                 throw;
             }
         }
+    }
+
+    private void Audit(AuditEntry entry, UserState user) => AccountAudit.Write(_audit, ApiKey, user.Uid, entry);
+
+    /// <summary>Locks the account; a suspension soon after the last lock doubles (up to the tenant's maximum).</summary>
+    private static AuditEntry Lock(UserState user, LockoutPolicy policy, LockoutType type, DateTimeOffset now, LockReason reason)
+    {
+        user.LockType = type;
+        user.LockEscalations = user.LastLockedAt is { } last && policy.EscalationWindow > TimeSpan.Zero && now - last <= policy.EscalationWindow
+            ? Math.Min(user.LockEscalations + 1, 30)
+            : 0;
+        user.LastLockedAt = now;
+        user.LockedUntil = type == LockoutType.Suspend ? now + policy.SuspendPeriod(user.LockEscalations) : DateTimeOffset.MaxValue;
+        return AuditEntry.Locked(type, reason, user.LockedUntil.Value, user.FailedLoginAttempts, user.ConsecutiveFailures);
     }
 
     private static IEnumerable<(IdentifierKind Kind, string Value, ErrorCode Conflict)> Identifiers(IEnumerable<EmailAddress> emails, string? userName, string? phone)

@@ -45,6 +45,8 @@ public sealed class UserState
     /// <summary>When the account was last locked, and how many times in a row its suspension was doubled since.</summary>
     [Id(28)] public DateTimeOffset? LastLockedAt { get; set; }
     [Id(29)] public int LockEscalations { get; set; }
+    /// <summary>Failures since the last success or administrator's unlock, through suspensions (NIST's ceiling of 100).</summary>
+    [Id(30)] public int ConsecutiveFailures { get; set; }
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 

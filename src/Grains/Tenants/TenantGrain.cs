@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace PinOrleans.Tenants;
 
@@ -38,6 +39,11 @@ public sealed class TenantGrain(
             throw new ArgumentException("A new tenant needs an API secret.", nameof(definition));
         }
 
+        if (definition.Settings.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(definition));
+        }
+
         var next = new TenantState
         {
             Name = definition.Name,
@@ -58,6 +64,31 @@ public sealed class TenantGrain(
 
         _published = next;
         return Snapshot(next);
+    }
+
+    public async Task<TenantSettingsChange> ChangeSettingsAsync(string patch)
+    {
+        if (_published is not { } current)
+        {
+            return new TenantSettingsChange(null, "There is no such tenant.");
+        }
+
+        TenantSettings settings;
+        try
+        {
+            settings = TenantSettingsJson.Merge(current.Settings, patch);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            return new TenantSettingsChange(null, e.Message);
+        }
+
+        if (settings.Problem() is { } problem)
+        {
+            return new TenantSettingsChange(null, problem);
+        }
+
+        return new TenantSettingsChange(await ConfigureAsync(new TenantDefinition { Name = current.Name, Settings = settings }), null);
     }
 
     public Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret)

@@ -42,7 +42,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     {
         var (tenant, snapshot, uid, session) = await fixture.NewPinScenarioAsync(new TenantSettings
         {
-            Lockout = new LockoutPolicy { MaximumFailedLoginAttempts = 3, SuspendEffectivePeriodInSeconds = 2 },
+            Lockout = new LockoutPolicy { MaxFailedAttempts = 3, SuspendSeconds = 2 },
         });
 
         for (var i = 0; i < 3; i++)
@@ -161,7 +161,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     [Fact]
     public async Task No_setting_allows_more_than_the_nist_ceiling_of_one_hundred_consecutive_failures()
     {
-        var scenario = await fixture.NewPinScenarioAsync(new TenantSettings { Lockout = new LockoutPolicy { MaximumFailedLoginAttempts = 100_000 } }, Pin);
+        var scenario = await fixture.NewPinScenarioAsync(new TenantSettings { Lockout = new LockoutPolicy { MaxFailedAttempts = 100_000 } }, Pin);
 
         var answers = new List<ErrorCode?>();
         for (var i = 0; i < LockoutPolicy.NistCeiling + 1; i++)
@@ -170,8 +170,41 @@ public sealed class LockoutTests(ClusterFixture fixture)
         }
 
         Assert.Equal(LockoutPolicy.NistCeiling, answers.Count(a => a == ErrorCode.InvalidPin));
-        Assert.Equal(ErrorCode.AccountSuspended, answers[^1]);
-        Assert.Equal(LockoutPolicy.NistCeiling, (await fixture.StoredUserAsync(scenario.Tenant, scenario.Uid)).FailedLoginAttempts);
+        Assert.Equal(ErrorCode.AccountBlocked, answers[^1]);
+        var stored = await fixture.StoredUserAsync(scenario.Tenant, scenario.Uid);
+        Assert.Equal(LockoutPolicy.NistCeiling, stored.ConsecutiveFailures);
+        Assert.Equal(LockoutType.Block, stored.LockType);
+        Assert.Contains(fixture.Logs.Lines, line => line.Contains("AccountLocked", StringComparison.Ordinal) && line.Contains(scenario.Uid, StringComparison.Ordinal) && line.Contains("NistCeiling", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Suspensions_that_run_out_do_not_reset_the_count_toward_the_nist_ceiling()
+    {
+        var scenario = await fixture.NewPinScenarioAsync(new TenantSettings
+        {
+            Lockout = new LockoutPolicy { MaxFailedAttempts = 50, SuspendSeconds = 1, EscalationWindow = TimeSpan.Zero },
+        }, Pin);
+
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 49; i++)
+            {
+                Assert.Equal(ErrorCode.InvalidPin, (await scenario.Session.LoginWithPinAsync(scenario.Snapshot, WrongPin)).Problem?.Code);
+            }
+
+            if (round == 0)
+            {
+                Assert.Equal(ErrorCode.InvalidPin, (await scenario.Session.LoginWithPinAsync(scenario.Snapshot, WrongPin)).Problem?.Code);
+                var suspended = await scenario.Session.LoginWithPinAsync(scenario.Snapshot, WrongPin);
+                Assert.Equal(ErrorCode.AccountSuspended, suspended.Problem?.Code);
+                await Task.Delay(suspended.Problem!.LockedUntil!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+            }
+        }
+
+        // Failure 100 in a row (50 before the suspension, 50 after): blocked, whatever the tenant said.
+        Assert.Equal(ErrorCode.InvalidPin, (await scenario.Session.LoginWithPinAsync(scenario.Snapshot, WrongPin)).Problem?.Code);
+        Assert.Equal(ErrorCode.AccountBlocked, (await scenario.Session.LoginWithPinAsync(scenario.Snapshot, Pin)).Problem?.Code);
+        Assert.Equal(LockoutPolicy.NistCeiling, (await fixture.StoredUserAsync(scenario.Tenant, scenario.Uid)).ConsecutiveFailures);
     }
 
     [Fact]
@@ -179,7 +212,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     {
         var (_, snapshot, _, session) = await fixture.NewPinScenarioAsync(new TenantSettings
         {
-            Lockout = new LockoutPolicy { MaximumFailedLoginAttempts = 2, SuspendEffectivePeriodInSeconds = 1, EscalationWindowSeconds = 60, MaxSuspendSeconds = 3 },
+            Lockout = new LockoutPolicy { MaxFailedAttempts = 2, SuspendSeconds = 1, EscalationWindow = TimeSpan.FromSeconds(60), MaxSuspendSeconds = 3 },
         }, Pin);
 
         var periods = new List<double>();

@@ -122,7 +122,7 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync(new PinOrleans.Tenants.TenantSettings
         {
-            Lockout = new PinOrleans.Tenants.LockoutPolicy { LoginLockedType = PinOrleans.Tenants.LockoutType.Block, MaximumFailedLoginAttempts = 2 },
+            Lockout = new PinOrleans.Tenants.LockoutPolicy { Type = PinOrleans.Tenants.LockoutType.Block, MaxFailedAttempts = 2 },
         });
         var email = $"{Guid.NewGuid():N}@example.com";
         var uid = (await Api.CreateAccountAsync(tenant, email, pin: null)).GetProperty("Uid").GetString()!;

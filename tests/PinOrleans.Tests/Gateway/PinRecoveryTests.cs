@@ -111,7 +111,7 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
     [Fact]
     public async Task Wrong_reset_secrets_count_toward_the_same_lockout_as_pins()
     {
-        var account = await AccountAsync(Settings(lockout: new LockoutPolicy { MaximumFailedLoginAttempts = 4 }));
+        var account = await AccountAsync(Settings(lockout: new LockoutPolicy { MaxFailedAttempts = 4 }));
         var mail = await ForgotMailAsync(account);
         var token = MailCatcher.ResetTokenOf(mail);
         var guessed = token[..16] + new string('0', 32);
@@ -238,7 +238,7 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
     [Fact]
     public async Task Security_answers_reset_the_pin_and_wrong_ones_count_toward_the_lockout()
     {
-        var account = await AccountAsync(Settings(lockout: new LockoutPolicy { MaximumFailedLoginAttempts = 3 }, questions: new SecurityQuestionPolicy { MinimumAnswers = 2 }));
+        var account = await AccountAsync(Settings(lockout: new LockoutPolicy { MaxFailedAttempts = 3 }, questions: new SecurityQuestionPolicy { MinimumAnswers = 2 }));
         await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "securityanswer/email", new { Email = account.Email, SecurityAnswer = new { q1 = "x" }, PIN = "5555" }), 403, 1092);
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{account.Uid}?apikey={account.Tenant.ApiKey}",
             """{"SecurityQuestionAnswer": {"q1": "Blue Whale", "q2": "Zürich", "q3": "x"}}""", headers: Secret(account.Tenant)), HttpStatusCode.OK);

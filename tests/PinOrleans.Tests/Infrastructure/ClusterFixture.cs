@@ -43,9 +43,13 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The Twilio-compatible API the silos send SMS and voice OTPs to.</summary>
     public FakeTwilio Sms { get; private set; } = null!;
 
+    /// <summary>reCAPTCHA, hCaptcha and Tencent verification endpoints the gateway checks captcha answers with.</summary>
+    public FakeCaptchaProviders Captcha { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Mail = new MailCatcher();
+        Captcha = await FakeCaptchaProviders.StartAsync();
         Sms = await FakeTwilio.StartAsync();
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(Configuration)
@@ -99,6 +103,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
         await Mail.DisposeAsync();
         await Sms.DisposeAsync();
+        await Captcha.DisposeAsync();
     }
 
     private (CountingHasher Hasher, FaultInjectingStorage Storage, CountingGrainStorage Counted) Silo(IServiceProvider sp, int index)

@@ -19,6 +19,8 @@ public sealed class GatewayFactory(ClusterFixture fixture, Action<IWebHostBuilde
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Cluster:Clustering", "CoHosted");
+        // Captcha providers that do not answer within a second count as unreachable (the default is three).
+        builder.UseSetting("BotProtection:TimeoutSeconds", "1");
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IClusterClient>(_ => fixture.Cluster.Client);

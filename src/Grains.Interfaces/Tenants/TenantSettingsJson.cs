@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace PinOrleans.Tenants;
+
+/// <summary>
+/// Tenant settings as JSON, with the same names as configuration (<c>{"Lockout":{"MaxFailedAttempts":5}}</c>):
+/// rendered with secrets masked, and changed by a merge patch (RFC 7396: objects merge, values replace, null
+/// restores the default) so an operator sends only what changes.
+/// </summary>
+public static class TenantSettingsJson
+{
+    /// <summary>What a secret shows as; sending it back keeps the stored secret.</summary>
+    public const string Masked = "********";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = null,
+        PropertyNameCaseInsensitive = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+    };
+
+    private static readonly (string Section, string Name)[] Secrets =
+        [("BotProtection", nameof(BotProtectionPolicy.Secret)), ("BotProtection", nameof(BotProtectionPolicy.TencentAppSecretKey))];
+
+    public static JsonObject Render(TenantSettings settings)
+    {
+        var json = JsonSerializer.SerializeToNode(settings, Options)!.AsObject();
+        foreach (var (section, name) in Secrets)
+        {
+            if (json[section]?[name] is not null)
+            {
+                json[section]![name] = Masked;
+            }
+        }
+
+        return json;
+    }
+
+    /// <summary>The settings with <paramref name="patch"/> applied; throws <see cref="JsonException"/> naming what is wrong.</summary>
+    public static TenantSettings Merge(TenantSettings current, string patch)
+    {
+        var changes = JsonNode.Parse(patch, new JsonNodeOptions { PropertyNameCaseInsensitive = true }) as JsonObject
+            ?? throw new JsonException("The settings patch must be a JSON object.");
+        var merged = JsonSerializer.SerializeToNode(current, Options)!.AsObject();
+        var defaults = JsonSerializer.SerializeToNode(new TenantSettings(), Options)!.AsObject();
+        Apply(merged, changes, defaults, "");
+        return merged.Deserialize<TenantSettings>(Options) ?? throw new JsonException("The settings patch must be a JSON object.");
+    }
+
+    private static void Apply(JsonObject target, JsonObject changes, JsonObject? defaults, string path)
+    {
+        foreach (var (given, value) in changes)
+        {
+            var name = target.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, given, StringComparison.OrdinalIgnoreCase))
+                ?? throw new JsonException($"Unknown setting '{path}{given}'.");
+            var fallback = defaults?[name];
+            if (value is null)
+            {
+                target[name] = fallback?.DeepClone();
+            }
+            else if (value is JsonObject inner && target[name] is JsonObject existing && fallback is JsonObject)
+            {
+                Apply(existing, inner, fallback as JsonObject, $"{path}{name}:");
+            }
+            else if (value is JsonValue masked && masked.TryGetValue<string>(out var text) && text == Masked && Secrets.Contains((path.TrimEnd(':'), name)))
+            {
+                // The masked secret sent back: keep the stored one.
+            }
+            else
+            {
+                target[name] = value.DeepClone();
+            }
+        }
+    }
+}
