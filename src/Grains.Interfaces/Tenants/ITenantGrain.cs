@@ -8,6 +8,12 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition);
 
     /// <summary>
+    /// Applies the bootstrap configuration at silo start when it differs from the one applied last time; an unchanged
+    /// configuration leaves the tenant as it is, runtime changes included.
+    /// </summary>
+    Task<TenantSnapshot> BootstrapAsync(TenantDefinition definition);
+
+    /// <summary>
     /// Changes settings at runtime with a JSON merge patch (<see cref="TenantSettingsJson.Merge"/>); answers the new
     /// snapshot, or why the patch was refused (nothing changes then).
     /// </summary>

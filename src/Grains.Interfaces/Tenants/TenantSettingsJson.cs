@@ -25,6 +25,9 @@ public static class TenantSettingsJson
     private static readonly (string Section, string Name)[] Secrets =
         [("BotProtection", nameof(BotProtectionPolicy.Secret)), ("BotProtection", nameof(BotProtectionPolicy.TencentAppSecretKey))];
 
+    /// <summary>The settings in full (secrets included), always in the same form: for fingerprints, never for output.</summary>
+    public static string Canonical(TenantSettings settings) => JsonSerializer.Serialize(settings, Options);
+
     public static JsonObject Render(TenantSettings settings)
     {
         var json = JsonSerializer.SerializeToNode(settings, Options)!.AsObject();

@@ -12,6 +12,8 @@ public sealed class TenantState
     [Id(1)] public string SecretHash { get; set; } = "";
     [Id(2)] public TenantSettings Settings { get; set; } = new();
     [Id(3)] public DateTimeOffset CreatedDate { get; set; }
+    /// <summary>SHA-256 of the bootstrap definition last applied: an unchanged configuration does not undo runtime changes.</summary>
+    [Id(4)] public string? BootstrapFingerprint { get; set; }
 }
 
 /// <summary>
@@ -32,7 +34,18 @@ public sealed class TenantGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition)
+    public Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition) => SaveAsync(definition, _published?.BootstrapFingerprint);
+
+    public Task<TenantSnapshot> BootstrapAsync(TenantDefinition definition)
+    {
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{definition.Name}\n{definition.ApiSecret?.Value}\n{TenantSettingsJson.Canonical(definition.Settings)}")));
+        return _published is { } current && current.BootstrapFingerprint == fingerprint
+            ? Task.FromResult(Snapshot(current))
+            : SaveAsync(definition, fingerprint);
+    }
+
+    private async Task<TenantSnapshot> SaveAsync(TenantDefinition definition, string? bootstrapFingerprint)
     {
         if (_published is null && definition.ApiSecret is null)
         {
@@ -50,6 +63,7 @@ public sealed class TenantGrain(
             Settings = definition.Settings,
             SecretHash = definition.ApiSecret is { } secret ? HashSecret(secret.Value) : _published!.SecretHash,
             CreatedDate = _published?.CreatedDate ?? time.GetUtcNow(),
+            BootstrapFingerprint = bootstrapFingerprint,
         };
         state.State = next;
         try
