@@ -21,6 +21,7 @@ var app = builder.Build();
 app.UseConfiguredForwardedHeaders();
 app.UseLoginRadiusErrors();
 app.UseRateLimiter();
+app.UsePreventWebhook();
 app.MapHealthApi();
 app.MapManageAccountApi();
 app.MapAuthLoginApi();
@@ -29,6 +30,7 @@ app.MapAuthPinApi();
 app.MapPinRecoveryApi();
 app.MapStepUpApi();
 app.MapLockoutApi();
+app.MapWebhooksApi();
 app.MapManageTokenApi();
 app.Run();
 

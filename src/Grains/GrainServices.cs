@@ -15,6 +15,9 @@ public static class GrainServices
         services.AddOptions<HashingOptions>().Bind(configuration.GetSection(HashingOptions.Section));
         services.TryAddSingleton<ISecretHasher, Argon2idSecretHasher>();
         services.TryAddSingleton<HashingPool>();
+        services.TryAddSingleton<SecretProtector>();
+        Webhooks.WebhookSender.Register(services);
+        services.AddOptions<Webhooks.WebhookDeliveryOptions>().Bind(configuration.GetSection(Webhooks.WebhookDeliveryOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddPinOrleansMessaging(configuration);
         return services;

@@ -74,7 +74,7 @@ public static class ManageAccountApi
     private static async Task<IResult> DeleteByUidAsync(string uid, HttpRequest request, IGrainFactory grains)
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        var problem = await UserGrain(tenant.ApiKey, uid, grains).DeleteAsync();
+        var problem = await UserGrain(tenant.ApiKey, uid, grains).DeleteAsync(tenant);
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true });
     }
 
@@ -82,7 +82,7 @@ public static class ManageAccountApi
     {
         var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var email = ApiRequest.RequiredQuery(request, "email");
-        var problem = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email)).DeleteOwnerAsync();
+        var problem = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email)).DeleteOwnerAsync(tenant);
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true, ["RecordsDeleted"] = 1 });
     }
 

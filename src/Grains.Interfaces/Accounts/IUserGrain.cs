@@ -35,7 +35,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Sensitive password);
 
     /// <summary>Deletes the account and frees its identifiers; its tokens and sessions die with it. 938 when there is none.</summary>
-    Task<Problem?> DeleteAsync();
+    Task<Problem?> DeleteAsync(TenantSnapshot? tenant = null);
 
     /// <summary>The profile, or 938 when there is no such account.</summary>
     Task<AccountOutcome> GetProfileAsync();
@@ -81,7 +81,7 @@ public interface IIdentifierGrain : IGrainWithStringKey
 
     /// <summary>Deletes the owner's account; 938 when nobody owns the identifier. Interleaves: the deletion releases this very identifier.</summary>
     [AlwaysInterleave]
-    Task<Problem?> DeleteOwnerAsync();
+    Task<Problem?> DeleteOwnerAsync(TenantSnapshot? tenant = null);
 
     /// <summary>Gives the identifier up if <paramref name="uid"/> owns it.</summary>
     Task ReleaseAsync(string uid);

@@ -19,6 +19,16 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     Task<TenantSettingsChange> ChangeSettingsAsync(string patch);
 
+    /// <summary>Creates (no <c>Id</c>) or replaces (its <c>Id</c>) a webhook subscription: 1086 event, 1087 URL, 1085 over five per event, 1110 same event and URL twice, 1112 no such id.</summary>
+    Task<WebhookOutcome> SaveWebhookAsync(Webhooks.WebhookSubscription subscription);
+
+    /// <summary>Removes a subscription; 1112 when there is none with that id.</summary>
+    Task<Problem?> DeleteWebhookAsync(string id);
+
+    /// <summary>The <c>signature</c> of a webhook body: upper-case hex HMAC-SHA256 keyed with the API secret; null when the secret is not held (set it again).</summary>
+    [AlwaysInterleave]
+    Task<string?> SignAsync(string body);
+
     /// <summary>Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret matches.</summary>
     [AlwaysInterleave]
     Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret);
@@ -44,6 +54,10 @@ public sealed record TenantSnapshot(
 /// <summary>The answer to <see cref="ITenantGrain.ChangeSettingsAsync"/>: the tenant as it is now, or why the change was refused.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TenantSettingsChange")]
 public sealed record TenantSettingsChange([property: Id(0)] TenantSnapshot? Tenant, [property: Id(1)] string? Error);
+
+/// <summary>The subscription as saved, or why it was refused.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookOutcome")]
+public sealed record WebhookOutcome([property: Id(0)] Webhooks.WebhookSubscription? Subscription, [property: Id(1)] Problem? Problem);
 
 /// <summary>The answer to <see cref="ITenantGrain.AuthorizeAsync"/>: the tenant, or why it may not be used.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TenantAccess")]

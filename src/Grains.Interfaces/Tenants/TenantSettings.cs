@@ -14,6 +14,7 @@ public sealed record TenantSettings
     [Id(5)] public RecoveryPolicy Recovery { get; init; } = new();
     [Id(6)] public SecurityQuestionPolicy SecurityQuestions { get; init; } = new();
     [Id(7)] public BotProtectionPolicy BotProtection { get; init; } = new();
+    [Id(8)] public Webhooks.WebhookPolicy Webhooks { get; init; } = new();
 
     /// <summary>Why these settings cannot work together, or null.</summary>
     public string? Problem()
@@ -28,7 +29,7 @@ public sealed record TenantSettings
             return "BotProtection:RequireOnPinLogin needs a BotProtection:Provider.";
         }
 
-        return BotProtection.Problem();
+        return BotProtection.Problem() ?? Webhooks.Problem();
     }
 }
 

@@ -39,7 +39,44 @@ public static class TenantSettingsJson
             }
         }
 
+        foreach (var subscription in json["Webhooks"]?["Subscriptions"]?.AsArray() ?? [])
+        {
+            MaskWebhookSecrets(subscription?["Authentication"]);
+        }
+
         return json;
+    }
+
+    /// <summary>Masks <c>BasicAuth.Password</c> and <c>BearerToken.Token</c> of a webhook's <c>Authentication</c> object.</summary>
+    public static void MaskWebhookSecrets(JsonNode? authentication)
+    {
+        if (authentication?["BasicAuth"] is JsonObject basic && basic["Password"] is not null)
+        {
+            basic["Password"] = Masked;
+        }
+
+        if (authentication?["BearerToken"] is JsonObject bearer && bearer["Token"] is not null)
+        {
+            bearer["Token"] = Masked;
+        }
+    }
+
+    /// <summary>A subscription whose secrets came back masked keeps the ones stored under the same id.</summary>
+    public static Webhooks.WebhookSubscription KeepMaskedSecrets(Webhooks.WebhookSubscription given, Webhooks.WebhookSubscription? stored)
+    {
+        if (given.Authentication is not { } auth || stored?.Authentication is not { } old)
+        {
+            return given;
+        }
+
+        return given with
+        {
+            Authentication = auth with
+            {
+                BasicAuth = auth.BasicAuth is { Password: Masked } basic ? basic with { Password = old.BasicAuth?.Password ?? "" } : auth.BasicAuth,
+                BearerToken = auth.BearerToken is { Token: Masked } bearer ? bearer with { Token = old.BearerToken?.Token ?? "" } : auth.BearerToken,
+            },
+        };
     }
 
     /// <summary>The settings with <paramref name="patch"/> applied; throws <see cref="JsonException"/> naming what is wrong.</summary>
@@ -50,7 +87,16 @@ public static class TenantSettingsJson
         var merged = JsonSerializer.SerializeToNode(current, Options)!.AsObject();
         var defaults = JsonSerializer.SerializeToNode(new TenantSettings(), Options)!.AsObject();
         Apply(merged, changes, defaults, "");
-        return merged.Deserialize<TenantSettings>(Options) ?? throw new JsonException("The settings patch must be a JSON object.");
+        var settings = merged.Deserialize<TenantSettings>(Options) ?? throw new JsonException("The settings patch must be a JSON object.");
+        return settings with
+        {
+            Webhooks = settings.Webhooks with
+            {
+                Subscriptions = settings.Webhooks.Subscriptions
+                    .Select(s => KeepMaskedSecrets(s, current.Webhooks.Subscriptions.FirstOrDefault(c => c.Id == s.Id)))
+                    .ToList(),
+            },
+        };
     }
 
     private static void Apply(JsonObject target, JsonObject changes, JsonObject? defaults, string path)

@@ -53,9 +53,9 @@ public sealed class IdentifierGrain(
             ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).GetProfileAsync()
             : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
 
-    public async Task<Problem?> DeleteOwnerAsync() =>
+    public async Task<Problem?> DeleteOwnerAsync(TenantSnapshot? tenant = null) =>
         state.State.Uid is { } uid
-            ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync()
+            ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync(tenant)
             : new Problem(ErrorCode.UserDoesNotExist);
 
     public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null)

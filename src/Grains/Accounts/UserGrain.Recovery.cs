@@ -5,6 +5,7 @@ using PinOrleans.Recovery;
 using PinOrleans.Security;
 using PinOrleans.Sessions;
 using PinOrleans.Tenants;
+using PinOrleans.Webhooks;
 
 namespace PinOrleans.Accounts;
 
@@ -13,7 +14,7 @@ public sealed partial class UserGrain
 {
     public async Task<PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, RecoveryChannel channel)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return PinResetTicket.Fail(ErrorCode.UserDoesNotExist);
         }
@@ -78,7 +79,7 @@ public sealed partial class UserGrain
 
     public async Task<Problem?> ResetPinAsync(TenantSnapshot tenant, PinResetProof proof, Sensitive newPin, LockProof? lockProof = null)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return new Problem(proof.Kind == PinResetProofKind.ResetToken ? ErrorCode.VerificationTokenInvalid : ErrorCode.UserDoesNotExist);
         }
@@ -124,7 +125,7 @@ public sealed partial class UserGrain
             }
 
             return await ReplacePinAsync(user, newPin, now);
-        });
+        }, WebhookEvents.ResetPIN);
         return verdict.Problem;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using PinOrleans.Security;
 using PinOrleans.Sessions;
 using PinOrleans.Tenants;
+using PinOrleans.Webhooks;
 
 namespace PinOrleans.Accounts;
 
@@ -26,10 +27,10 @@ public sealed partial class UserGrain(
 
     private IHasherGrain Hasher => GrainFactory.GetGrain<IHasherGrain>(0);
 
-    public Task<bool> ExistsAsync() => Task.FromResult(state.RecordExists || _creating);
+    public Task<bool> ExistsAsync() => Task.FromResult(Exists || _creating);
 
     public Task<bool> AcceptsTokenAsync(int generation, string? family) => Task.FromResult(
-        state.RecordExists && state.State.IsActive && generation == state.State.TokenGeneration
+        Exists && state.State.IsActive && generation == state.State.TokenGeneration
         && (family is null || !state.State.RevokedTokenFamilies.ContainsKey(family)));
 
     public async Task<bool> AcceptsRefreshTokenAsync(int generation, string? family, DateTimeOffset issuedAt) =>
@@ -37,7 +38,7 @@ public sealed partial class UserGrain(
 
     public async Task<Problem?> RevokeAllRefreshTokensAsync()
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return new Problem(ErrorCode.UserDoesNotExist);
         }
@@ -49,7 +50,7 @@ public sealed partial class UserGrain(
 
     public async Task RevokeTokenFamilyAsync(string family, DateTimeOffset until)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return;
         }
@@ -67,7 +68,7 @@ public sealed partial class UserGrain(
 
     public async Task<AccountOutcome> UpdateAsync(TenantSnapshot tenant, AccountUpdate update)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
         }
@@ -93,6 +94,7 @@ public sealed partial class UserGrain(
 
         user.EmailVerified = update.EmailVerified ?? user.EmailVerified;
         user.PhoneIdVerified = update.PhoneIdVerified ?? user.PhoneIdVerified;
+        var blocked = update.IsActive == false && user.IsActive;
         if (update.IsActive is { } active && active != user.IsActive)
         {
             user.IsActive = active;
@@ -137,6 +139,17 @@ public sealed partial class UserGrain(
         }
 
         user.ModifiedDate = now;
+        Raise(tenant, user, WebhookEvents.UpdateProfile, now);
+        if (blocked)
+        {
+            Raise(tenant, user, WebhookEvents.BlockAccount, now);
+        }
+
+        if (unlocked is not null)
+        {
+            Raise(tenant, user, WebhookEvents.UnlockAccount, now);
+        }
+
         await WriteOrReloadAsync();
         if (unlocked is not null)
         {
@@ -148,7 +161,7 @@ public sealed partial class UserGrain(
 
     public async Task<Problem?> UnlockAsync(TenantSnapshot tenant, LockProof proof)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return new Problem(ErrorCode.UserDoesNotExist);
         }
@@ -170,12 +183,12 @@ public sealed partial class UserGrain(
             return LockRefusal(user);
         }
 
-        return (await AttemptAsync(tenant, proof, NoSecret, (_, _) => Task.FromResult<Problem?>(null), UnlockedBy.SelfService)).Problem;
+        return (await AttemptAsync(tenant, proof, NoSecret, (_, _) => Task.FromResult<Problem?>(null), unlockedBy: UnlockedBy.SelfService)).Problem;
     }
 
     public async Task<Problem?> SetPasswordAsync(TenantSnapshot tenant, Sensitive password)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return new Problem(ErrorCode.UserDoesNotExist);
         }
@@ -192,9 +205,9 @@ public sealed partial class UserGrain(
         return null;
     }
 
-    public async Task<Problem?> DeleteAsync()
+    public async Task<Problem?> DeleteAsync(TenantSnapshot? tenant = null)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return new Problem(ErrorCode.UserDoesNotExist);
         }
@@ -202,8 +215,24 @@ public sealed partial class UserGrain(
         var identifiers = Identifiers(state.State.Email, state.State.UserName, state.State.PhoneId)
             .Select(i => GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, i.Kind, i.Value)))
             .ToList();
-        await state.ClearStateAsync();
-        state.State = new UserState();
+        // What is left of a deleted account: its unsent events (DeleteAccount among them), until they are handed over.
+        var tombstone = new UserState { Uid = Uid, Deleted = true, Outbox = state.State.Outbox };
+        if (tenant is not null)
+        {
+            Raise(tenant, tombstone, WebhookEvents.DeleteAccount, time.GetUtcNow(), subject: state.State);
+        }
+
+        if (tombstone.Outbox.Count > 0)
+        {
+            state.State = tombstone;
+            await WriteOrReloadAsync();
+        }
+        else
+        {
+            await state.ClearStateAsync();
+            state.State = new UserState();
+        }
+
         await ReleaseAsync(identifiers);
         return null;
     }
@@ -220,14 +249,16 @@ public sealed partial class UserGrain(
             DeactivateOnIdle();
             throw;
         }
+
+        ScheduleFlush();
     }
 
     public Task<AccountOutcome> GetProfileAsync() => Task.FromResult(
-        state.RecordExists ? AccountOutcome.Of(state.State.ToProfile(time.GetUtcNow())) : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
+        Exists ? AccountOutcome.Of(state.State.ToProfile(time.GetUtcNow())) : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
 
     public async Task<AccountOutcome> CreateAsync(TenantSnapshot tenant, NewAccount account)
     {
-        if (state.RecordExists)
+        if (Exists)
         {
             throw new InvalidOperationException("An account with this Uid already exists.");
         }
@@ -275,7 +306,8 @@ public sealed partial class UserGrain(
                 ModifiedDate = now,
                 ProfileFields = new Dictionary<string, string>(account.ProfileFields),
             };
-            await state.WriteStateAsync();
+            Raise(tenant, state.State, WebhookEvents.CreateTraditionalAccount, now);
+            await WriteOrReloadAsync();
             return AccountOutcome.Of(state.State.ToProfile(now));
         }
         catch
@@ -292,7 +324,7 @@ public sealed partial class UserGrain(
 
     public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             // A claim whose account never came to be: as slow as a wrong password, so existence does not show.
             await Hasher.VerifyNothingAsync(password);
@@ -300,7 +332,7 @@ public sealed partial class UserGrain(
         }
 
         var firstLogin = state.State.NoOfLogins == 0;
-        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password), RecordLogin);
+        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password), RecordLogin, WebhookEvents.Login);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
@@ -327,7 +359,7 @@ public sealed partial class UserGrain(
 
     public async Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
         }
@@ -340,13 +372,14 @@ public sealed partial class UserGrain(
         var hash = await Hasher.HashAsync(pin);
         var now = time.GetUtcNow();
         SetPin(state.State, hash, now);
+        Raise(tenant, state.State, WebhookEvents.SetPIN, now);
         await WriteOrReloadAsync();
         return AccountOutcome.Of(state.State.ToProfile(now));
     }
 
     public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin, LockProof? proof = null)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return new Problem(ErrorCode.UserDoesNotExist);
         }
@@ -356,13 +389,13 @@ public sealed partial class UserGrain(
             return Problem.Validation("NewPIN", error);
         }
 
-        var verdict = await AttemptAsync(tenant, proof, Check(oldPin, Credential.CurrentPin), (user, now) => ReplacePinAsync(user, newPin, now));
+        var verdict = await AttemptAsync(tenant, proof, Check(oldPin, Credential.CurrentPin), (user, now) => ReplacePinAsync(user, newPin, now), WebhookEvents.ChangePIN);
         return verdict.Problem;
     }
 
     public async Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return new StepUpOutcome(null, default, new Problem(ErrorCode.UserDoesNotExist));
         }
@@ -403,7 +436,7 @@ public sealed partial class UserGrain(
 
     public async Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
         }
@@ -420,7 +453,7 @@ public sealed partial class UserGrain(
 
     public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration, LockProof? proof = null)
     {
-        if (!state.RecordExists)
+        if (!Exists)
         {
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
         }
@@ -430,7 +463,7 @@ public sealed partial class UserGrain(
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }
 
-        return AttemptAsync(tenant, proof, Check(pin, Credential.Pin), RecordLogin);
+        return AttemptAsync(tenant, proof, Check(pin, Credential.Pin), RecordLogin, WebhookEvents.Login);
     }
 
     /// <summary>Where a login secret's hash lives, and what a wrong or missing secret answers.</summary>
@@ -501,6 +534,7 @@ public sealed partial class UserGrain(
         LockProof? proof,
         Challenge challenge,
         Func<UserState, DateTimeOffset, Task<Problem?>> onSuccess,
+        string? successEvent = null,
         UnlockedBy unlockedBy = UnlockedBy.Login)
     {
         proof ??= LockProof.None;
@@ -590,9 +624,20 @@ public sealed partial class UserGrain(
                 }
             }
 
+            if (problem is null && successEvent is not null)
+            {
+                Raise(tenant, user, successEvent, now);
+            }
+
+            if (audit is not null)
+            {
+                Raise(tenant, user, audit.Event == "AccountLocked" ? WebhookEvents.BlockAccount : WebhookEvents.UnlockAccount, now);
+            }
+
             try
             {
                 await state.WriteStateAsync();
+                ScheduleFlush();
                 if (audit is not null)
                 {
                     Audit(audit, user);

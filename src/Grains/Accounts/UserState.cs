@@ -47,6 +47,10 @@ public sealed class UserState
     [Id(29)] public int LockEscalations { get; set; }
     /// <summary>Failures since the last success or administrator's unlock, through suspensions (NIST's ceiling of 100).</summary>
     [Id(30)] public int ConsecutiveFailures { get; set; }
+    /// <summary>Webhook events written with the change that raised them, until the delivery grains have them.</summary>
+    [Id(31)] public List<PendingWebhook> Outbox { get; set; } = [];
+    /// <summary>A deleted account whose last events are still in <see cref="Outbox"/>: it exists for nothing else.</summary>
+    [Id(32)] public bool Deleted { get; set; }
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 
@@ -74,6 +78,16 @@ public sealed class UserState
         ProfileFields = ProfileFields,
         TokenGeneration = TokenGeneration,
     };
+}
+
+/// <summary>One event waiting in an account's outbox: its payload and the subscriptions it goes to.</summary>
+[GenerateSerializer, Alias("PinOrleans.PendingWebhook")]
+public sealed class PendingWebhook
+{
+    [Id(0)] public string Id { get; set; } = "";
+    [Id(1)] public string Event { get; set; } = "";
+    [Id(2)] public string Body { get; set; } = "";
+    [Id(3)] public List<string> SubscriptionIds { get; set; } = [];
 }
 
 /// <summary>A forgot-PIN request: the reset link's lookup part and secret hash (e-mail), the OTP hash, their expiries, and when it was used.</summary>

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using PinOrleans.Security;
+using PinOrleans.Webhooks;
 
 namespace PinOrleans.Tenants;
 
@@ -14,6 +16,8 @@ public sealed class TenantState
     [Id(3)] public DateTimeOffset CreatedDate { get; set; }
     /// <summary>SHA-256 of the bootstrap definition last applied: an unchanged configuration does not undo runtime changes.</summary>
     [Id(4)] public string? BootstrapFingerprint { get; set; }
+    /// <summary>The API secret sealed by <see cref="SecretProtector"/>: it signs the tenant's webhooks.</summary>
+    [Id(5)] public string? ProtectedSecret { get; set; }
 }
 
 /// <summary>
@@ -22,7 +26,8 @@ public sealed class TenantState
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Store)] IPersistentState<TenantState> state,
-    TimeProvider time) : Grain, ITenantGrain
+    TimeProvider time,
+    SecretProtector protector) : Grain, ITenantGrain
 {
     private TenantState? _published;
 
@@ -40,7 +45,7 @@ public sealed class TenantGrain(
     {
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{definition.Name}\n{definition.ApiSecret?.Value}\n{TenantSettingsJson.Canonical(definition.Settings)}")));
-        return _published is { } current && current.BootstrapFingerprint == fingerprint
+        return _published is { } current && current.BootstrapFingerprint == fingerprint && (definition.ApiSecret is null || current.ProtectedSecret is not null)
             ? Task.FromResult(Snapshot(current))
             : SaveAsync(definition, fingerprint);
     }
@@ -57,10 +62,12 @@ public sealed class TenantGrain(
             throw new ArgumentException(problem, nameof(definition));
         }
 
+        var now = time.GetUtcNow();
         var next = new TenantState
         {
             Name = definition.Name,
-            Settings = definition.Settings,
+            Settings = WithIds(definition.Settings, now),
+            ProtectedSecret = definition.ApiSecret is { } clear ? protector.Protect(clear.Value.Trim()) : _published!.ProtectedSecret,
             SecretHash = definition.ApiSecret is { } secret ? HashSecret(secret.Value) : _published!.SecretHash,
             CreatedDate = _published?.CreatedDate ?? time.GetUtcNow(),
             BootstrapFingerprint = bootstrapFingerprint,
@@ -104,6 +111,86 @@ public sealed class TenantGrain(
 
         return new TenantSettingsChange(await ConfigureAsync(new TenantDefinition { Name = current.Name, Settings = settings }), null);
     }
+
+    public async Task<WebhookOutcome> SaveWebhookAsync(WebhookSubscription subscription)
+    {
+        if (_published is not { } current)
+        {
+            return new WebhookOutcome(null, new Problem(ErrorCode.ApiKeyUnauthorized));
+        }
+
+        var policy = current.Settings.Webhooks;
+        var existing = policy.Subscriptions.FirstOrDefault(s => s.Id == subscription.Id);
+        if (subscription.Id.Length > 0 && existing is null)
+        {
+            return new WebhookOutcome(null, new Problem(ErrorCode.WebhookNotSubscribed));
+        }
+
+        var now = time.GetUtcNow();
+        var saved = TenantSettingsJson.KeepMaskedSecrets(subscription, existing) with
+        {
+            Id = existing?.Id ?? Guid.NewGuid().ToString(),
+            Event = WebhookEvents.Canonical(subscription.Event) ?? subscription.Event,
+            CreatedDate = existing?.CreatedDate ?? now,
+            LastModifiedDate = now,
+        };
+        if (saved.Check(policy) is { } refused)
+        {
+            return new WebhookOutcome(null, refused);
+        }
+
+        var others = policy.Subscriptions.Where(s => s.Id != saved.Id && s.Event == saved.Event).ToList();
+        if (others.Any(s => string.Equals(s.TargetUrl, saved.TargetUrl, StringComparison.Ordinal)))
+        {
+            return new WebhookOutcome(null, new Problem(ErrorCode.WebhookAlreadySubscribed));
+        }
+
+        if (others.Count >= WebhookPolicy.MaxPerEvent)
+        {
+            return new WebhookOutcome(null, new Problem(ErrorCode.WebhookLimitReached));
+        }
+
+        var subscriptions = policy.Subscriptions.Where(s => s.Id != saved.Id).Append(saved).ToList();
+        await ConfigureAsync(new TenantDefinition { Name = current.Name, Settings = current.Settings with { Webhooks = policy with { Subscriptions = subscriptions } } });
+        return new WebhookOutcome(saved, null);
+    }
+
+    public async Task<Problem?> DeleteWebhookAsync(string id)
+    {
+        if (_published is not { } current || current.Settings.Webhooks.Subscriptions.All(s => s.Id != id))
+        {
+            return new Problem(ErrorCode.WebhookNotSubscribed);
+        }
+
+        var policy = current.Settings.Webhooks;
+        await ConfigureAsync(new TenantDefinition { Name = current.Name, Settings = current.Settings with { Webhooks = policy with { Subscriptions = policy.Subscriptions.Where(s => s.Id != id).ToList() } } });
+        return null;
+    }
+
+    public Task<string?> SignAsync(string body)
+    {
+        if (_published?.ProtectedSecret is not { } sealedSecret || protector.Unprotect(sealedSecret) is not { } secret)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        return Task.FromResult<string?>(Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
+    }
+
+    /// <summary>Subscriptions from configuration get a stable id (from their event and URL) and dates.</summary>
+    private static TenantSettings WithIds(TenantSettings settings, DateTimeOffset now) => settings with
+    {
+        Webhooks = settings.Webhooks with
+        {
+            Subscriptions = settings.Webhooks.Subscriptions.Select(s => s with
+            {
+                Id = s.Id.Length > 0 ? s.Id : new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{s.Event}\n{s.TargetUrl}"))[..16]).ToString(),
+                Event = WebhookEvents.Canonical(s.Event) ?? s.Event,
+                CreatedDate = s.CreatedDate == default ? now : s.CreatedDate,
+                LastModifiedDate = s.LastModifiedDate == default ? now : s.LastModifiedDate,
+            }).ToList(),
+        },
+    };
 
     public Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret)
     {

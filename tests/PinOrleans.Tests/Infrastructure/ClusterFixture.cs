@@ -66,6 +66,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["Sms:From"] = FakeTwilio.From,
                 ["Sms:VoiceEnabled"] = "true",
                 ["Sms:TimeoutSeconds"] = "4",
+                // Pending webhook deliveries are looked at again every two seconds (production: a minute).
+                ["Webhooks:ReminderPeriodSeconds"] = "2",
             })
             .Build();
         var builder = new InProcessTestClusterBuilder(Silos);
@@ -74,6 +76,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             var index = Interlocked.Increment(ref next);
             silo.AddMemoryGrainStorage("memory");
+            silo.UseInMemoryReminderService();
+            silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Store, (sp, _) =>
             {
                 lock (_perSilo)

@@ -1,0 +1,264 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace PinOrleans.Webhooks;
+
+/// <summary>The events PinOrleans raises (LoginRadius' names) and how a request suppresses them.</summary>
+public static class WebhookEvents
+{
+    public const string Login = "Login";
+    public const string SetPIN = "SetPIN";
+    public const string ChangePIN = "ChangePIN";
+    public const string ResetPIN = "ResetPIN";
+    public const string BlockAccount = "BlockAccount";
+    public const string UnlockAccount = "UnlockAccount";
+    public const string UpdateProfile = "UpdateProfile";
+    public const string DeleteAccount = "DeleteAccount";
+    public const string CreateTraditionalAccount = "CreateTraditionalAccount";
+
+    public static readonly IReadOnlyList<string> All =
+        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount];
+
+    /// <summary>The <see cref="RequestContext"/> key the gateway sets for <c>prevent_webhook=true</c> / <c>X-PreventWebhook: true</c>.</summary>
+    public const string PreventKey = "pinorleans.prevent-webhook";
+
+    /// <summary>Whether the request being served asked for no webhooks (flows through every grain call it makes).</summary>
+    public static bool Suppressed => RequestContext.Get(PreventKey) is true;
+
+    public static string? Canonical(string? name) => All.FirstOrDefault(e => string.Equals(e, name?.Trim(), StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>A tenant's webhooks (configuration <c>Webhooks:*</c>): where events go, and how deliveries are tried.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookPolicy")]
+public sealed record WebhookPolicy
+{
+    /// <summary>Plain-HTTP targets (development only); HTTPS otherwise.</summary>
+    [Id(0)] public bool AllowHttp { get; init; }
+    /// <summary>Targets on loopback, private, link-local or otherwise internal addresses (development only).</summary>
+    [Id(1)] public bool AllowPrivateNetworks { get; init; }
+    /// <summary>Attempts per delivery before it goes to the dead-letter list.</summary>
+    [Id(2)] public int MaxAttempts { get; init; } = 8;
+    /// <summary>How long one attempt may take.</summary>
+    [Id(3)] public double TimeoutSeconds { get; init; } = 5;
+    /// <summary>The first retry waits about this long; each further one doubles it (with jitter), up to <see cref="MaxRetryDelaySeconds"/>.</summary>
+    [Id(4)] public double RetryBaseSeconds { get; init; } = 2;
+    [Id(5)] public double MaxRetryDelaySeconds { get; init; } = 3600;
+    [Id(6)] public List<WebhookSubscription> Subscriptions { get; init; } = [];
+
+    /// <summary>At most this many subscriptions per event (LoginRadius: 5; more is 1085).</summary>
+    public const int MaxPerEvent = 5;
+
+    public IEnumerable<WebhookSubscription> For(string eventName) =>
+        Subscriptions.Where(s => string.Equals(s.Event, eventName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> + 1 (attempt counts from 1): doubling, capped, with ±50 % jitter.</summary>
+    public TimeSpan RetryDelay(int attempt, double jitter) => TimeSpan.FromSeconds(
+        Math.Min(RetryBaseSeconds * Math.Pow(2, Math.Min(attempt - 1, 30)), MaxRetryDelaySeconds) * (0.5 + jitter));
+
+    /// <summary>Why these webhook settings cannot work, or null.</summary>
+    public string? Problem()
+    {
+        if (MaxAttempts is < 1 or > 50 || TimeoutSeconds is <= 0 or > 60 || RetryBaseSeconds <= 0 || MaxRetryDelaySeconds < RetryBaseSeconds)
+        {
+            return "Webhooks: MaxAttempts must be 1 to 50, TimeoutSeconds 0 to 60, RetryBaseSeconds above 0 and at most MaxRetryDelaySeconds.";
+        }
+
+        foreach (var subscription in Subscriptions)
+        {
+            if (subscription.Check(this) is { } problem)
+            {
+                return $"Webhooks:Subscriptions ({subscription.Event} {subscription.TargetUrl}): {problem.Code}";
+            }
+        }
+
+        return Subscriptions.GroupBy(s => WebhookEvents.Canonical(s.Event)).Any(g => g.Count() > MaxPerEvent)
+            ? $"Webhooks:Subscriptions: at most {MaxPerEvent} per event."
+            : null;
+    }
+}
+
+/// <summary>One subscription (LoginRadius webhook configuration): an event and the URL it is posted to.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookSubscription")]
+public sealed record WebhookSubscription
+{
+    [Id(0)] public string Id { get; init; } = "";
+    [Id(1)] public string Name { get; init; } = "";
+    [Id(2)] public string Event { get; init; } = "";
+    [Id(3)] public string TargetUrl { get; init; } = "";
+    /// <summary>Extra request headers sent with every delivery.</summary>
+    [Id(4)] public Dictionary<string, string> Headers { get; init; } = [];
+    /// <summary>Extra query parameters added to the target URL.</summary>
+    [Id(5)] public Dictionary<string, string> QueryParams { get; init; } = [];
+    [Id(6)] public WebhookAuthentication? Authentication { get; init; }
+    [Id(7)] public DateTimeOffset CreatedDate { get; init; }
+    [Id(8)] public DateTimeOffset LastModifiedDate { get; init; }
+
+    /// <summary>Why this subscription is refused (1086 event, 1087 URL or its settings), or null.</summary>
+    public Problem? Check(WebhookPolicy policy)
+    {
+        if (WebhookEvents.Canonical(Event) is null)
+        {
+            return new Problem(ErrorCode.WebhookEventInvalid);
+        }
+
+        if (WebhookTargets.Refusal(TargetUrl, policy) is { } reason)
+        {
+            return Problem.Validation("TargetUrl", reason) with { Code = ErrorCode.WebhookTargetInvalid };
+        }
+
+        var headersOk = Headers.Count <= 20 && Headers.All(h => h.Key.Length is > 0 and <= 100 && h.Key.All(c => c > ' ' && c < 127 && c != ':')
+            && h.Value.Length <= 2000 && !h.Value.Any(char.IsControl)
+            && !ReservedHeaders.Contains(h.Key));
+        var queryOk = QueryParams.Count <= 20 && QueryParams.All(q => q.Key.Length is > 0 and <= 100 && q.Value.Length <= 2000);
+        var auth = Authentication?.AuthType ?? "None";
+        var authOk = auth switch
+        {
+            "None" => true,
+            "Basic" => Authentication!.BasicAuth is { Username.Length: > 0 and <= 200 } basic && basic.Password.Length <= 500 && !basic.Username.Contains(':'),
+            "BearerToken" => Authentication!.BearerToken is { Token.Length: > 0 and <= 4000 } bearer && !bearer.Token.Any(char.IsControl),
+            _ => false,
+        };
+        return headersOk && queryOk && authOk && Name.Length <= 200
+            ? null
+            : Problem.Validation(!headersOk ? "Headers" : !queryOk ? "QueryParams" : !authOk ? "Authentication" : "Name",
+                "Headers and QueryParams: at most 20 plain entries (signature, content-type, host and the like are the service's); Authentication: AuthType None, Basic with BasicAuth {Username, Password} or BearerToken with BearerToken {Token}; Name: at most 200 characters.");
+    }
+
+    /// <summary>Headers a subscription may not set: the delivery's own.</summary>
+    public static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "signature", "content-type", "content-length", "host", "authorization", "transfer-encoding", "connection", "user-agent",
+    };
+}
+
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookAuthentication")]
+public sealed record WebhookAuthentication
+{
+    /// <summary><c>None</c>, <c>Basic</c> or <c>BearerToken</c>.</summary>
+    [Id(0)] public string AuthType { get; init; } = "None";
+    [Id(1)] public WebhookBasicAuth? BasicAuth { get; init; }
+    [Id(2)] public WebhookBearerToken? BearerToken { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookBasicAuth")]
+public sealed record WebhookBasicAuth
+{
+    [Id(0)] public string Username { get; init; } = "";
+    [Id(1)] public string Password { get; init; } = "";
+}
+
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookBearerToken")]
+public sealed record WebhookBearerToken
+{
+    [Id(0)] public string Token { get; init; } = "";
+}
+
+/// <summary>Which webhook targets a tenant may use: HTTPS on public addresses unless its settings allow more.</summary>
+public static class WebhookTargets
+{
+    /// <summary>Why <paramref name="url"/> is not an acceptable target under <paramref name="policy"/>, or null.</summary>
+    public static string? Refusal(string? url, WebhookPolicy policy)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || url.Length > 2000)
+        {
+            return "The TargetUrl must be an absolute https URL.";
+        }
+
+        if (uri.Scheme == "http" && !policy.AllowHttp)
+        {
+            return "The TargetUrl must use https (plain http only where the tenant's Webhooks:AllowHttp allows it).";
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Fragment))
+        {
+            return "The TargetUrl may not carry credentials or a fragment (use Authentication).";
+        }
+
+        return !policy.AllowPrivateNetworks && IsInternalHost(uri.IdnHost)
+            ? "The TargetUrl points to a loopback, private or internal address (allowed only where the tenant's Webhooks:AllowPrivateNetworks allows it)."
+            : null;
+    }
+
+    /// <summary>Names that are internal by definition, and literal addresses that are not public.</summary>
+    public static bool IsInternalHost(string host)
+    {
+        var name = host.Trim('[', ']').TrimEnd('.').ToLowerInvariant();
+        if (IPAddress.TryParse(name, out var address))
+        {
+            return !IsPublic(address);
+        }
+
+        return name is "localhost" || name.EndsWith(".localhost", StringComparison.Ordinal) || name.EndsWith(".local", StringComparison.Ordinal)
+            || name.EndsWith(".internal", StringComparison.Ordinal) || !name.Contains('.');
+    }
+
+    /// <summary>False for loopback, private (RFC 1918, CGNAT, ULA), link-local, unspecified, multicast, broadcast and documentation-free reserved ranges.</summary>
+    public static bool IsPublic(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            var b = address.GetAddressBytes();
+            return !(b[0] is 0 or 10 or 127 || b[0] >= 224
+                || (b[0] == 100 && b[1] >= 64 && b[1] < 128)
+                || (b[0] == 169 && b[1] == 254)
+                || (b[0] == 172 && b[1] >= 16 && b[1] < 32)
+                || (b[0] == 192 && b[1] == 168)
+                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
+                || (b[0] == 198 && b[1] is 18 or 19));
+        }
+
+        return !(IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
+            || address.Equals(IPAddress.IPv6Any) || (address.GetAddressBytes()[0] & 0xFE) == 0xFC);
+    }
+}
+
+/// <summary>One event on its way to one subscription.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookDelivery")]
+public sealed record WebhookDelivery
+{
+    [Id(0)] public string ApiKey { get; init; } = "";
+    /// <summary>The subscription's id.</summary>
+    [Id(1)] public string SubscriptionId { get; init; } = "";
+    /// <summary>The event's id: the payload's <c>HookId</c>, the same for every attempt and subscription.</summary>
+    [Id(2)] public string EventId { get; init; } = "";
+    [Id(3)] public string Event { get; init; } = "";
+    /// <summary>The payload exactly as sent and signed: <c>{HookName, Time, HookId, Data}</c>.</summary>
+    [Id(4)] public string Body { get; init; } = "";
+
+    public string Key => $"{ApiKey}/{SubscriptionId}/{EventId}";
+}
+
+/// <summary>A delivery that used up its attempts.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.DeadLetter")]
+public sealed record DeadLetter
+{
+    [Id(0)] public WebhookDelivery Delivery { get; init; } = new();
+    [Id(1)] public int Attempts { get; init; }
+    [Id(2)] public string LastError { get; init; } = "";
+    [Id(3)] public DateTimeOffset FailedAt { get; init; }
+}
+
+/// <summary>Delivers one event to one subscription: at least once, retried with backoff, surviving silo loss. Key: <see cref="WebhookDelivery.Key"/>.</summary>
+[Alias("PinOrleans.IWebhookDeliveryGrain")]
+public interface IWebhookDeliveryGrain : IGrainWithStringKey
+{
+    /// <summary>Takes the delivery (idempotent while it is pending) and tries it right away, off the caller's turn.</summary>
+    Task AcceptAsync(WebhookDelivery delivery);
+}
+
+/// <summary>The dead-letter list of one subscription, keyed <c>{apiKey}/{subscriptionId}</c>.</summary>
+[Alias("PinOrleans.IWebhookLogGrain")]
+public interface IWebhookLogGrain : IGrainWithStringKey
+{
+    Task AddAsync(DeadLetter letter);
+
+    Task<IReadOnlyList<DeadLetter>> ListAsync();
+
+    /// <summary>Hands a dead letter back for delivery (fresh attempts); false when there is no such letter.</summary>
+    Task<bool> RedeliverAsync(string eventId);
+}
