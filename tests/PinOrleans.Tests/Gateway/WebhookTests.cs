@@ -1,0 +1,306 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PinOrleans.Samples;
+using PinOrleans.Tenants;
+using PinOrleans.Tests.Infrastructure;
+using PinOrleans.Webhooks;
+
+namespace PinOrleans.Tests.Gateway;
+
+/// <summary>
+/// Webhooks through the gateway to a loopback receiver: every event once and signed, suppression, a receiver that is
+/// down for a while, dead letters and redelivery, and the guards on targets.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class WebhookTests(ClusterFixture fixture)
+{
+    private const string Pin = "7890";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private Api Api => fixture.Api;
+
+    /// <summary>A tenant whose webhooks may go to plain HTTP on loopback (development settings), retried quickly.</summary>
+    private Task<TestTenant> TenantAsync(int maxAttempts = 20, bool requirePin = false) => fixture.NewTenantAsync(new TenantSettings
+    {
+        Pin = new PinPolicy { IsRequired = requirePin },
+        Lockout = new LockoutPolicy { MaxFailedAttempts = 2 },
+        Webhooks = new WebhookPolicy { AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = maxAttempts, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 1, TimeoutSeconds = 2 },
+    });
+
+    private static string Manage(TestTenant tenant, string path = "") =>
+        $"/v2/manage/webhooks{path}?apikey={tenant.ApiKey}&apisecret={Uri.EscapeDataString(tenant.ApiSecret)}";
+
+    private async Task<string> SubscribeAsync(TestTenant tenant, string eventName, string url)
+    {
+        var created = await Api.ExpectAsync(await Api.PostAsync(Manage(tenant), new { Event = eventName, TargetUrl = url, Name = eventName + " hook" }), HttpStatusCode.OK);
+        Assert.Equal(eventName, created.GetProperty("Event").GetString());
+        return created.GetProperty("Id").GetString()!;
+    }
+
+    private static Dictionary<string, string> Secret(TestTenant tenant) => new() { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret };
+
+    private static JsonElement Payload(WebhookReceiver.Delivery delivery) => JsonDocument.Parse(delivery.Body).RootElement.Clone();
+
+    [Fact]
+    public async Task Each_event_arrives_once_signed_with_the_api_secret_and_carrying_the_profile()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantAsync(requirePin: true);
+        foreach (var name in WebhookEvents.All)
+        {
+            await SubscribeAsync(tenant, name, receiver.Url("/hooks/" + name));
+        }
+
+        // Create (no PIN), password login (PIN required: PINAuthToken), set the PIN, PIN login, change the PIN,
+        // update the profile, reset the PIN by security answer, two wrong PINs (locked), unlock, delete.
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var uid = (await Api.CreateAccountAsync(tenant, email, pin: null)).GetProperty("Uid").GetString()!;
+        var login = await Api.LoginAsync(tenant, email);
+        var set = await Api.ExpectAsync(await Api.PostAsync($"/identity/v2/auth/pin/set/pinauthtoken?apikey={tenant.ApiKey}&pinauthtoken={login.GetProperty("PINAuthToken").GetString()}", new { PIN = Pin }), HttpStatusCode.OK);
+        var session = set.GetProperty("session_token").GetString()!;
+        var accessToken = (await Api.ExpectAsync(await Api.PinLoginAsync(tenant, session, Pin), HttpStatusCode.OK)).GetProperty("access_token").GetString()!;
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={accessToken}", """{"OldPIN":"7890","NewPIN":"1357"}"""), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Ada","SecurityQuestionAnswer":{"q1":"Blue"}}""", headers: Secret(tenant)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/reset/securityanswer/email?apikey={tenant.ApiKey}",
+            JsonSerializer.Serialize(new { Email = email, SecurityAnswer = new { q1 = "blue" }, PIN = "2468" })), HttpStatusCode.OK);
+        await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
+        await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"IsLoginLocked":false}""", headers: Secret(tenant)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Delete, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", headers: Secret(tenant)), HttpStatusCode.OK);
+
+        var expected = new Dictionary<string, int>
+        {
+            [WebhookEvents.CreateTraditionalAccount] = 1, [WebhookEvents.Login] = 2, [WebhookEvents.SetPIN] = 1, [WebhookEvents.ChangePIN] = 1,
+            [WebhookEvents.UpdateProfile] = 2, [WebhookEvents.ResetPIN] = 1, [WebhookEvents.BlockAccount] = 1, [WebhookEvents.UnlockAccount] = 1,
+            [WebhookEvents.DeleteAccount] = 1,
+        };
+        foreach (var (name, count) in expected)
+        {
+            await receiver.WaitForAsync(d => d.Path == "/hooks/" + name, count, Patience);
+        }
+
+        await Task.Delay(1000); // anything extra would arrive by now
+        foreach (var (name, count) in expected)
+        {
+            var arrived = receiver.Deliveries.Where(d => d.Path == "/hooks/" + name).ToList();
+            Assert.True(arrived.Count == count, $"{name}: {arrived.Count} deliveries, expected {count}");
+            foreach (var delivery in arrived)
+            {
+                Assert.True(WebhookSignature.IsValid(delivery.Body, delivery.Headers["signature"], tenant.ApiSecret), $"{name}: bad signature");
+                Assert.Equal(WebhookSignature.Compute(delivery.Body, tenant.ApiSecret), delivery.Headers["signature"]);
+                Assert.False(WebhookSignature.IsValid(delivery.Body, delivery.Headers["signature"], "another-secret"));
+                var payload = Payload(delivery);
+                Assert.Equal(name, payload.GetProperty("HookName").GetString());
+                Assert.True(Guid.TryParse(payload.GetProperty("HookId").GetString(), out _));
+                Assert.True(DateTimeOffset.TryParse(payload.GetProperty("Time").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _));
+                Assert.Equal(uid, payload.GetProperty("Data").GetProperty("Uid").GetString());
+                if (payload.GetProperty("Data").GetProperty("PIN") is { ValueKind: JsonValueKind.Object } pinInfo)
+                {
+                    Assert.Equal(JsonValueKind.Null, pinInfo.GetProperty("PIN").ValueKind);
+                }
+
+                Assert.DoesNotContain("argon2id", delivery.Body, StringComparison.Ordinal);
+                Assert.DoesNotContain(tenant.ApiSecret, delivery.Body, StringComparison.Ordinal);
+                Assert.StartsWith("application/json", delivery.Headers["content-type"], StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(receiver.Deliveries.Count, receiver.Deliveries.Select(d => Payload(d).GetProperty("HookId").GetString()).Distinct().Count());
+
+        // The README's JavaScript sample agrees, on the bytes as delivered.
+        var sample = receiver.Deliveries.First();
+        Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sample.Headers["signature"], tenant.ApiSecret));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, sample.Headers["signature"], "another-secret"));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body + " ", sample.Headers["signature"], tenant.ApiSecret));
+        Assert.True(Payload(receiver.Deliveries.Single(d => d.Path == "/hooks/BlockAccount")).GetProperty("Data").GetProperty("IsLoginLocked").GetBoolean());
+        Assert.Equal("Ada", Payload(receiver.Deliveries.Last(d => d.Path == "/hooks/UpdateProfile")).GetProperty("Data").GetProperty("FirstName").GetString());
+    }
+
+    private static async Task<(string Output, int ExitCode)> VerifyWithNodeAsync(string body, string signature, string secret)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("node")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Samples", "verify-signature.js"));
+        start.ArgumentList.Add(secret);
+        start.ArgumentList.Add(signature);
+        using var node = System.Diagnostics.Process.Start(start)!;
+        await node.StandardInput.BaseStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(body));
+        node.StandardInput.Close();
+        var output = await node.StandardOutput.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return (output.Trim(), node.ExitCode);
+    }
+
+    [Fact]
+    public async Task Requests_that_ask_for_no_webhooks_send_none()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantAsync();
+        foreach (var name in new[] { WebhookEvents.Login, WebhookEvents.ChangePIN, WebhookEvents.UpdateProfile, WebhookEvents.CreateTraditionalAccount })
+        {
+            await SubscribeAsync(tenant, name, receiver.Url("/hooks/" + name));
+        }
+
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var created = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/manage/account?apikey={tenant.ApiKey}&prevent_webhook=true",
+            JsonSerializer.Serialize(new { Email = new[] { new { Type = "Primary", Value = email } }, Password = Api.Password, PINInfo = new { PIN = Pin } }), headers: Secret(tenant)), HttpStatusCode.OK);
+        var uid = created.GetProperty("Uid").GetString()!;
+        var quiet = new Dictionary<string, string> { ["X-PreventWebhook"] = "true" };
+        var login = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login?apikey={tenant.ApiKey}",
+            JsonSerializer.Serialize(new { email, password = Api.Password }), headers: quiet), HttpStatusCode.OK);
+        var token = login.GetProperty("access_token").GetString()!;
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={token}&prevent_webhook=true", """{"OldPIN":"7890","NewPIN":"1357"}"""), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Quiet"}""",
+            headers: new Dictionary<string, string>(Secret(tenant)) { ["X-PreventWebhook"] = "true" }), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.PinLoginAsync(tenant, login.GetProperty("session_token").GetString()!, "1357"), HttpStatusCode.OK);
+
+        // The one request that did not ask: its Login arrives, and nothing else ever does.
+        await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 1, Patience);
+        await Task.Delay(1500);
+        Assert.Single(receiver.Attempts);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_is_down_for_a_while_gets_every_event_afterwards()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantAsync();
+        await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
+        receiver.FailWith = 503;
+        var emails = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (email, _, _) = await Api.NewLoggedInAccountAsync(tenant);
+            emails.Add(email);
+        }
+
+        // Logins answered at once though the receiver fails; the deliveries retry behind them.
+        var deadline = DateTime.UtcNow + Patience;
+        while (receiver.Attempts.Count < 6 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(receiver.Attempts.Count >= 6, $"{receiver.Attempts.Count} attempts while the receiver was down");
+        Assert.Empty(receiver.Deliveries);
+        receiver.FailWith = null;
+
+        var delivered = await receiver.WaitForAsync(_ => true, 3, Patience);
+        await Task.Delay(1000);
+        Assert.Equal(3, receiver.Deliveries.Count);
+        Assert.Equal(3, delivered.Select(d => Payload(d).GetProperty("HookId").GetString()).Distinct().Count());
+        Assert.Equal(emails.Order(), receiver.Deliveries.Select(d => Payload(d).GetProperty("Data").GetProperty("Email")[0].GetProperty("Value").GetString()!).Order());
+    }
+
+    [Fact]
+    public async Task Deliveries_that_use_up_their_attempts_are_dead_letters_that_can_be_redelivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantAsync(maxAttempts: 2);
+        var hook = await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
+        receiver.FailWith = 500;
+        await Api.NewLoggedInAccountAsync(tenant);
+
+        JsonElement letters = default;
+        for (var waited = 0; waited < 100; waited++)
+        {
+            letters = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(tenant, $"/{hook}/deliveries")), HttpStatusCode.OK);
+            if (letters.GetProperty("Count").GetInt32() > 0)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        var letter = Assert.Single(letters.GetProperty("Data").EnumerateArray());
+        Assert.Equal(2, letter.GetProperty("Attempts").GetInt32());
+        Assert.Equal("HTTP 500", letter.GetProperty("LastError").GetString());
+        Assert.Equal("Login", letter.GetProperty("Payload").GetProperty("HookName").GetString());
+        Assert.Equal(2, receiver.Attempts.Count);
+
+        receiver.FailWith = null;
+        var hookId = letter.GetProperty("HookId").GetString()!;
+        await Api.ExpectErrorAsync(await Api.PostAsync(Manage(tenant, $"/{hook}/deliveries/{Guid.NewGuid()}/redeliver"), new { }), 403, 1134);
+        await Api.ExpectAsync(await Api.PostAsync(Manage(tenant, $"/{hook}/deliveries/{hookId}/redeliver"), new { }), HttpStatusCode.OK);
+        var redelivered = Assert.Single(await receiver.WaitForAsync(_ => true, 1, Patience));
+        Assert.Equal(hookId, Payload(redelivered).GetProperty("HookId").GetString());
+        Assert.Equal(0, (await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(tenant, $"/{hook}/deliveries")), HttpStatusCode.OK)).GetProperty("Count").GetInt32());
+    }
+
+    [Fact]
+    public async Task Subscriptions_are_managed_with_loginradius_codes_and_internal_targets_are_refused_unless_allowed()
+    {
+        var strict = await fixture.NewTenantAsync();
+        foreach (var target in new[] { "http://hooks.example.com/in", "https://127.0.0.1/in", "https://localhost:8443/in", "https://10.1.2.3/in", "https://[::1]/in",
+            "https://169.254.169.254/latest", "https://192.168.0.10/in", "https://intranet/in", "ftp://hooks.example.com/in", "not a url", "https://user:pw@hooks.example.com/in" })
+        {
+            await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = target }), 403, 1087);
+        }
+
+        await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "NoSuchEvent", TargetUrl = "https://hooks.example.com/in" }), 403, 1086);
+        await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = "https://hooks.example.com/in", Headers = new { signature = "forged" } }), 403, 1134);
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/v2/manage/webhooks?apikey={strict.ApiKey}&apisecret=wrong", new { Event = "Login", TargetUrl = "https://hooks.example.com/in" }), 401, 902);
+
+        var created = await Api.ExpectAsync(await Api.PostAsync(Manage(strict), new
+        {
+            Event = "login", TargetUrl = "https://hooks.example.com/in", Name = "CRM",
+            Headers = new { X_Env = "prod" }, QueryParams = new { source = "pinorleans" },
+            Authentication = new { AuthType = "Basic", BasicAuth = new { Username = "crm", Password = "hook-password" } },
+        }), HttpStatusCode.OK);
+        var id = created.GetProperty("Id").GetString()!;
+        Assert.Equal("Login", created.GetProperty("Event").GetString());
+        Assert.Equal(TenantSettingsJson.Masked, created.GetProperty("Authentication").GetProperty("BasicAuth").GetProperty("Password").GetString());
+        Assert.DoesNotContain("hook-password", created.ToString(), StringComparison.Ordinal);
+        await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = "https://hooks.example.com/in" }), 403, 1110);
+        for (var i = 1; i < WebhookPolicy.MaxPerEvent; i++)
+        {
+            await SubscribeAsync(strict, "Login", $"https://hooks{i}.example.com/in");
+        }
+
+        await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = "https://hooks9.example.com/in" }), 403, 1085);
+        var list = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict)), HttpStatusCode.OK);
+        Assert.Equal(WebhookPolicy.MaxPerEvent, list.GetProperty("Count").GetInt32());
+        var events = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict, "/events")), HttpStatusCode.OK);
+        Assert.Equal(WebhookEvents.All, events.GetProperty("Data").EnumerateArray().Select(e => e.GetString()!).ToList());
+
+        // Update keeps the masked password; the stored one is the original.
+        var updated = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, Manage(strict, "/" + id),
+            JsonSerializer.Serialize(new { Event = "Login", TargetUrl = "https://crm.example.com/in", Name = "CRM 2", Authentication = new { AuthType = "Basic", BasicAuth = new { Username = "crm", Password = TenantSettingsJson.Masked } } })), HttpStatusCode.OK);
+        Assert.Equal("https://crm.example.com/in", updated.GetProperty("TargetUrl").GetString());
+        var stored = (await fixture.SnapshotAsync(strict)).Settings.Webhooks.Subscriptions.Single(s => s.Id == id);
+        Assert.Equal("hook-password", stored.Authentication!.BasicAuth!.Password);
+        Assert.Equal("https://crm.example.com/in", (await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id)), HttpStatusCode.OK)).GetProperty("TargetUrl").GetString());
+        Assert.True((await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Delete, Manage(strict, "/" + id)), HttpStatusCode.OK)).GetProperty("IsDeleted").GetBoolean());
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Delete, Manage(strict, "/" + id)), 403, 1112);
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id)), 403, 1112);
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("hook-password", StringComparison.Ordinal));
+
+        // A development tenant may use plain HTTP on loopback.
+        var development = await TenantAsync();
+        await SubscribeAsync(development, "Login", "http://127.0.0.1:9/in");
+    }
+
+    [Fact]
+    public async Task The_sender_follows_no_redirect_and_reaches_no_internal_address_behind_a_name()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var sender = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<WebhookSender>();
+        var port = new Uri(receiver.BaseUrl).Port;
+        var strict = new WebhookPolicy { AllowHttp = true, TimeoutSeconds = 2 };
+
+        // "localhost" resolves to loopback: refused at connect time, whatever the name.
+        var byName = await sender.SendAsync(new WebhookSubscription { TargetUrl = $"http://localhost:{port}/in" }, strict, "{}", "SIG", CancellationToken.None);
+        Assert.False(byName.Delivered);
+        Assert.Contains("no public address", byName.Error, StringComparison.Ordinal);
+        Assert.Empty(receiver.Attempts);
+
+        receiver.RedirectTo = receiver.Url("/elsewhere");
+        var redirected = await sender.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/in") }, strict with { AllowPrivateNetworks = true }, "{}", "SIG", CancellationToken.None);
+        Assert.Equal((false, 302), (redirected.Delivered, redirected.Status));
+        Assert.Single(receiver.Attempts);
+        Assert.Empty(receiver.Deliveries);
+    }
+}

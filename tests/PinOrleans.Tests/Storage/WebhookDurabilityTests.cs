@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+using PinOrleans.Accounts;
+using PinOrleans.Sessions;
+using PinOrleans.Silo;
+using PinOrleans.Tenants;
+using PinOrleans.Tests.Infrastructure;
+using PinOrleans.Webhooks;
+
+namespace PinOrleans.Tests.Storage;
+
+/// <summary>Pending webhook deliveries live in Azurite with reminders: a silo that dies with some of them loses none.</summary>
+public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private const int Events = 12;
+
+    [Fact]
+    public async Task Killing_the_silo_that_holds_pending_deliveries_loses_none()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var cluster = await StartClusterAsync();
+        try
+        {
+            var apiKey = Guid.NewGuid().ToString("D");
+            var tenant = await cluster.Client.GetGrain<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition
+            {
+                Name = "Hooked",
+                ApiSecret = SecretToken.New(),
+                Settings = new TenantSettings
+                {
+                    Webhooks = new WebhookPolicy
+                    {
+                        AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = 50, RetryBaseSeconds = 0.5, MaxRetryDelaySeconds = 2, TimeoutSeconds = 2,
+                        Subscriptions = [new WebhookSubscription { Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/login") }],
+                    },
+                },
+            });
+            var subscription = Assert.Single(tenant.Settings.Webhooks.Subscriptions).Id;
+
+            receiver.FailWith = 503;
+            for (var i = 0; i < Events; i++)
+            {
+                var uid = AccountKeys.NewUid();
+                var user = cluster.Client.GetGrain<IUserGrain>(AccountKeys.User(apiKey, uid));
+                Assert.Null((await user.CreateAsync(tenant, new NewAccount { Email = [new EmailAddress("Primary", $"{uid}@example.com")], Password = "hooked-password-1" })).Problem);
+                Assert.Null((await user.LoginWithPasswordAsync(tenant, "hooked-password-1")).Problem);
+            }
+
+            // Every event has been tried once and is now pending, spread over the silos.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            HashSet<string> hookIds = [];
+            while (DateTime.UtcNow < deadline && (hookIds = receiver.Attempts.Select(HookId).ToHashSet()).Count < Events)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(Events, hookIds.Count);
+            var management = cluster.Client.GetGrain<IManagementGrain>(0);
+            var homes = await Task.WhenAll(hookIds.Select(id => management.GetActivationAddress(cluster.Client.GetGrain<IWebhookDeliveryGrain>($"{apiKey}/{subscription}/{id}")).AsTask()));
+            var victim = cluster.Silos.Skip(1).MaxBy(s => homes.Count(h => s.SiloAddress.Equals(h)))!;
+            var held = homes.Count(h => victim.SiloAddress.Equals(h));
+            Assert.True(held > 0, $"no pending delivery on a silo other than the first: {string.Join(", ", homes.Select(h => h?.ToString() ?? "none"))}");
+
+            await cluster.KillSiloAsync(victim);
+            receiver.FailWith = null;
+
+            var delivered = await receiver.WaitForAsync(_ => true, Events, TimeSpan.FromSeconds(90));
+            var arrived = receiver.Deliveries.Select(HookId).ToHashSet();
+            Assert.True(hookIds.SetEquals(arrived), $"{held} deliveries were on the killed silo; missing: {string.Join(", ", hookIds.Except(arrived))}");
+            Assert.True(delivered.Count >= Events);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static string HookId(WebhookReceiver.Delivery delivery) =>
+        JsonDocument.Parse(delivery.Body).RootElement.GetProperty("HookId").GetString()!;
+
+    private async Task<InProcessTestCluster> StartClusterAsync()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(ClusterFixture.Configuration)
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Webhooks:ReminderPeriodSeconds"] = "2" })
+            .Build();
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.Options.ServiceId = $"webhooks-{Guid.NewGuid():N}";
+        builder.Options.ClusterId = $"c{Guid.NewGuid():N}";
+        builder.ConfigureSilo((_, silo) =>
+        {
+            // Grain state and reminders in Azurite; membership stays the test cluster's own.
+            silo.AddPinOrleansStateStore(azurite.ConnectionString);
+            silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(azurite.ConnectionString));
+            silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Services.AddPinOrleansGrainServices(configuration);
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
