@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace PinOrleans.Tests.Infrastructure;
 
@@ -50,7 +45,7 @@ public sealed class FakeCaptchaProviders : IAsyncDisposable
 
     private FakeCaptchaProviders(WebApplication app) => _app = app;
 
-    public string BaseUrl => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string BaseUrl => LoopbackServer.BaseUrl(_app);
     public string ReCaptchaVerifyUrl => BaseUrl + "/recaptcha/api/siteverify";
     public string HCaptchaVerifyUrl => BaseUrl + "/siteverify";
     public string TencentVerifyUrl => BaseUrl + "/ticket/verify";
@@ -66,10 +61,7 @@ public sealed class FakeCaptchaProviders : IAsyncDisposable
 
     public static async Task<FakeCaptchaProviders> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var fake = new FakeCaptchaProviders(app);
         app.MapPost("/recaptcha/api/siteverify", (HttpRequest request) => fake.SiteVerifyAsync(request, "recaptcha"));
         app.MapPost("/siteverify", (HttpRequest request) => fake.SiteVerifyAsync(request, "hcaptcha"));

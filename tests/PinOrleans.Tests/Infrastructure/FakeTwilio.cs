@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace PinOrleans.Tests.Infrastructure;
 
@@ -32,14 +27,11 @@ public sealed class FakeTwilio : IAsyncDisposable
     /// <summary>Answer every request with this HTTP status (and Twilio's error body) until set back to null.</summary>
     public int? FailWith { get; set; }
 
-    public string BaseUrl => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string BaseUrl => LoopbackServer.BaseUrl(_app);
 
     public static async Task<FakeTwilio> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var fake = new FakeTwilio(app);
         app.MapPost("/2010-04-01/Accounts/{account}/{resource}", fake.HandleAsync);
         await app.StartAsync();
