@@ -18,23 +18,9 @@ memory_accounts="${BENCH_MEMORY_ACCOUNTS:-10000}"
 work="$ROOT/.local/bench"
 table_port=10102 silo_port=11212 gateway_port=30102 api_port=5190 ceiling_port=5191
 
-echo "Building (Release) ..."
-dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
-
-for port in $table_port $silo_port $gateway_port $api_port $ceiling_port; do
-  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "Port $port is in use; stop whatever holds it (another bench.sh?)." >&2
-    exit 1
-  fi
-done
-
-rm -rf "$work"
-mkdir -p "$work"
-chmod 700 "$work"
-head -c 32 /dev/urandom | base64 >"$work/pepper.key"
-key="$(cat /proc/sys/kernel/random/uuid)"
-secret="$(cat /proc/sys/kernel/random/uuid)"
-storage="$(azurite_connection_string "$table_port")"
+build_release
+require_free_ports "another bench.sh?" $table_port $silo_port $gateway_port $api_port $ceiling_port
+fresh_cluster_workdir "$work" "$table_port"
 bin() { echo "$ROOT/src/$1/bin/Release/net10.0"; }
 
 # Silo and gateway as in production: the bench tenant, its own cluster, logs at Warning.

@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Runs PinOrleans locally: Azurite (Azure Table storage), one silo and the gateway, with a demo tenant.
-# Ctrl-C stops everything cleanly; data lives in .local/ and survives a restart.
+# Runs PinOrleans locally: Azurite (Azure Table storage), N silos in one cluster and M gateways, with a demo tenant.
+#   ./run.sh [--silos N] [--gateways M]      (default 1 and 1)
+# Ctrl-C stops everything cleanly (TERM, a grace period, then KILL); data lives in .local/ and survives a restart.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 cd "$ROOT"
+
+silos=1
+gateways=1
+while (($#)); do
+  case "$1" in
+    --silos) silos="${2:?--silos needs a number}"; shift 2 ;;
+    --gateways) gateways="${2:?--gateways needs a number}"; shift 2 ;;
+    -h | --help) sed -n '2,4p' "$0"; exit 0 ;;
+    *) echo "Unknown argument: $1 (usage: ./run.sh [--silos N] [--gateways M])" >&2; exit 2 ;;
+  esac
+done
+[[ "$silos" =~ ^[1-9][0-9]?$ && "$gateways" =~ ^[1-9][0-9]?$ ]] || { echo "--silos and --gateways take 1 to 99." >&2; exit 2; }
 
 ensure_dotnet
 ensure_azurite
 ensure_smtp4dev
 
-echo "Building (Release) ..."
-dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+build_release
 
 mkdir -p .local
 chmod 700 .local
@@ -31,6 +43,11 @@ if [[ -z "${Bootstrap__Tenant__ApiKey:-}" ]]; then
   source .local/demo-tenant.env
   set +a
 fi
+# The administrator of /dashboard and of pinctl's tenant commands: generated once, kept with the demo tenant.
+[[ -s .local/admin.env ]] || printf 'Admin__UserName=admin\nAdmin__Password=%s\n' "$(cat /proc/sys/kernel/random/uuid)" >.local/admin.env
+set -a
+source .local/admin.env
+set +a
 export Bootstrap__Tenant__Name="${Bootstrap__Tenant__Name:-Demo}"
 # The demo tenant asks for a PIN at the first password login, and its reset links open the application's page.
 export Bootstrap__Tenant__Pin__IsRequired="${Bootstrap__Tenant__Pin__IsRequired:-true}"
@@ -53,12 +70,15 @@ api="${api/\*/127.0.0.1}"
 api="${api/+/127.0.0.1}"
 
 port_of() { local rest="${1##*:}"; echo "${rest%%/*}"; }
-for port in "$table_port" "${Cluster__SiloPort:-11111}" "${Cluster__GatewayPort:-30000}" "$(port_of "$api")" "$mail_smtp_port" "$(port_of "$mail_web")"; do
-  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "Port $port is already in use (another PinOrleans or Azurite running?); stop it first." >&2
-    exit 1
-  fi
-done
+# Silo i (from 0): cluster port 11111+i, client gateway port 30000+i, Prometheus metrics on 127.0.0.1:9100+i.
+# Gateway j (from 0): the first at $api, the others 100 ports further each (5180, 5280, ...).
+silo_port0="${Cluster__SiloPort:-11111}" gateway_port0="${Cluster__GatewayPort:-30000}" metrics_port0="${METRICS_PORT:-9100}"
+api_port="$(port_of "$api")"
+gateway_url() { if (($1 == 0)); then echo "$api"; else echo "${api%:*}:$((api_port + 100 * $1))"; fi; }
+ports=("$table_port" "$mail_smtp_port" "$(port_of "$mail_web")")
+for ((i = 0; i < silos; i++)); do ports+=("$((silo_port0 + i))" "$((gateway_port0 + i))" "$((metrics_port0 + i))"); done
+for ((j = 0; j < gateways; j++)); do ports+=("$(port_of "$(gateway_url "$j")")"); done
+require_free_ports "another PinOrleans or Azurite running?" "${ports[@]}"
 
 pids=()
 stop_all() {
@@ -87,25 +107,40 @@ DOTNET_ROLL_FORWARD=Major setsid "$SMTP4DEV" --urls="$mail_web" --smtpport="$mai
 pids+=("$! TERM")
 wait_for_port 127.0.0.1 "$mail_smtp_port" 60 smtp4dev
 
-setsid dotnet src/Silo/bin/Release/net10.0/PinOrleans.Silo.dll --contentRoot "$ROOT/src/Silo/bin/Release/net10.0" &
-pids+=("$! TERM")
-wait_for_port 127.0.0.1 "${Cluster__GatewayPort:-30000}" 90 "The silo"
-
-ASPNETCORE_URLS="$urls" setsid dotnet src/Gateway/bin/Release/net10.0/PinOrleans.Gateway.dll --contentRoot "$ROOT/src/Gateway/bin/Release/net10.0" &
-pids+=("$! TERM")
-gateway_pid="${pids[-1]%% *}"
-for ((t = 0; t < 240; t++)); do
-  kill -0 "$gateway_pid" 2>/dev/null || { echo "The gateway exited." >&2; exit 1; }
-  curl -fs "$api/health/ready" >/dev/null 2>&1 && break
-  sleep 0.25
+mkdir -p .local/pids
+rm -f .local/pids/*
+for ((i = 0; i < silos; i++)); do
+  Cluster__SiloPort=$((silo_port0 + i)) Cluster__GatewayPort=$((gateway_port0 + i)) Telemetry__MetricsPort=$((metrics_port0 + i)) \
+    setsid dotnet src/Silo/bin/Release/net10.0/PinOrleans.Silo.dll --contentRoot "$ROOT/src/Silo/bin/Release/net10.0" &
+  pids+=("$! TERM")
+  echo "${pids[-1]%% *}" >".local/pids/silo-$i"
+  # The first silo founds the cluster; the others join it.
+  ((i > 0)) || wait_for_port 127.0.0.1 "$gateway_port0" 90 "The silo"
 done
-curl -fs "$api/health/ready" >/dev/null || { echo "The gateway did not become ready at $api." >&2; exit 1; }
+for ((i = 1; i < silos; i++)); do wait_for_port 127.0.0.1 "$((gateway_port0 + i))" 90 "Silo $i"; done
+
+for ((j = 0; j < gateways; j++)); do
+  url="$(gateway_url "$j")"
+  ASPNETCORE_URLS="$url" setsid dotnet src/Gateway/bin/Release/net10.0/PinOrleans.Gateway.dll --contentRoot "$ROOT/src/Gateway/bin/Release/net10.0" &
+  pids+=("$! TERM")
+  gateway_pid="${pids[-1]%% *}"
+  echo "$gateway_pid" >".local/pids/gateway-$j"
+  for ((t = 0; t < 240; t++)); do
+    kill -0 "$gateway_pid" 2>/dev/null || { echo "The gateway exited." >&2; exit 1; }
+    curl -fs "$url/health/ready" >/dev/null 2>&1 && break
+    sleep 0.25
+  done
+  curl -fs "$url/health/ready" >/dev/null || { echo "The gateway did not become ready at $url." >&2; exit 1; }
+done
 
 key="${Bootstrap__Tenant__ApiKey}"
 secret="${Bootstrap__Tenant__ApiSecret:-<your API secret>}"
 cat <<TXT
 
 PinOrleans is running at $api   (tenant '${Bootstrap__Tenant__Name}', API key $key)
+  $silos silo(s) in one cluster (metrics: http://127.0.0.1:$metrics_port0/metrics ...), $gateways gateway(s): $(for ((j = 0; j < gateways; j++)); do printf '%s ' "$(gateway_url "$j")"; done)
+  Gateway metrics $api/metrics, dashboard $api/dashboard and admin API (user ${Admin__UserName}, password in .local/admin.env),
+  API reference $api/reference (OpenAPI document $api/openapi/v1.json)
 Forgot-PIN e-mails: $mail_web (smtp4dev)   SMS/voice OTPs: ${Sms__OutboxFile}
 Press Ctrl-C to stop. Data is kept in .local/ between runs.
 

@@ -88,3 +88,35 @@ wait_for_port() {
   echo "$name did not open $host:$port within ${seconds}s." >&2
   return 1
 }
+
+# Builds the solution (Release); prints the compiler's errors and exits when it fails.
+build_release() {
+  local output
+  echo "Building (Release) ..."
+  output="$(dotnet build "$ROOT/PinOrleans.sln" -c Release -nologo -v quiet -clp:ErrorsOnly 2>&1)" || { echo "$output" >&2; exit 1; }
+}
+
+# Exits when one of the given loopback ports is taken: require_free_ports "hint" PORT...
+require_free_ports() {
+  local hint="$1" port
+  shift
+  for port in "$@"; do
+    if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "Port $port is already in use ($hint); stop it first." >&2
+      exit 1
+    fi
+  done
+}
+
+# A fresh private work folder for a throw-away cluster (bench, drill) with its own pepper, tenant key and secret:
+# sets work, key, secret and storage (the connection string of an Azurite on the given table port).
+fresh_cluster_workdir() {
+  work="$1"
+  rm -rf "$work"
+  mkdir -p "$work"
+  chmod 700 "$work"
+  head -c 32 /dev/urandom | base64 >"$work/pepper.key"
+  key="$(cat /proc/sys/kernel/random/uuid)"
+  secret="$(cat /proc/sys/kernel/random/uuid)"
+  storage="$(azurite_connection_string "$2")"
+}

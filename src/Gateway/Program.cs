@@ -1,3 +1,4 @@
+using Orleans.Dashboard;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Endpoints;
 using PinOrleans.Gateway.Hosting;
@@ -5,7 +6,9 @@ using PinOrleans.Gateway.Wire;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPinOrleansClient();
+builder.AddPinOrleansTelemetry();
 builder.Services.AddGatewayHealthChecks();
+builder.Services.AddPinOrleansOpenApi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
@@ -23,6 +26,8 @@ app.UseLoginRadiusErrors();
 app.UseRateLimiter();
 app.UsePreventWebhook();
 app.MapHealthApi();
+app.MapPinOrleansMetrics();
+app.MapPinOrleansOpenApi();
 app.MapManageAccountApi();
 app.MapAuthLoginApi();
 app.MapAuthTokenApi();
@@ -32,6 +37,13 @@ app.MapStepUpApi();
 app.MapLockoutApi();
 app.MapWebhooksApi();
 app.MapManageTokenApi();
+app.MapAdminApi();
+if (!string.Equals(app.Configuration["Cluster:Clustering"], "CoHosted", StringComparison.OrdinalIgnoreCase))
+{
+    // The dashboard reads the silos' dashboard grains; a co-hosted test gateway has none.
+    app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAdmin();
+}
+
 app.Run();
 
 /// <summary>The gateway's entry point, visible to WebApplicationFactory.</summary>

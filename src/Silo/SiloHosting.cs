@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using PinOrleans.Security;
 
 namespace PinOrleans.Silo;
@@ -18,6 +19,14 @@ public sealed class SiloEndpointOptions
     public int GatewayPort { get; set; } = 30000;
     /// <summary>The address other silos and clients use to reach this one.</summary>
     public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Membership probes: how long one may take, and how many missed ones make a silo suspect.</summary>
+    public double ProbeTimeoutSeconds { get; set; } = 2;
+
+    public int NumMissedProbesLimit { get; set; } = 3;
+
+    /// <summary>Running in Kubernetes: silo name, address and cluster identity come from the pod (POD_NAME, POD_IP, ORLEANS_CLUSTER_ID...), and silos of deleted pods are declared dead.</summary>
+    public bool Kubernetes { get; set; }
 }
 
 public static class SiloHosting
@@ -39,9 +48,29 @@ public static class SiloHosting
                 o.ClusterId = endpoints.ClusterId;
                 o.ServiceId = endpoints.ServiceId;
             });
-            silo.ConfigureEndpoints(System.Net.IPAddress.Parse(endpoints.AdvertisedIPAddress), endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
+            // A dead silo is declared dead after NumMissedProbesLimit probes of ProbeTimeoutSeconds each went
+            // unanswered (Orleans' defaults take 15 s or more); until then calls to its grains answer 503.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(endpoints.ProbeTimeoutSeconds);
+                o.NumMissedProbesLimit = endpoints.NumMissedProbesLimit;
+            });
+            if (endpoints.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(endpoints.AdvertisedIPAddress), endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
+            }
             silo.AddPinOrleansAzureStorage(storage);
+            silo.AddActivityPropagation();
+            // The dashboard's grains; a gateway serves its pages at /dashboard (administrator only).
+            silo.AddDashboard();
         });
+        builder.AddPinOrleansTelemetry($"{endpoints.AdvertisedIPAddress}:{endpoints.SiloPort}");
+        // SIGTERM: the silo leaves the cluster and deactivates its grains (every acknowledged change is already written).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddPinOrleansGrainServices(builder.Configuration);
         var bootstrap = builder.Configuration.GetSection(BootstrapTenantOptions.Section);
         // Settings sections sit right under Bootstrap:Tenant (Lockout, BotProtection, Pin...); the older

@@ -1,6 +1,7 @@
 using System.Net;
 using Azure.Data.Tables;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace PinOrleans.Gateway.Hosting;
 
@@ -21,6 +22,12 @@ public sealed class ClusterClientOptions
 
     /// <summary>For <c>Static</c>: silo gateway endpoints, <c>host:port</c>, comma-separated.</summary>
     public string? Gateways { get; set; }
+
+    /// <summary>
+    /// How long a grain call may take before the request is answered 503 (Orleans' default is 30 s). A call in
+    /// flight to a silo that dies never gets an answer; this bounds how long its client waits.
+    /// </summary>
+    public double ResponseTimeoutSeconds { get; set; } = 5;
 }
 
 public static class OrleansClientHosting
@@ -52,6 +59,10 @@ public static class OrleansClientHosting
                 client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
             }
 
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(0.5, options.ResponseTimeoutSeconds)));
+            client.AddActivityPropagation();
+            // The dashboard's client side: /dashboard reads the silos' dashboard grains.
+            client.AddDashboard();
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);

@@ -47,7 +47,7 @@ public static class RateLimiting
 
     private static PartitionedRateLimiter<HttpContext> Partitioned(RateLimitWindow window, Func<HttpContext, string> key) =>
         PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            window.PermitLimit <= 0 || context.Request.Path.StartsWithSegments("/health")
+            window.PermitLimit <= 0 || context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics")
                 ? RateLimitPartition.GetNoLimiter("off")
                 : RateLimitPartition.GetFixedWindowLimiter(key(context), _ => new FixedWindowRateLimiterOptions
                 {

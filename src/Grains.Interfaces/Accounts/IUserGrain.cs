@@ -25,6 +25,12 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Every refresh token issued so far stops working (access tokens live until they expire); 938 when there is no such account.</summary>
     Task<Problem?> RevokeAllRefreshTokensAsync();
 
+    /// <summary>
+    /// An operator ends every PIN session and every access and refresh token of the account at once (the account
+    /// stays usable: a new login starts afresh); 938 when there is no such account.
+    /// </summary>
+    Task<Problem?> RevokeSessionsAsync();
+
     /// <summary>Revokes every access and refresh token of a login's family (refresh token reuse); remembered until <paramref name="until"/>.</summary>
     Task RevokeTokenFamilyAsync(string family, DateTimeOffset until);
 

@@ -32,6 +32,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret matches.</summary>
     [AlwaysInterleave]
     Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret);
+
+    /// <summary>The tenant for operators: name, creation date and settings (null settings: there is no such tenant). Never the secret.</summary>
+    [AlwaysInterleave]
+    Task<TenantInfo> GetInfoAsync();
 }
 
 /// <summary>How a tenant is defined by configuration (the bootstrap section) or by an operator.</summary>
@@ -50,6 +54,17 @@ public sealed record TenantSnapshot(
     [property: Id(0)] string ApiKey,
     [property: Id(1)] string Name,
     [property: Id(2)] TenantSettings Settings);
+
+/// <summary>The answer to <see cref="ITenantGrain.GetInfoAsync"/>; <see cref="Settings"/> is null when the tenant does not exist.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TenantInfo")]
+public sealed record TenantInfo(
+    [property: Id(0)] string ApiKey,
+    [property: Id(1)] string Name,
+    [property: Id(2)] DateTimeOffset CreatedDate,
+    [property: Id(3)] TenantSettings? Settings)
+{
+    public bool Exists => Settings is not null;
+}
 
 /// <summary>The answer to <see cref="ITenantGrain.ChangeSettingsAsync"/>: the tenant as it is now, or why the change was refused.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TenantSettingsChange")]

@@ -48,6 +48,12 @@ public static partial class AccountAudit
     private static readonly Counter<long> Unlocks = CountingGrainStorage.Meter.CreateCounter<long>(
         "pinorleans.account.unlocks", description: "Locks lifted, by lock type and who lifted them");
 
+    private static readonly Counter<long> Attempts = CountingGrainStorage.Meter.CreateCounter<long>(
+        "pinorleans.logins", description: "Login attempts (password and PIN) by outcome: success, invalid, locked, blocked, refused");
+
+    /// <summary>Counts a password or PIN login attempt by outcome (never a secret or an account in the tags).</summary>
+    public static void CountLogin(string outcome) => Attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
     public static void Write(ILogger audit, string apiKey, string uid, AuditEntry entry)
     {
         if (entry.Event == "AccountLocked")

@@ -537,6 +537,30 @@ public sealed partial class UserGrain(
         string? successEvent = null,
         UnlockedBy unlockedBy = UnlockedBy.Login)
     {
+        var outcome = await DecideAttemptAsync(tenant, proof, challenge, onSuccess, successEvent, unlockedBy);
+        if (successEvent == WebhookEvents.Login)
+        {
+            AccountAudit.CountLogin(outcome.Problem?.Code switch
+            {
+                null => "success",
+                ErrorCode.InvalidPin or ErrorCode.InvalidCredentials or ErrorCode.SecurityAnswerIncorrect => "invalid",
+                ErrorCode.AccountSuspended or ErrorCode.CaptchaRequired or ErrorCode.SecurityAnswerRequired => "locked",
+                ErrorCode.AccountBlocked => "blocked",
+                _ => "refused",
+            });
+        }
+
+        return outcome;
+    }
+
+    private async Task<AccountOutcome> DecideAttemptAsync(
+        TenantSnapshot tenant,
+        LockProof? proof,
+        Challenge challenge,
+        Func<UserState, DateTimeOffset, Task<Problem?>> onSuccess,
+        string? successEvent,
+        UnlockedBy unlockedBy)
+    {
         proof ??= LockProof.None;
         var policy = tenant.Settings.Lockout;
         Decision? decision = null;

@@ -45,17 +45,28 @@ public sealed partial class HashingPool : IDisposable
         LogStarted(logger, count, prioritized == count ? $"nice {o.Nice}" : "default priority (raising it needs CAP_SYS_NICE)");
     }
 
+    private static readonly System.Diagnostics.Metrics.Histogram<double> HashDuration = CountingGrainStorage.Meter.CreateHistogram<double>(
+        "pinorleans.hash.duration", unit: "ms", description: "Time one Argon2id hash or verification takes on a hashing thread");
+
+    private static readonly System.Diagnostics.Metrics.Histogram<double> HashWait = CountingGrainStorage.Meter.CreateHistogram<double>(
+        "pinorleans.hash.queue_wait", unit: "ms", description: "Time a hash waits for a hashing thread");
+
     public int Threads => _threads.Count;
 
     /// <summary>Runs <paramref name="hash"/> on a hashing thread; completes (never inline) when it is done.</summary>
     public Task<T> RunAsync<T>(Func<T> hash)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var queued = _work.Writer.TryWrite(() =>
         {
             try
             {
-                done.SetResult(hash());
+                var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                var result = hash();
+                HashDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
+                HashWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt, startedAt).TotalMilliseconds);
+                done.SetResult(result);
             }
             catch (Exception e)
             {

@@ -46,8 +46,15 @@ public sealed class TenantGrain(
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{definition.Name}\n{definition.ApiSecret?.Value}\n{TenantSettingsJson.Canonical(definition.Settings)}")));
         return _published is { } current && current.BootstrapFingerprint == fingerprint && (definition.ApiSecret is null || current.ProtectedSecret is not null)
-            ? Task.FromResult(Snapshot(current))
+            ? RegisterAsync(current)
             : SaveAsync(definition, fingerprint);
+    }
+
+    /// <summary>Lists the tenant in the directory (a tenant saved before the directory existed is listed from its next silo start on).</summary>
+    private async Task<TenantSnapshot> RegisterAsync(TenantState tenant)
+    {
+        await GrainFactory.GetGrain<ITenantDirectoryGrain>(0).RegisterAsync(ApiKey, tenant.Name, tenant.CreatedDate);
+        return Snapshot(tenant);
     }
 
     private async Task<TenantSnapshot> SaveAsync(TenantDefinition definition, string? bootstrapFingerprint)
@@ -84,7 +91,7 @@ public sealed class TenantGrain(
         }
 
         _published = next;
-        return Snapshot(next);
+        return await RegisterAsync(next);
     }
 
     public async Task<TenantSettingsChange> ChangeSettingsAsync(string patch)
@@ -212,6 +219,10 @@ public sealed class TenantGrain(
 
         return Task.FromResult(new TenantAccess(Snapshot(tenant), null));
     }
+
+    public Task<TenantInfo> GetInfoAsync() => Task.FromResult(_published is { } tenant
+        ? new TenantInfo(ApiKey, tenant.Name, tenant.CreatedDate, tenant.Settings)
+        : new TenantInfo(ApiKey, "", default, null));
 
     private static bool SecretMatches(TenantState tenant, Sensitive? secret) =>
         secret is { } given && CryptographicOperations.FixedTimeEquals(

@@ -71,7 +71,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private async Task<IResult> HandleAsync(HttpRequest request)
     {
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        using var reader = new StreamReader(request.Body, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false);
         var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
         var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value.ToArray()));
         var delivery = new Delivery(request.Path.Value ?? "/", request.QueryString.Value ?? "", headers, body, DateTimeOffset.UtcNow);

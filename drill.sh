@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The failure drill: a fresh Azurite (on disk) + three silos + a gateway; PIN logins, validations and wrong PINs run
+# for DRILL_SECONDS (90) while it
+#   - kills -9 one silo (at 10 s),
+#   - stops Azurite with SIGINT for 20 s (at 45 s) and starts it again,
+# then reads every account back. Prints a timeline (answers per second) and the verdicts, writes
+# .local/drill/drill.md and drill.svg (a chart), and exits non-zero if a rule was broken:
+#   every failed request is a LoginRadius-shaped 503 with Retry-After; failures stop within 10 s of the kill and
+#   within 30 s of storage coming back (nothing is restarted); nothing acknowledged (logins, locks, sessions,
+#   tokens) is lost.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
+cd "$ROOT"
+
+ensure_dotnet
+ensure_azurite
+
+seconds="${DRILL_SECONDS:-90}"
+kill_at="${DRILL_KILL_AT:-10}"
+outage_at="${DRILL_OUTAGE_AT:-45}"
+outage_seconds="${DRILL_OUTAGE_SECONDS:-20}"
+work="$ROOT/.local/drill"
+table_port=10112 silo_port=11321 gateway_port=30211 metrics_port=9201 api_port=5290
+
+build_release
+require_free_ports "another drill.sh?" $table_port $api_port $((silo_port)) $((silo_port + 1)) $((silo_port + 2)) \
+  $((gateway_port)) $((gateway_port + 1)) $((gateway_port + 2)) $((metrics_port)) $((metrics_port + 1)) $((metrics_port + 2))
+fresh_cluster_workdir "$work" "$table_port"
+mkdir -p "$work/azurite"
+bin() { echo "$ROOT/src/$1/bin/Release/net10.0"; }
+
+export Cluster__ClusterId="drill-$(date +%s)" Cluster__ServiceId=pinorleans-drill
+export Storage__ConnectionString="$storage" Hashing__PepperFile="$work/pepper.key"
+# Cheaper hashing: the drill is about failures, not hashing cost, and the load generator shares the two cores.
+export Hashing__MemoryKiB=4096 Hashing__Iterations=1
+export Bootstrap__Tenant__ApiKey="$key" Bootstrap__Tenant__ApiSecret="$secret" Bootstrap__Tenant__Name=Drill
+export Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production
+
+pids=()
+trap 'trap - INT TERM EXIT; stop_children' INT TERM EXIT
+start() {
+  local signal="$1"
+  shift
+  setsid "$@" >>"$work/processes.log" 2>&1 &
+  pids+=("$! $signal")
+  last_pid=$!
+}
+
+mapfile -t flags < <(azurite_flags)
+start_azurite() {
+  start INT "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --location "$work/azurite" "${flags[@]}"
+  azurite_pid=$last_pid
+  wait_for_port 127.0.0.1 "$table_port" 30 Azurite
+}
+start_azurite
+
+silo_pids=()
+for i in 0 1 2; do
+  start TERM env Cluster__SiloPort=$((silo_port + i)) Cluster__GatewayPort=$((gateway_port + i)) Telemetry__MetricsPort=$((metrics_port + i)) \
+    dotnet "$(bin Silo)/PinOrleans.Silo.dll" --contentRoot "$(bin Silo)"
+  silo_pids+=("$last_pid")
+  wait_for_port 127.0.0.1 $((gateway_port + i)) 90 "Silo $i"
+done
+start TERM env ASPNETCORE_URLS="http://127.0.0.1:$api_port" dotnet "$(bin Gateway)/PinOrleans.Gateway.dll" --contentRoot "$(bin Gateway)"
+for ((t = 0; t < 240; t++)); do curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null 2>&1 && break; sleep 0.25; done
+curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null || { echo "The gateway did not become ready." >&2; exit 1; }
+sleep 2 # the bootstrap tenant is written right after the silos start
+
+now_ms() { date +%s%3N; }
+events="$work/events"
+: >"$events"
+
+# The faults run beside the load, timed from the moment the load starts (the drill program writes load-started).
+(
+  while [[ ! -s "$work/load-started" ]]; do sleep 0.2; done
+  sleep "$kill_at"
+  kill -9 "${silo_pids[2]}"
+  echo "$(now_ms) silo-killed" >>"$events"
+  echo "[drill] killed silo 2 (pid ${silo_pids[2]}) with SIGKILL" >&2
+  sleep $((outage_at - kill_at))
+  kill -INT "$azurite_pid"
+  for ((t = 0; t < 120; t++)); do kill -0 "$azurite_pid" 2>/dev/null || break; sleep 0.25; done
+  echo "$(now_ms) storage-stopped" >>"$events"
+  echo "[drill] stopped Azurite with SIGINT for $outage_seconds s" >&2
+  sleep "$outage_seconds"
+  setsid "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --location "$work/azurite" "${flags[@]}" >>"$work/processes.log" 2>&1 &
+  echo "$!" >"$work/azurite-restarted.pid"
+  wait_for_port 127.0.0.1 "$table_port" 30 Azurite
+  echo "$(now_ms) storage-started" >>"$events"
+  echo "[drill] Azurite is back" >&2
+) &
+faults=$!
+
+status=0
+dotnet "$(bin Bench)/PinOrleans.Bench.dll" drill --api "http://127.0.0.1:$api_port" --apikey "$key" --secret "$secret" \
+  --seconds "$seconds" --events "$events" --out "$work" || status=$?
+wait "$faults" || true
+# Stopped last, after the gateway and the silos.
+[[ -s "$work/azurite-restarted.pid" ]] && pids=("$(cat "$work/azurite-restarted.pid") INT" "${pids[@]}")
+echo "Report: .local/drill/drill.md   chart: .local/drill/drill.svg   process logs: .local/drill/processes.log"
+exit "$status"

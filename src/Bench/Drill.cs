@@ -1,0 +1,323 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace PinOrleans.Bench;
+
+/// <summary>
+/// The failure drill's load and its verdict (drill.sh injects the faults and writes their times to the events file).
+/// Workers log in with PINs and validate the tokens they got, a lock worker guesses wrong PINs on its own accounts;
+/// every answer is classified per second. Afterwards every account is read back: nothing acknowledged may be lost.
+/// Rules: a refusal must be a LoginRadius-shaped 503 with Retry-After; after a silo is killed, failures stop within
+/// ten seconds; after storage comes back, within thirty, without restarting anything.
+/// </summary>
+public static class Drill
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>What each account went through, as far as its client was told.</summary>
+    private sealed class Ledger(Account account)
+    {
+        public Account Account { get; } = account;
+        public int AcknowledgedLogins;
+        public string? LastAccessToken;
+        public bool LockAcknowledged;
+        public int AcknowledgedWrongPins;
+    }
+
+    private sealed class Second
+    {
+        public int Ok;
+        public int Refused; // clean 503
+        public int Unclean; // anything else that went wrong
+    }
+
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var seconds = options.Int("seconds", 90);
+        var workers = options.Int("workers", 6);
+        var eventsFile = options.Get("events");
+        using var http = Gateway.NewClient();
+        http.Timeout = TimeSpan.FromSeconds(15);
+        var gateway = new Gateway(http, options.Api, options.ApiKey, options.ApiSecret);
+
+        Console.WriteLine($"Seeding {workers * 8} accounts and 12 to lock ...");
+        var ledgers = (await gateway.SeedManyAsync("drill", workers * 8, 8)).Select(a => new Ledger(a)).ToList();
+        var lockLedgers = (await gateway.SeedManyAsync("drill-lock", 12, 4)).Select(a => new Ledger(a)).ToList();
+
+        var timeline = new ConcurrentDictionary<int, Second>();
+        var problems = new ConcurrentQueue<string>();
+        var started = Stopwatch.StartNew();
+        var startedAt = DateTimeOffset.UtcNow;
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "load-started"), startedAt.ToUnixTimeMilliseconds().ToString(Inv));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+
+        void Record(HttpResponseMessage? response, string? body, string what, bool expected)
+        {
+            var second = timeline.GetOrAdd((int)started.Elapsed.TotalSeconds, _ => new Second());
+            if (expected)
+            {
+                Interlocked.Increment(ref second.Ok);
+            }
+            else if (response is not null && IsCleanUnavailable(response, body))
+            {
+                Interlocked.Increment(ref second.Refused);
+            }
+            else
+            {
+                Interlocked.Increment(ref second.Unclean);
+                if (problems.Count < 20)
+                {
+                    problems.Enqueue($"{started.Elapsed.TotalSeconds:F1}s {what}: {(response is null ? "no answer" : $"HTTP {(int)response.StatusCode} {body?[..Math.Min(body.Length, 160)]}")}");
+                }
+            }
+        }
+
+        async Task<(HttpResponseMessage? Response, string? Body)> SendAsync(Func<Task<HttpResponseMessage>> send)
+        {
+            try
+            {
+                var response = await send();
+                return (response, await response.Content.ReadAsStringAsync());
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return (null, null);
+            }
+        }
+
+        var load = Enumerable.Range(0, workers).Select(async worker =>
+        {
+            var mine = ledgers.Where((_, i) => i % workers == worker).ToList();
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var ledger = mine[n % mine.Count];
+                var (response, body) = await SendAsync(() => http.PostAsync(
+                    $"{options.Api}/identity/v2/auth/login/pin?apikey={options.ApiKey}&session_token={ledger.Account.Session}",
+                    new StringContent($$"""{"pin":"{{Gateway.Pin}}"}""", Encoding.UTF8, "application/json")));
+                var ok = response?.StatusCode == HttpStatusCode.OK;
+                Record(response, body, "PIN login", ok);
+                if (ok)
+                {
+                    Interlocked.Increment(ref ledger.AcknowledgedLogins);
+                    ledger.LastAccessToken = JsonDocument.Parse(body!).RootElement.GetProperty("access_token").GetString();
+                }
+
+                if (ledger.LastAccessToken is { } token)
+                {
+                    for (var v = 0; v < 3; v++)
+                    {
+                        var (validation, validationBody) = await SendAsync(() => http.GetAsync($"{options.Api}/identity/v2/auth/access_token/validate?apikey={options.ApiKey}&access_token={token}"));
+                        Record(validation, validationBody, "validation", validation?.StatusCode == HttpStatusCode.OK);
+                    }
+                }
+            }
+        }).ToList();
+
+        // One wrong PIN every 1.5 s, account after account: locks are acknowledged in every phase of the drill.
+        var locker = Task.Run(async () =>
+        {
+            var i = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var ledger = lockLedgers[i / 5 % lockLedgers.Count];
+                i++;
+                var (response, body) = await SendAsync(() => http.PostAsync(
+                    $"{options.Api}/identity/v2/auth/login/pin?apikey={options.ApiKey}&session_token={ledger.Account.Session}",
+                    new StringContent($$"""{"pin":"{{Gateway.WrongPin}}"}""", Encoding.UTF8, "application/json")));
+                var code = body is not null && body.Contains("\"ErrorCode\"", StringComparison.Ordinal) ? JsonDocument.Parse(body).RootElement.GetProperty("ErrorCode").GetInt32() : 0;
+                Record(response, body, "wrong PIN", code is 1236 or 1198);
+                if (code == 1236 && Interlocked.Increment(ref ledger.AcknowledgedWrongPins) >= 5 || code == 1198)
+                {
+                    ledger.LockAcknowledged = true;
+                }
+
+                try
+                {
+                    await Task.Delay(1500, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        });
+
+        await Task.WhenAll(load.Append(locker));
+        var events = ReadEvents(eventsFile, startedAt);
+
+        Console.WriteLine("Reading every account back ...");
+        var lost = new List<string>();
+        foreach (var ledger in ledgers.Concat(lockLedgers))
+        {
+            var profile = await ReadProfileAsync(http, options, ledger.Account.Email);
+            var logins = profile.GetProperty("NoOfLogins").GetInt32();
+            // The seeding password login counts too.
+            if (logins < ledger.AcknowledgedLogins + 1)
+            {
+                lost.Add($"{ledger.Account.Email}: {ledger.AcknowledgedLogins + 1} logins acknowledged, {logins} stored");
+            }
+
+            if (ledger.LockAcknowledged && !profile.GetProperty("IsLoginLocked").GetBoolean())
+            {
+                lost.Add($"{ledger.Account.Email}: lock acknowledged, account not locked");
+            }
+
+            if (ledger.LastAccessToken is { } token && !await gateway.ValidateAsync(token))
+            {
+                lost.Add($"{ledger.Account.Email}: an acknowledged access token no longer validates");
+            }
+
+            if (!ledger.LockAcknowledged && ledger.AcknowledgedWrongPins == 0 && !await gateway.PinLoginAsync(ledger.Account))
+            {
+                lost.Add($"{ledger.Account.Email}: its PIN session no longer works");
+            }
+        }
+
+        var verdicts = Judge(timeline, events, seconds);
+        var report = Render(timeline, events, seconds, verdicts, lost, problems.ToList(), ledgers.Sum(l => l.AcknowledgedLogins), lockLedgers.Count(l => l.LockAcknowledged));
+        Console.WriteLine(report);
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "drill.md"), report);
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "drill.svg"), Chart(timeline, events, seconds));
+        Console.WriteLine($"Timeline chart: {Path.Combine(options.OutputDirectory, "drill.svg")}");
+        return verdicts.All(v => v.Passed) && lost.Count == 0 && problems.IsEmpty ? 0 : 1;
+    }
+
+    /// <summary>A refusal the way clients are promised one: HTTP 503, Retry-After, the five LoginRadius keys.</summary>
+    private static bool IsCleanUnavailable(HttpResponseMessage response, string? body)
+    {
+        if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.RetryAfter is null || body is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var json = JsonDocument.Parse(body).RootElement;
+            return json.GetProperty("ErrorCode").GetInt32() == 503 && json.TryGetProperty("Description", out _) && json.TryGetProperty("Message", out _)
+                && json.TryGetProperty("IsProviderError", out _) && json.TryGetProperty("ProviderErrorResponse", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<JsonElement> ReadProfileAsync(HttpClient http, BenchOptions options, string email)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{options.Api}/identity/v2/manage/account?apikey={options.ApiKey}&email={Uri.EscapeDataString(email)}");
+            request.Headers.Add("X-LoginRadius-ApiSecret", options.ApiSecret);
+            using var response = await http.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK || attempt == 10)
+            {
+                return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            }
+
+            await Task.Delay(1000);
+        }
+    }
+
+    /// <summary>Fault events (name and second since the load started) written by drill.sh as <c>unix-ms name</c> lines.</summary>
+    private static List<(string Name, double At)> ReadEvents(string file, DateTimeOffset startedAt) =>
+        File.Exists(file)
+            ? File.ReadAllLines(file).Where(l => l.Contains(' ', StringComparison.Ordinal))
+                .Select(l => (l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..], (DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(l[..l.IndexOf(' ', StringComparison.Ordinal)], Inv)) - startedAt).TotalSeconds))
+                .ToList()
+            : [];
+
+    private sealed record Verdict(string Rule, bool Passed, string Detail);
+
+    private static List<Verdict> Judge(ConcurrentDictionary<int, Second> timeline, List<(string Name, double At)> events, int seconds)
+    {
+        var verdicts = new List<Verdict>();
+        double? LastFailureBetween(double from, double to) => timeline
+            .Where(t => t.Key >= from && t.Key < to && t.Value.Refused + t.Value.Unclean > 0)
+            .Select(t => (double?)t.Key + 1).Max();
+
+        var kill = events.FirstOrDefault(e => e.Name == "silo-killed");
+        var azuriteDown = events.FirstOrDefault(e => e.Name == "storage-stopped");
+        var azuriteUp = events.FirstOrDefault(e => e.Name == "storage-started");
+        if (kill.Name is not null)
+        {
+            var end = azuriteDown.Name is not null ? azuriteDown.At : seconds;
+            var last = LastFailureBetween(kill.At, end);
+            var settled = last is null ? 0 : last.Value - kill.At;
+            verdicts.Add(new Verdict("failures stop within 10 s of killing a silo", settled <= 10, last is null ? "no failure at all" : $"last failure {settled:F0} s after the kill"));
+        }
+
+        if (azuriteUp.Name is not null)
+        {
+            var last = LastFailureBetween(azuriteUp.At, seconds);
+            var settled = last is null ? 0 : last.Value - azuriteUp.At;
+            verdicts.Add(new Verdict("everything recovers within 30 s of storage coming back (no restarts)", settled <= 30, last is null ? "no failure after the restart" : $"last failure {settled:F0} s after storage came back"));
+            var during = timeline.Where(t => t.Key >= azuriteDown.At && t.Key < azuriteUp.At).Sum(t => t.Value.Refused);
+            verdicts.Add(new Verdict("requests needing storage are refused (503) while it is down", during > 0, $"{during} clean refusals during the outage"));
+        }
+
+        var lateAfterEnd = timeline.Where(t => t.Key >= seconds - 5).Sum(t => t.Value.Ok);
+        verdicts.Add(new Verdict("traffic flows at the end", lateAfterEnd > 0, $"{lateAfterEnd} good answers in the last 5 s"));
+        return verdicts;
+    }
+
+    private static string Render(ConcurrentDictionary<int, Second> timeline, List<(string Name, double At)> events, int seconds,
+        List<Verdict> verdicts, List<string> lost, List<string> problems, int acknowledgedLogins, int locks)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Failure drill").AppendLine();
+        text.AppendLine("| second | good | refused (503) | unclean | event |").AppendLine("|---:|---:|---:|---:|---|");
+        for (var s = 0; s < seconds; s++)
+        {
+            var second = timeline.GetValueOrDefault(s) ?? new Second();
+            var marks = string.Join(", ", events.Where(e => (int)e.At == s).Select(e => e.Name));
+            text.AppendLine(Inv, $"| {s} | {second.Ok} | {second.Refused} | {second.Unclean} | {marks} |");
+        }
+
+        text.AppendLine().AppendLine(Inv, $"Acknowledged: {acknowledgedLogins} PIN logins, {locks} locks. Every account was read back afterwards.").AppendLine();
+        foreach (var verdict in verdicts)
+        {
+            text.AppendLine(Inv, $"- {(verdict.Passed ? "PASS" : "FAIL")}: {verdict.Rule} ({verdict.Detail})");
+        }
+
+        text.AppendLine(Inv, $"- {(problems.Count == 0 ? "PASS" : "FAIL")}: every failed request was a LoginRadius-shaped 503 with Retry-After{(problems.Count == 0 ? "" : ": " + string.Join("; ", problems))}");
+        text.AppendLine(Inv, $"- {(lost.Count == 0 ? "PASS" : "FAIL")}: nothing acknowledged was lost (logins, locks, sessions, tokens){(lost.Count == 0 ? "" : ": " + string.Join("; ", lost.Take(10)))}");
+        return text.ToString();
+    }
+
+    /// <summary>Requests and refusals per second, with the fault events marked.</summary>
+    private static string Chart(ConcurrentDictionary<int, Second> timeline, List<(string Name, double At)> events, int seconds)
+    {
+        const int left = 60, top = 30, width = 900, height = 300;
+        var peak = Math.Max(1, timeline.Values.Select(s => s.Ok + s.Refused + s.Unclean).DefaultIfEmpty(1).Max());
+        double X(double s) => left + s / seconds * width;
+        double Y(double v) => top + height - v / peak * height;
+        string Line(Func<Second, int> value) => string.Join(' ', Enumerable.Range(0, seconds)
+            .Select(s => string.Create(Inv, $"{X(s + 0.5):F1},{Y(value(timeline.GetValueOrDefault(s) ?? new Second())):F1}")));
+
+        var svg = new StringBuilder();
+        svg.AppendLine(Inv, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 160}" height="{top + height + 50}" font-family="sans-serif" font-size="12">""");
+        svg.AppendLine(Inv, $"""<text x="{left}" y="18" font-size="14">PinOrleans failure drill: answers per second</text>""");
+        svg.AppendLine(Inv, $"""<line x1="{left}" y1="{top + height}" x2="{left + width}" y2="{top + height}" stroke="#444"/><line x1="{left}" y1="{top}" x2="{left}" y2="{top + height}" stroke="#444"/>""");
+        svg.AppendLine(Inv, $"""<text x="{left - 8}" y="{top + 4}" text-anchor="end">{peak}</text><text x="{left - 8}" y="{top + height}" text-anchor="end">0</text>""");
+        for (var s = 0; s <= seconds; s += 10)
+        {
+            svg.AppendLine(Inv, $"""<text x="{X(s):F0}" y="{top + height + 16}" text-anchor="middle">{s}s</text>""");
+        }
+
+        foreach (var (name, at) in events)
+        {
+            svg.AppendLine(Inv, $"""<line x1="{X(at):F1}" y1="{top}" x2="{X(at):F1}" y2="{top + height}" stroke="#999" stroke-dasharray="4 3"/><text x="{X(at) + 3:F1}" y="{top + 12}" fill="#555">{name}</text>""");
+        }
+
+        svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#2a7" stroke-width="2" points="{Line(s => s.Ok)}"/>""");
+        svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#d80" stroke-width="2" points="{Line(s => s.Refused)}"/>""");
+        svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#c22" stroke-width="2" points="{Line(s => s.Unclean)}"/>""");
+        svg.AppendLine(Inv, $"""<text x="{left + width + 10}" y="{top + 20}" fill="#2a7">good</text><text x="{left + width + 10}" y="{top + 40}" fill="#d80">refused (503)</text><text x="{left + width + 10}" y="{top + 60}" fill="#c22">unclean</text>""");
+        svg.AppendLine("</svg>");
+        return svg.ToString();
+    }
+}

@@ -1,0 +1,271 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PinOrleans.Gateway.Wire;
+using PinOrleans.Sessions;
+using PinOrleans.Tenants;
+
+namespace PinOrleans.Gateway.Endpoints;
+
+/// <summary>
+/// The operator's API, <c>/pinorleans/v1/admin</c> (what <c>pinctl</c> talks to): tenants (list, create, show,
+/// settings, secret rotation) and ending an account's sessions. Not a LoginRadius API: LoginRadius does this in its
+/// admin console. Every route needs the administrator's HTTP Basic credentials (configuration
+/// <c>Admin:UserName</c>, default <c>admin</c>, and <c>Admin:Password</c>); without a configured password the routes
+/// answer 404, as if they did not exist. Secrets appear only in the answer that creates them.
+/// </summary>
+public static class AdminApi
+{
+    public const string Prefix = "/pinorleans/v1/admin";
+
+    /// <summary>The <c>WWW-Authenticate</c> challenge of a request without the administrator's credentials.</summary>
+    public const string Challenge = "Basic realm=\"PinOrleans\"";
+
+    /// <summary>The user name when <c>Admin:UserName</c> is not configured.</summary>
+    public const string DefaultUserName = "admin";
+
+    /// <summary>Admin credentials missing or wrong: an HTTP-only error, so its code is its status.</summary>
+    public static readonly LoginRadiusError Unauthorized = new(401, 401, "Administrator credentials are required",
+        "This endpoint needs the administrator's user name and password (HTTP Basic authentication), please provide valid administrator credentials.");
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup(Prefix).WithTags("Administration").RequireAdmin().AddEndpointFilter(NoStore);
+        var tenants = admin.MapGroup("/tenants");
+        tenants.MapGet("", ListTenantsAsync)
+            .WithName("AdminListTenants").WithSummary("Every tenant: {Data: [{ApiKey, Name, CreatedDate}], Count}.");
+        tenants.MapPost("", CreateTenantAsync)
+            .WithName("AdminCreateTenant").WithSummary("Creates a tenant {Name, ApiKey?, Settings?} with a fresh secret, shown in this answer only.");
+        tenants.MapGet("/{apiKey}", GetTenantAsync)
+            .WithName("AdminGetTenant").WithSummary("One tenant: {ApiKey, Name, CreatedDate, Settings} with secrets masked (901 when unknown).");
+        tenants.MapPut("/{apiKey}/settings", ChangeSettingsAsync)
+            .WithName("AdminChangeTenantSettings").WithSummary("Changes a tenant's settings with a JSON merge patch; answers the settings now in force (1134 refused).");
+        tenants.MapPost("/{apiKey}/secret", RotateSecretAsync)
+            .WithName("AdminRotateTenantSecret").WithSummary("Gives the tenant a new API secret, shown in this answer only; the old one stops working at once.");
+        tenants.MapPost("/{apiKey}/accounts/{uid}/sessions/revoke", RevokeSessionsAsync)
+            .WithName("AdminRevokeAccountSessions").WithSummary("Ends every PIN session, access token and refresh token of the account: {\"IsPosted\": true}.");
+        return app;
+    }
+
+    /// <summary>
+    /// Only the administrator may use the endpoints: 401 with a Basic challenge without the right credentials, 404
+    /// when no administrator password is configured. Works on single endpoints and on groups.
+    /// </summary>
+    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (invocation, next) =>
+        {
+            var context = invocation.HttpContext;
+            if (!IsEnabled(context))
+            {
+                return LoginRadiusJson.Error(LoginRadiusError.RouteNotFound);
+            }
+
+            if (IsAdmin(context))
+            {
+                return await next(invocation);
+            }
+
+            if (context.Request.Headers.Authorization.Count > 0)
+            {
+                LogRefused(context);
+            }
+
+            context.Response.Headers.WWWAuthenticate = Challenge;
+            return LoginRadiusJson.Error(Unauthorized);
+        });
+
+    /// <summary>
+    /// Whether the request carries the administrator's HTTP Basic credentials. Both parts are compared as SHA-256
+    /// digests in constant time, so neither their content nor their length shows in the response time.
+    /// </summary>
+    public static bool IsAdmin(HttpContext context)
+    {
+        var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
+        if (configuration["Admin:Password"] is not { Length: > 0 } password
+            || !TryReadBasic(context.Request.Headers.Authorization, out var givenUser, out var givenPassword))
+        {
+            return false;
+        }
+
+        var userName = configuration["Admin:UserName"] is { Length: > 0 } configured ? configured : DefaultUserName;
+        return SameSecret(givenUser, userName) & SameSecret(givenPassword, password);
+    }
+
+    private static bool IsEnabled(HttpContext context) =>
+        !string.IsNullOrEmpty(context.RequestServices.GetRequiredService<IConfiguration>()["Admin:Password"]);
+
+    private static bool TryReadBasic(Microsoft.Extensions.Primitives.StringValues header, out string user, out string password)
+    {
+        user = password = "";
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var encoded = value[6..].Trim();
+        var bytes = new byte[encoded.Length];
+        if (!Convert.TryFromBase64String(encoded, bytes, out var length))
+        {
+            return false;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = StrictUtf8.GetString(bytes, 0, length);
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        (user, password) = (decoded[..colon], decoded[(colon + 1)..]);
+        return true;
+    }
+
+    private static bool SameSecret(string given, string expected) => CryptographicOperations.FixedTimeEquals(
+        SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    private static void LogRefused(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi).FullName!)
+            .LogWarning("Administrator credentials refused for {Method} {Path} from {Client}", context.Request.Method, context.Request.Path, ApiRequest.ClientIp(context));
+
+    /// <summary>Admin answers may carry a one-time secret: no cache keeps them.</summary>
+    private static async ValueTask<object?> NoStore(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        invocation.HttpContext.Response.Headers.CacheControl = "no-store";
+        return await next(invocation);
+    }
+
+    private static async Task<IResult> ListTenantsAsync(IGrainFactory grains)
+    {
+        var tenants = await grains.GetGrain<ITenantDirectoryGrain>(0).ListAsync();
+        var data = tenants.Select(t => (JsonNode)new JsonObject
+        {
+            ["ApiKey"] = t.ApiKey,
+            ["Name"] = t.Name,
+            ["CreatedDate"] = LoginRadiusJson.Timestamp(t.CreatedDate),
+        }).ToArray();
+        return LoginRadiusJson.Ok(new JsonObject { ["Data"] = new JsonArray(data), ["Count"] = data.Length });
+    }
+
+    private static async Task<IResult> CreateTenantAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var body = await ApiRequest.BodyAsync(request);
+        var name = TenantName(body);
+        var apiKey = body.String("ApiKey") is { } given ? ApiKeyField(given) : Guid.NewGuid().ToString("D");
+        var settings = InitialSettings(body);
+        var tenant = grains.GetGrain<ITenantGrain>(apiKey);
+        if ((await tenant.GetInfoAsync()).Exists)
+        {
+            throw JsonBody.Invalid("ApiKey", "A tenant with this ApiKey already exists.");
+        }
+
+        var secret = SecretToken.New();
+        await tenant.ConfigureAsync(new TenantDefinition { Name = name, ApiSecret = new Sensitive(secret), Settings = settings });
+        return LoginRadiusJson.Ok(new JsonObject { ["ApiKey"] = apiKey, ["ApiSecret"] = secret, ["Name"] = name });
+    }
+
+    private static async Task<IResult> GetTenantAsync(string apiKey, IGrainFactory grains)
+    {
+        var info = await ExistingTenantAsync(apiKey, grains);
+        return LoginRadiusJson.Ok(new JsonObject
+        {
+            ["ApiKey"] = info.ApiKey,
+            ["Name"] = info.Name,
+            ["CreatedDate"] = LoginRadiusJson.Timestamp(info.CreatedDate),
+            ["Settings"] = TenantSettingsJson.Render(info.Settings!),
+        });
+    }
+
+    private static async Task<IResult> ChangeSettingsAsync(string apiKey, HttpRequest request, IGrainFactory grains)
+    {
+        var info = await ExistingTenantAsync(apiKey, grains);
+        var body = await ApiRequest.BodyAsync(request);
+        var change = await grains.GetGrain<ITenantGrain>(info.ApiKey).ChangeSettingsAsync(body.Root.GetRawText());
+        return change.Tenant is { } changed
+            ? LoginRadiusJson.Ok(TenantSettingsJson.Render(changed.Settings))
+            : LoginRadiusJson.Error(Problem.Validation("Settings", change.Error!));
+    }
+
+    private static async Task<IResult> RotateSecretAsync(string apiKey, IGrainFactory grains)
+    {
+        var info = await ExistingTenantAsync(apiKey, grains);
+        var secret = SecretToken.New();
+        await grains.GetGrain<ITenantGrain>(info.ApiKey).ConfigureAsync(
+            new TenantDefinition { Name = info.Name, Settings = info.Settings!, ApiSecret = new Sensitive(secret) });
+        return LoginRadiusJson.Ok(new JsonObject { ["ApiKey"] = info.ApiKey, ["ApiSecret"] = secret });
+    }
+
+    private static async Task<IResult> RevokeSessionsAsync(string apiKey, string uid, IGrainFactory grains)
+    {
+        var info = await ExistingTenantAsync(apiKey, grains);
+        var problem = await ManageAccountApi.UserGrain(info.ApiKey, uid, grains).RevokeSessionsAsync();
+        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
+    }
+
+    /// <summary>The tenant named by the route; 901 when the key is not a GUID or no tenant has it.</summary>
+    private static async Task<TenantInfo> ExistingTenantAsync(string apiKey, IGrainFactory grains)
+    {
+        if (!Guid.TryParse(apiKey, out var key))
+        {
+            throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
+        }
+
+        var info = await grains.GetGrain<ITenantGrain>(key.ToString("D")).GetInfoAsync();
+        return info.Exists ? info : throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
+    }
+
+    private static string TenantName(JsonBody body)
+    {
+        var name = body.String("Name")?.Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            throw JsonBody.Invalid("Name", "The Name field is required.");
+        }
+
+        return name.Length <= 200 && !name.Any(char.IsControl)
+            ? name
+            : throw JsonBody.Invalid("Name", "The Name field must be at most 200 characters, without control characters.");
+    }
+
+    private static string ApiKeyField(string given) => Guid.TryParse(given, out var key)
+        ? key.ToString("D")
+        : throw JsonBody.Invalid("ApiKey", "The ApiKey field must be a GUID.");
+
+    /// <summary>The <c>Settings</c> object as a merge patch over the defaults, checked as a runtime change would be.</summary>
+    private static TenantSettings InitialSettings(JsonBody body)
+    {
+        var given = body.Property("Settings");
+        if (given is null || given.Value.ValueKind == JsonValueKind.Null)
+        {
+            return new TenantSettings();
+        }
+
+        if (given.Value.ValueKind != JsonValueKind.Object)
+        {
+            throw JsonBody.Invalid("Settings", "The Settings field must be a JSON object.");
+        }
+
+        TenantSettings settings;
+        try
+        {
+            settings = TenantSettingsJson.Merge(new TenantSettings(), given.Value.GetRawText());
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw JsonBody.Invalid("Settings", e.Message);
+        }
+
+        return settings.Problem() is { } problem ? throw JsonBody.Invalid("Settings", problem) : settings;
+    }
+}

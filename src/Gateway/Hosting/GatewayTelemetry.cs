@@ -1,0 +1,46 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace PinOrleans.Gateway.Hosting;
+
+/// <summary>
+/// OpenTelemetry for a gateway: HTTP server metrics, the Orleans client's meter and the service's own, scraped in
+/// Prometheus format at <c>/metrics</c>; metrics and traces (HTTP requests, grain calls) through OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Query strings (which may carry tokens) are never recorded.
+/// </summary>
+public static class GatewayTelemetry
+{
+    public const string MeterName = "PinOrleans";
+
+    public static WebApplicationBuilder AddPinOrleansTelemetry(this WebApplicationBuilder builder)
+    {
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("pinorleans-gateway"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation().AddMeter("Microsoft.Orleans", MeterName).AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics"))
+                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    public static WebApplication MapPinOrleansMetrics(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}
