@@ -62,6 +62,9 @@ export Sms__Provider="${Sms__Provider:-File}" Sms__OutboxFile="${Sms__OutboxFile
 table_port="$(azurite_setting tablePort)"
 storage="$(azurite_connection_string "$table_port")"
 export Storage__ConnectionString="$storage"
+# A cluster id of its own for each run (grain state is keyed by the service id, which stays): the membership rows of
+# a run that was killed cannot hold up this one's silos, which would otherwise first probe the dead ones.
+export Cluster__ClusterId="${Cluster__ClusterId:-dev-$(date +%Y%m%d-%H%M%S)}"
 export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}"
 urls="${ASPNETCORE_URLS:-http://127.0.0.1:5080}"
 api="${urls%%;*}"
@@ -99,21 +102,25 @@ mkdir -p "$(azurite_setting location)"
 setsid "$AZURITE_TABLE" --tableHost "$(azurite_setting tableHost)" --tablePort "$table_port" \
   --location "$ROOT/$(azurite_setting location)" "${flags[@]}" &
 pids+=("$! INT")
+declare -A name_of=([$!]=Azurite)
 wait_for_port "$(azurite_setting tableHost)" "$table_port" 30 Azurite
 
 # smtp4dev targets an older .NET; it runs on the installed one. Loopback only, messages kept in memory.
 DOTNET_ROLL_FORWARD=Major setsid "$SMTP4DEV" --urls="$mail_web" --smtpport="$mail_smtp_port" --bindaddress=127.0.0.1 \
   --imapport=0 --pop3port=0 --db= --nousersettings --hostname=localhost --baseappdatapath="$ROOT/.local/smtp4dev" >"$ROOT/.local/smtp4dev.log" 2>&1 &
 pids+=("$! TERM")
+name_of[$!]=smtp4dev
 wait_for_port 127.0.0.1 "$mail_smtp_port" 60 smtp4dev
 
 mkdir -p .local/pids
 rm -f .local/pids/*
+declare -A silo_pids=()
 for ((i = 0; i < silos; i++)); do
   Cluster__SiloPort=$((silo_port0 + i)) Cluster__GatewayPort=$((gateway_port0 + i)) Telemetry__MetricsPort=$((metrics_port0 + i)) \
     setsid dotnet src/Silo/bin/Release/net10.0/PinOrleans.Silo.dll --contentRoot "$ROOT/src/Silo/bin/Release/net10.0" &
   pids+=("$! TERM")
-  echo "${pids[-1]%% *}" >".local/pids/silo-$i"
+  silo_pids[$!]="silo $i"
+  echo "$!" >".local/pids/silo-$i"
   # The first silo founds the cluster; the others join it.
   ((i > 0)) || wait_for_port 127.0.0.1 "$gateway_port0" 90 "The silo"
 done
@@ -123,7 +130,8 @@ for ((j = 0; j < gateways; j++)); do
   url="$(gateway_url "$j")"
   ASPNETCORE_URLS="$url" setsid dotnet src/Gateway/bin/Release/net10.0/PinOrleans.Gateway.dll --contentRoot "$ROOT/src/Gateway/bin/Release/net10.0" &
   pids+=("$! TERM")
-  gateway_pid="${pids[-1]%% *}"
+  gateway_pid=$!
+  name_of[$!]="Gateway $j ($url)"
   echo "$gateway_pid" >".local/pids/gateway-$j"
   for ((t = 0; t < 240; t++)); do
     kill -0 "$gateway_pid" 2>/dev/null || { echo "The gateway exited." >&2; exit 1; }
@@ -164,6 +172,18 @@ curl -s -X POST "\$API/identity/v2/auth/login/pin?apikey=\$KEY&session_token=\$S
 
 TXT
 
-wait -n || true
-echo "A process exited unexpectedly; shutting down." >&2
-exit 1
+# A silo that exits (killed on purpose, say) leaves the others running; the cluster carries on without it. Anything
+# else exiting, or the last silo, ends the run.
+while true; do
+  wait -n || true
+  for pid in "${!silo_pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "[run.sh] ${silo_pids[$pid]} (pid $pid) exited; $((${#silo_pids[@]} - 1)) silo(s) still running." >&2
+      unset "silo_pids[$pid]"
+    fi
+  done
+  ((${#silo_pids[@]} > 0)) || { echo "Every silo has exited; shutting down." >&2; exit 1; }
+  for pid in "${!name_of[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "${name_of[$pid]} exited unexpectedly; shutting down." >&2; exit 1; }
+  done
+done

@@ -80,7 +80,7 @@ stop_children() {
 }
 
 wait_for_port() {
-  local host="$1" port="$2" seconds="$3" name="$4"
+  local host="$1" port="$2" seconds="$3" name="$4" i
   for ((i = 0; i < seconds * 4; i++)); do
     if (echo >"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
     sleep 0.25

@@ -15,9 +15,10 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Storage;
 
 /// <summary>
-/// The silo-kill part of ./drill.sh, small enough for CI: PIN logins through the real gateway against three silos
-/// on Azurite while one silo dies. Every failure is a LoginRadius-shaped 503 with Retry-After, failures stop within
-/// ten seconds, and every acknowledged login is in storage afterwards.
+/// The two faults of ./drill.sh, small enough for CI: PIN logins through the real gateway against three silos on
+/// Azurite while one silo dies, and while Azurite is stopped and started again. Every failure is a LoginRadius-shaped
+/// 503 with Retry-After, failures stop soon after the fault ends, and every acknowledged login is in storage
+/// afterwards.
 /// </summary>
 public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
@@ -37,28 +38,102 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
     [Fact]
     public async Task Killing_a_silo_under_pin_logins_gives_clean_503s_that_stop_within_ten_seconds_and_loses_nothing()
     {
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.Options.ServiceId = $"drill-{Guid.NewGuid():N}";
-        builder.Options.ClusterId = $"c{Guid.NewGuid():N}";
-        builder.ConfigureSilo((_, silo) =>
+        await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
+        var run = await drill.RunAsync(TimeSpan.FromSeconds(20), async clock =>
         {
-            silo.AddPinOrleansStateStore(azurite.ConnectionString);
-            silo.Services.AddPinOrleansGrainServices(ClusterFixture.Configuration);
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(2);
-                o.NumMissedProbesLimit = 3;
-            });
+            await Task.Delay(3000);
+            var killedAt = clock.Elapsed.TotalSeconds;
+            await drill.Cluster.KillSiloAsync(drill.Cluster.Silos[2]);
+            return killedAt;
         });
-        builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        try
+
+        Assert.DoesNotContain(run.Failures, f => f.What != "503");
+        var last = run.Failures.Select(f => f.At).DefaultIfEmpty(run.FaultAt).Max();
+        Assert.True(last - run.FaultAt <= 10, $"failures went on {last - run.FaultAt:F1} s after the kill ({run.Failures.Count} in all)");
+        Assert.True(run.Acknowledged.Values.Sum() > 100, $"only {run.Acknowledged.Values.Sum()} logins acknowledged");
+        await drill.AssertNothingLostAsync(run);
+    }
+
+    /// <summary>
+    /// The storage part of ./drill.sh: Azurite stopped with SIGINT for six seconds under PIN logins, then started
+    /// again. Logins need a write, so they fail during the outage, each with a clean 503; they succeed again soon
+    /// after storage is back, without restarting any silo, and every login acknowledged before, during or after the
+    /// outage is in storage.
+    /// </summary>
+    [Fact]
+    public async Task Stopping_storage_under_pin_logins_gives_clean_503s_and_recovers_without_restarts_losing_nothing()
+    {
+        await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
+        double backAt = 0;
+        var run = await drill.RunAsync(TimeSpan.FromSeconds(25), async clock =>
         {
+            await Task.Delay(3000);
+            var stoppedAt = clock.Elapsed.TotalSeconds;
+            await azurite.StopAsync();
+            await Task.Delay(6000);
+            await azurite.StartAsync();
+            backAt = clock.Elapsed.TotalSeconds;
+            return stoppedAt;
+        });
+
+        Assert.DoesNotContain(run.Failures, f => f.What != "503");
+        Assert.Contains(run.Failures, f => f.At > run.FaultAt && f.At < backAt + 5);
+        var last = run.Failures.Select(f => f.At).Max();
+        Assert.True(last - backAt <= 10, $"failures went on {last - backAt:F1} s after storage came back");
+        Assert.True(run.SucceededAfter(last) > 20, $"only {run.SucceededAfter(last)} logins after the last failure ({last:F1} s; storage back at {backAt:F1} s)");
+        await drill.AssertNothingLostAsync(run);
+    }
+
+    private sealed record DrillRun(
+        ConcurrentDictionary<string, int> Acknowledged,
+        ConcurrentQueue<(double At, string What)> Failures,
+        ConcurrentQueue<double> Successes,
+        double FaultAt)
+    {
+        public int SucceededAfter(double seconds) => Successes.Count(at => at > seconds);
+    }
+
+    /// <summary>Three silos on Azurite grain state (membership in memory), a real gateway, a tenant and twelve accounts with PIN sessions.</summary>
+    private sealed class DrillCluster : IAsyncDisposable
+    {
+        private DrillCluster(InProcessTestCluster cluster, Gateway gateway, Api api, TestTenant tenant, List<(string Email, string Session)> accounts)
+        {
+            Cluster = cluster;
+            _gateway = gateway;
+            _api = api;
+            _tenant = tenant;
+            _accounts = accounts;
+        }
+
+        private readonly Gateway _gateway;
+        private readonly Api _api;
+        private readonly TestTenant _tenant;
+        private readonly List<(string Email, string Session)> _accounts;
+
+        public InProcessTestCluster Cluster { get; }
+
+        public static async Task<DrillCluster> StartAsync(string storage)
+        {
+            var builder = new InProcessTestClusterBuilder(3);
+            builder.Options.ServiceId = $"drill-{Guid.NewGuid():N}";
+            builder.Options.ClusterId = $"c{Guid.NewGuid():N}";
+            builder.ConfigureSilo((_, silo) =>
+            {
+                silo.AddPinOrleansStateStore(storage);
+                silo.Services.AddPinOrleansGrainServices(ClusterFixture.Configuration);
+                silo.Configure<ClusterMembershipOptions>(o =>
+                {
+                    o.ProbeTimeout = TimeSpan.FromSeconds(2);
+                    o.NumMissedProbesLimit = 3;
+                });
+            });
+            builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
+            var cluster = builder.Build();
+            await cluster.DeployAsync();
             var apiKey = Guid.NewGuid().ToString("D");
             var secret = Guid.NewGuid().ToString("D");
             await cluster.Client.GetGrain<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition { Name = "Drill", ApiSecret = new Sensitive(secret) });
-            await using var gateway = new Gateway(cluster.Client);
+            var gateway = new Gateway(cluster.Client);
             var api = new Api(gateway.CreateClient());
             var tenant = new TestTenant(apiKey, secret);
             var accounts = new List<(string Email, string Session)>();
@@ -67,50 +142,60 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
                 accounts.Add(await api.AccountWithSessionAsync(tenant));
             }
 
+            return new DrillCluster(cluster, gateway, api, tenant, accounts);
+        }
+
+        /// <summary>PIN logins on every account in closed loops for <paramref name="duration"/>, with <paramref name="fault"/> beside them (it answers when its fault began).</summary>
+        public async Task<DrillRun> RunAsync(TimeSpan duration, Func<Stopwatch, Task<double>> fault)
+        {
             var acknowledged = new ConcurrentDictionary<string, int>();
             var failures = new ConcurrentQueue<(double At, string What)>();
+            var successes = new ConcurrentQueue<double>();
             var clock = Stopwatch.StartNew();
-            double? killedAt = null;
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var load = accounts.Select(async account =>
+            using var stop = new CancellationTokenSource(duration);
+            var load = _accounts.Select(async account =>
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    var response = await api.PinLoginAsync(tenant, account.Session, "7890");
+                    var response = await _api.PinLoginAsync(_tenant, account.Session, "7890");
                     var body = await response.Content.ReadAsStringAsync();
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         acknowledged.AddOrUpdate(account.Email, 1, (_, n) => n + 1);
+                        successes.Enqueue(clock.Elapsed.TotalSeconds);
                         continue;
                     }
 
-                    var clean = response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null
-                        && JsonDocument.Parse(body).RootElement is var json && json.GetProperty("ErrorCode").GetInt32() == 503
-                        && json.TryGetProperty("IsProviderError", out _) && json.TryGetProperty("ProviderErrorResponse", out _);
-                    failures.Enqueue((clock.Elapsed.TotalSeconds, clean ? "503" : $"unclean HTTP {(int)response.StatusCode}: {body}"));
+                    failures.Enqueue((clock.Elapsed.TotalSeconds, IsCleanUnavailable(response, body) ? "503" : $"unclean HTTP {(int)response.StatusCode}: {body}"));
                     await Task.Delay(100);
                 }
             }).ToList();
 
-            await Task.Delay(3000);
-            killedAt = clock.Elapsed.TotalSeconds;
-            await cluster.KillSiloAsync(cluster.Silos[2]);
+            var faultAt = await fault(clock);
             await Task.WhenAll(load);
+            return new DrillRun(acknowledged, failures, successes, faultAt);
+        }
 
-            Assert.DoesNotContain(failures, f => f.What != "503");
-            var last = failures.Select(f => f.At).DefaultIfEmpty(killedAt.Value).Max();
-            Assert.True(last - killedAt.Value <= 10, $"failures went on {last - killedAt.Value:F1} s after the kill ({failures.Count} in all)");
-            Assert.True(acknowledged.Values.Sum() > 100, $"only {acknowledged.Values.Sum()} logins acknowledged");
-            foreach (var (email, _) in accounts)
+        /// <summary>Every account has at least the logins acknowledged to it (plus the password login that opened its session).</summary>
+        public async Task AssertNothingLostAsync(DrillRun run)
+        {
+            foreach (var (email, _) in _accounts)
             {
-                var profile = await Api.ExpectAsync(await api.SendAsync(HttpMethod.Get, $"/identity/v2/manage/account?apikey={apiKey}&email={Uri.EscapeDataString(email)}",
-                    headers: new Dictionary<string, string> { ["X-LoginRadius-ApiSecret"] = secret }), HttpStatusCode.OK);
-                Assert.True(profile.GetProperty("NoOfLogins").GetInt32() >= acknowledged.GetValueOrDefault(email) + 1, $"{email}: logins lost");
+                var profile = await Api.ExpectAsync(await _api.SendAsync(HttpMethod.Get, $"/identity/v2/manage/account?apikey={_tenant.ApiKey}&email={Uri.EscapeDataString(email)}",
+                    headers: new Dictionary<string, string> { ["X-LoginRadius-ApiSecret"] = _tenant.ApiSecret }), HttpStatusCode.OK);
+                Assert.True(profile.GetProperty("NoOfLogins").GetInt32() >= run.Acknowledged.GetValueOrDefault(email) + 1, $"{email}: logins lost");
             }
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
-            await cluster.DisposeAsync();
+            await _gateway.DisposeAsync();
+            await Cluster.DisposeAsync();
         }
+
+        private static bool IsCleanUnavailable(HttpResponseMessage response, string body) =>
+            response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null
+            && JsonDocument.Parse(body).RootElement is var json && json.GetProperty("ErrorCode").GetInt32() == 503
+            && json.TryGetProperty("IsProviderError", out _) && json.TryGetProperty("ProviderErrorResponse", out _);
     }
 }
