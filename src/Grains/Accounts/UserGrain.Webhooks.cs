@@ -9,12 +9,17 @@ namespace PinOrleans.Accounts;
 /// Webhook events of an account. An event is put in the account's outbox by the change that raises it and written
 /// in the same write, so no acknowledged change loses its event. After the write (on a timer turn of its own, off
 /// the request's path) the outbox is handed to one delivery grain per subscription, which stores it durably, and is
-/// then emptied; a handoff cut short by a dead silo is repeated when the account next activates (deliveries are
-/// idempotent while pending).
+/// then emptied. A reminder stands while the outbox may hold events: if the silo dies between the write and the
+/// handoff, the reminder brings the account back on another silo within <c>Webhooks:ReminderPeriodSeconds</c>, and
+/// the handoff is repeated there (deliveries are idempotent while pending).
 /// </summary>
 public sealed partial class UserGrain
 {
+    private const string OutboxReminder = "webhook-outbox";
     private IGrainTimer? _flush;
+
+    /// <summary>This activation has registered the outbox reminder (or a tick of it has reached this activation).</summary>
+    private bool _outboxReminderStands;
 
     /// <summary>The account exists (a deleted account kept only to flush its last events does not).</summary>
     private bool Exists => state.RecordExists && !state.State.Deleted;
@@ -48,6 +53,46 @@ public sealed partial class UserGrain
             ["Data"] = ProfileDocument.Render((subject ?? user).ToProfile(now)),
         };
         user.Outbox.Add(new PendingWebhook { Id = id, Event = eventName, Body = body.ToJsonString(), SubscriptionIds = subscriptions });
+    }
+
+    /// <summary>
+    /// Right before a write that leaves events in the outbox: the reminder that picks them up if this silo dies before
+    /// handing them over. Registered once per activation while events come; its first tick that finds the outbox
+    /// empty forgets it. One reminder write per burst of events, none for tenants without webhooks.
+    /// </summary>
+    private async Task GuardOutboxAsync()
+    {
+        if (state.State.Outbox.Count == 0 || _outboxReminderStands)
+        {
+            return;
+        }
+
+        var period = webhookOptions.Value.ReminderPeriod;
+        await this.RegisterOrUpdateReminder(OutboxReminder, period, period);
+        _outboxReminderStands = true;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != OutboxReminder)
+        {
+            return;
+        }
+
+        if (state.State.Outbox.Count > 0)
+        {
+            // Activating for this tick has already scheduled the handoff (OnActivateAsync); this only makes sure.
+            _outboxReminderStands = true;
+            ScheduleFlush();
+            return;
+        }
+
+        if (await this.GetReminder(OutboxReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        _outboxReminderStands = false;
     }
 
     private void ScheduleFlush(TimeSpan? due = null)

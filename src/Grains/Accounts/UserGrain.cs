@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using PinOrleans.Security;
 using PinOrleans.Sessions;
 using PinOrleans.Tenants;
@@ -14,7 +15,8 @@ public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Store)] IPersistentState<UserState> state,
     TimeProvider time,
     ILogger<UserGrain> logger,
-    ILoggerFactory loggers) : Grain, IUserGrain
+    ILoggerFactory loggers,
+    IOptions<WebhookDeliveryOptions> webhookOptions) : Grain, IUserGrain, IRemindable
 {
     private readonly ILogger _audit = loggers.CreateLogger(AccountAudit.Category);
 
@@ -242,6 +244,7 @@ public sealed partial class UserGrain(
     {
         try
         {
+            await GuardOutboxAsync();
             await state.WriteStateAsync();
         }
         catch
@@ -660,6 +663,7 @@ public sealed partial class UserGrain(
 
             try
             {
+                await GuardOutboxAsync();
                 await state.WriteStateAsync();
                 ScheduleFlush();
                 if (audit is not null)

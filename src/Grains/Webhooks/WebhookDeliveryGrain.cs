@@ -10,8 +10,13 @@ public sealed class WebhookDeliveryOptions
 {
     public const string Section = "Webhooks";
 
-    /// <summary>How often a pending delivery's reminder fires: the longest a delivery waits after its silo died.</summary>
+    /// <summary>
+    /// How often the reminder of a pending delivery (or of an account with events not yet handed over) fires: the
+    /// longest they wait after their silo died.
+    /// </summary>
     public double ReminderPeriodSeconds { get; set; } = 60;
+
+    public TimeSpan ReminderPeriod => TimeSpan.FromSeconds(Math.Max(1, ReminderPeriodSeconds));
 }
 
 [GenerateSerializer, Alias("PinOrleans.WebhookDeliveryState")]
@@ -42,8 +47,6 @@ public sealed partial class WebhookDeliveryGrain(
 
     private IGrainTimer? _timer;
 
-    private TimeSpan ReminderPeriod => TimeSpan.FromSeconds(Math.Max(1, options.Value.ReminderPeriodSeconds));
-
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Delivery is not null)
@@ -61,9 +64,11 @@ public sealed partial class WebhookDeliveryGrain(
             return;
         }
 
+        // The reminder first: if this silo dies right after the write, the delivery is picked up elsewhere (a reminder
+        // without a delivery forgets itself at its first tick).
+        await this.RegisterOrUpdateReminder(ReminderName, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
         state.State = new WebhookDeliveryState { Delivery = delivery, NextAttemptAt = time.GetUtcNow() };
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, ReminderPeriod, ReminderPeriod);
         Schedule(TimeSpan.Zero);
     }
 

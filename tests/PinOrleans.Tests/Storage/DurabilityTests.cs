@@ -119,15 +119,27 @@ public sealed class DurabilityTests : IClassFixture<AzuriteFixture>
         {
             var tenant = new TestTenant(Guid.NewGuid().ToString("D"), SecretToken.New());
             var snapshot = await cluster.Client.GetGrain<ITenantGrain>(tenant.ApiKey).ConfigureAsync(new TenantDefinition { Name = "Attacked", ApiSecret = tenant.ApiSecret });
-            var uid = await CreateAsync(cluster.Client, snapshot, "13579", "attacked-password-1");
-            var user = cluster.Client.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
-            var session = SecretToken.KeyOf((await user.LoginWithPasswordAsync(snapshot, "attacked-password-1")).Tokens!.SessionToken!)!;
+            // The account must live on a silo the test cluster can kill (not the first one, its seed): accounts are
+            // placed at random, so create one until it lands on another silo. That silo dies mid-attack.
+            var management = cluster.Client.GetGrain<IManagementGrain>(0);
+            IUserGrain user;
+            string session;
+            InProcessSiloHandle? victim;
+            var tries = 0;
+            do
+            {
+                var uid = await CreateAsync(cluster.Client, snapshot, "13579", "attacked-password-1");
+                user = cluster.Client.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+                session = SecretToken.KeyOf((await user.LoginWithPasswordAsync(snapshot, "attacked-password-1")).Tokens!.SessionToken!)!;
+                var home = await management.GetActivationAddress(user);
+                victim = cluster.Silos.Skip(1).FirstOrDefault(s => s.SiloAddress.Equals(home));
+            }
+            while (victim is null && ++tries < 20);
 
-            // The silo that holds the account dies, unless that is the first one (the test cluster's seed): then another.
-            var home = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(user);
-            var victim = cluster.Silos.Skip(1).FirstOrDefault(s => s.SiloAddress.Equals(home)) ?? cluster.Silos[1];
+            Assert.NotNull(victim);
             var firstVerdict = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var factories = cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<IGrainFactory>()).ToArray();
+            var lost = 0;
             // Each guess is sent until it gets a verdict, as an attacker would: first through any silo, after a loss through the client.
             var attack = Enumerable.Range(0, 500).Select(async i =>
             {
@@ -142,6 +154,7 @@ public sealed class DurabilityTests : IClassFixture<AzuriteFixture>
                     }
                     catch (Exception e) when (e is not Xunit.Sdk.XunitException)
                     {
+                        Interlocked.Increment(ref lost);
                         await Task.Delay(100); // lost with the silo: no verdict; try again
                     }
                 }
@@ -156,6 +169,8 @@ public sealed class DurabilityTests : IClassFixture<AzuriteFixture>
             Assert.InRange(verdicts.Count(v => v == ErrorCode.InvalidPin), 1, 5);
             var tally = string.Join(", ", verdicts.GroupBy(v => v?.ToString() ?? "lost").Select(g => $"{g.Key}: {g.Count()}"));
             Assert.True(verdicts.Count(v => v == ErrorCode.AccountSuspended) > 0, tally);
+            // The kill hit the attack: guesses queued at the account's activation were lost with it and sent again.
+            Assert.True(lost > 0, $"no guess was in flight when the account's silo died; {tally}");
             Assert.Equal(ErrorCode.AccountSuspended, (await cluster.Client.GetGrain<IPinSessionGrain>(session).LoginWithPinAsync(snapshot, "13579")).Problem?.Code);
             // What Azurite holds, read afresh through a surviving silo's store.
             var store = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(PinOrleans.StorageNames.Store);

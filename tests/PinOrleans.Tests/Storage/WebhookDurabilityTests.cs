@@ -24,19 +24,7 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
         try
         {
             var apiKey = Guid.NewGuid().ToString("D");
-            var tenant = await cluster.Client.GetGrain<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition
-            {
-                Name = "Hooked",
-                ApiSecret = SecretToken.New(),
-                Settings = new TenantSettings
-                {
-                    Webhooks = new WebhookPolicy
-                    {
-                        AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = 50, RetryBaseSeconds = 0.5, MaxRetryDelaySeconds = 2, TimeoutSeconds = 2,
-                        Subscriptions = [new WebhookSubscription { Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/login") }],
-                    },
-                },
-            });
+            var tenant = await HookedTenantAsync(cluster, apiKey, receiver);
             var subscription = Assert.Single(tenant.Settings.Webhooks.Subscriptions).Id;
 
             receiver.FailWith = 503;
@@ -77,10 +65,78 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
         }
     }
 
+    /// <summary>
+    /// The silo dies after a login wrote its event into the account's outbox but before the event was handed to a
+    /// delivery grain (handoffs are held back here until the kill). Nobody touches those accounts again, yet their
+    /// events arrive: the outbox reminder brings each account back on a surviving silo, which hands the events over.
+    /// </summary>
+    [Fact]
+    public async Task Killing_the_silo_between_a_change_and_its_handoff_loses_no_event()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var cluster = await StartClusterAsync(holdHandoffs: true);
+        try
+        {
+            var apiKey = Guid.NewGuid().ToString("D");
+            var tenant = await HookedTenantAsync(cluster, apiKey, receiver);
+            _holdHandoffs = true;
+            var management = cluster.Client.GetGrain<IManagementGrain>(0);
+            var homes = new Dictionary<string, SiloAddress>();
+            for (var i = 0; i < Events; i++)
+            {
+                var uid = AccountKeys.NewUid();
+                var user = cluster.Client.GetGrain<IUserGrain>(AccountKeys.User(apiKey, uid));
+                Assert.Null((await user.CreateAsync(tenant, new NewAccount { Email = [new EmailAddress("Primary", $"{uid}@example.com")], Password = "hooked-password-1" })).Problem);
+                Assert.Null((await user.LoginWithPasswordAsync(tenant, "hooked-password-1")).Problem);
+                homes[uid] = (await management.GetActivationAddress(user))!;
+            }
+
+            var victim = cluster.Silos.Skip(1).MaxBy(s => homes.Values.Count(h => s.SiloAddress.Equals(h)))!;
+            var stranded = homes.Where(h => victim.SiloAddress.Equals(h.Value)).Select(h => h.Key).ToHashSet();
+            Assert.NotEmpty(stranded);
+            await Task.Delay(500);
+            Assert.Empty(receiver.Attempts);
+
+            await cluster.KillSiloAsync(victim);
+            _holdHandoffs = false;
+
+            var logins = await receiver.WaitForAsync(d => Uid(d) is { } uid && stranded.Contains(uid), stranded.Count, TimeSpan.FromSeconds(90));
+            Assert.Equal(stranded, logins.Select(d => Uid(d)!).ToHashSet());
+            await receiver.WaitForAsync(d => Uid(d) is not null, Events, TimeSpan.FromSeconds(30));
+            Assert.Equal(homes.Keys.ToHashSet(), receiver.Deliveries.Select(d => Uid(d)!).ToHashSet());
+        }
+        finally
+        {
+            _holdHandoffs = false;
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>While set (and the cluster was started to honour it), no delivery grain accepts a handoff.</summary>
+    private static volatile bool _holdHandoffs;
+
+    private static string? Uid(WebhookReceiver.Delivery delivery) =>
+        JsonDocument.Parse(delivery.Body).RootElement.GetProperty("Data") is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("Uid", out var uid) ? uid.GetString() : null;
+
+    private static async Task<TenantSnapshot> HookedTenantAsync(InProcessTestCluster cluster, string apiKey, WebhookReceiver receiver) =>
+        await cluster.Client.GetGrain<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition
+        {
+            Name = "Hooked",
+            ApiSecret = SecretToken.New(),
+            Settings = new TenantSettings
+            {
+                Webhooks = new WebhookPolicy
+                {
+                    AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = 50, RetryBaseSeconds = 0.5, MaxRetryDelaySeconds = 2, TimeoutSeconds = 2,
+                    Subscriptions = [new WebhookSubscription { Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/login") }],
+                },
+            },
+        });
+
     private static string HookId(WebhookReceiver.Delivery delivery) =>
         JsonDocument.Parse(delivery.Body).RootElement.GetProperty("HookId").GetString()!;
 
-    private async Task<InProcessTestCluster> StartClusterAsync()
+    private async Task<InProcessTestCluster> StartClusterAsync(bool holdHandoffs = false)
     {
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(ClusterFixture.Configuration)
@@ -96,6 +152,12 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
             silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(azurite.ConnectionString));
             silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddPinOrleansGrainServices(configuration);
+            if (holdHandoffs)
+            {
+                silo.AddIncomingGrainCallFilter(context => _holdHandoffs && context.InterfaceMethod?.Name == nameof(IWebhookDeliveryGrain.AcceptAsync)
+                    ? throw new TimeoutException("the test holds handoffs back")
+                    : context.Invoke());
+            }
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
