@@ -28,22 +28,32 @@ public sealed class CountingGrainStorage(IGrainStorage inner) : IGrainStorage
     /// <summary>This store only.</summary>
     public StorageStats Stats => _counts.Snapshot();
 
-    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        await inner.ReadStateAsync(stateName, grainId, grainState);
-        Count("read", stateName);
-    }
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        RunAsync("read", stateName, () => inner.ReadStateAsync(stateName, grainId, grainState));
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        await inner.WriteStateAsync(stateName, grainId, grainState);
-        Count("write", stateName);
-    }
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        RunAsync("write", stateName, () => inner.WriteStateAsync(stateName, grainId, grainState));
 
-    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        RunAsync("clear", stateName, () => inner.ClearStateAsync(stateName, grainId, grainState));
+
+    /// <summary>
+    /// One operation, counted when it succeeds. A failure other than a conflicting write becomes
+    /// <see cref="StorageUnavailableException"/> (the original inside), so callers tell "storage did not take it, try
+    /// again" from a bug whatever the provider threw.
+    /// </summary>
+    private async Task RunAsync(string kind, string stateName, Func<Task> operation)
     {
-        await inner.ClearStateAsync(stateName, grainId, grainState);
-        Count("clear", stateName);
+        try
+        {
+            await operation();
+        }
+        catch (Exception e) when (e is not InconsistentStateException and not StorageUnavailableException and not OperationCanceledException)
+        {
+            throw new StorageUnavailableException($"Storage {kind} of '{stateName}' state failed ({e.GetType().Name})", e);
+        }
+
+        Count(kind, stateName);
     }
 
     private void Count(string kind, string stateName)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,19 @@ public sealed class BootstrapTenantOptions
 
     /// <summary>The tenant's settings: the sections under <c>Bootstrap:Tenant</c> (<c>Lockout</c>, <c>BotProtection</c>, <c>Pin</c>, ...).</summary>
     public TenantSettings Settings { get; set; } = new();
+
+    /// <summary>
+    /// Reads <c>Bootstrap:Tenant</c> of <paramref name="configuration"/> into <paramref name="options"/>. Settings
+    /// sections sit right under it (<c>Bootstrap:Tenant:Lockout:MaxFailedAttempts</c>, environment
+    /// <c>Bootstrap__Tenant__Lockout__MaxFailedAttempts</c>); the older <c>Bootstrap:Tenant:Settings:*</c> spelling is
+    /// still read, and the direct one wins.
+    /// </summary>
+    public static void Bind(IConfiguration configuration, BootstrapTenantOptions options)
+    {
+        var section = configuration.GetSection(Section);
+        section.Bind(options);
+        section.Bind(options.Settings);
+    }
 }
 
 /// <summary>Creates or updates the bootstrap tenant once the silo runs (hosted services start after the silo).</summary>

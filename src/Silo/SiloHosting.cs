@@ -72,10 +72,7 @@ public static class SiloHosting
         // SIGTERM: the silo leaves the cluster and deactivates its grains (every acknowledged change is already written).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddPinOrleansGrainServices(builder.Configuration);
-        var bootstrap = builder.Configuration.GetSection(BootstrapTenantOptions.Section);
-        // Settings sections sit right under Bootstrap:Tenant (Lockout, BotProtection, Pin...); the older
-        // Bootstrap:Tenant:Settings:* spelling is still read, and the direct one wins.
-        builder.Services.AddOptions<BootstrapTenantOptions>().Bind(bootstrap).PostConfigure(o => bootstrap.Bind(o.Settings));
+        builder.Services.AddOptions<BootstrapTenantOptions>().Configure(o => BootstrapTenantOptions.Bind(builder.Configuration, o));
         builder.Services.AddHostedService<BootstrapTenantService>();
         return builder;
     }

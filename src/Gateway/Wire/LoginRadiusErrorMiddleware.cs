@@ -73,7 +73,7 @@ public static class LoginRadiusErrorHandling
     private static bool IsClusterUnavailable(Exception e) => e switch
     {
         SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or ClientNotAvailableException
-            or GatewayTooBusyException or TimeoutException or InconsistentStateException
+            or GatewayTooBusyException or TimeoutException or InconsistentStateException or StorageUnavailableException
             or Azure.RequestFailedException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException => true,
         AggregateException { InnerExceptions.Count: > 0 } all => all.InnerExceptions.All(IsClusterUnavailable),
         { InnerException: { } inner } => IsClusterUnavailable(inner),

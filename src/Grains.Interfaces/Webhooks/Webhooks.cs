@@ -51,9 +51,13 @@ public sealed record WebhookPolicy
     public IEnumerable<WebhookSubscription> For(string eventName) =>
         Subscriptions.Where(s => string.Equals(s.Event, eventName, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The wait before attempt <paramref name="attempt"/> + 1 (attempt counts from 1): doubling, capped, with ±50 % jitter.</summary>
+    /// <summary>
+    /// The wait before attempt <paramref name="attempt"/> + 1 (attempt counts from 1): the base doubling with each
+    /// attempt, capped at <see cref="MaxRetryDelaySeconds"/>, then spread by <paramref name="jitter"/> (0 to 1) over
+    /// half of it to all of it, so receivers that come back are not hit by every retry at once and the cap holds.
+    /// </summary>
     public TimeSpan RetryDelay(int attempt, double jitter) => TimeSpan.FromSeconds(
-        Math.Min(RetryBaseSeconds * Math.Pow(2, Math.Min(attempt - 1, 30)), MaxRetryDelaySeconds) * (0.5 + jitter));
+        Math.Min(RetryBaseSeconds * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30)), MaxRetryDelaySeconds) * (0.5 + Math.Clamp(jitter, 0, 1) / 2));
 
     /// <summary>Why these webhook settings cannot work, or null.</summary>
     public string? Problem()

@@ -9,7 +9,8 @@ namespace PinOrleans.Tests.EndToEnd;
 
 /// <summary>
 /// The shipped binaries as an operator runs them: two silo processes on their own ports forming one cluster through
-/// the Azure Table membership in a real Azurite, and a gateway process finding them there.
+/// the Azure Table membership in a real Azurite, and a gateway process finding them there; their metrics, the
+/// dashboard behind the administrator, and a silo that leaves gracefully on SIGTERM.
 /// </summary>
 public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
@@ -19,6 +20,8 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
     private readonly string _apiKey = Guid.NewGuid().ToString("D");
     private readonly string _apiSecret = SecretToken.New();
     private readonly string _pepper = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly string _adminPassword = SecretToken.New();
+    private readonly List<(Process Process, int MetricsPort)> _silos = [];
 
     [Fact]
     public async Task Two_silos_join_through_azure_table_membership_and_the_gateway_logs_in_with_a_pin()
@@ -34,6 +37,48 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
         var (_, session) = await api.AccountWithSessionAsync(tenant);
         await Api.ExpectAsync(await api.PinLoginAsync(tenant, session, "7890"), HttpStatusCode.OK);
         await Api.ExpectErrorAsync(await api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
+
+        // Prometheus on every silo (the service's counters live where the grains run) and on the gateway.
+        var scraped = await Task.WhenAll(_silos.Select(s => new HttpClient().GetStringAsync($"http://127.0.0.1:{s.MetricsPort}/metrics")));
+        Assert.All(scraped, text => Assert.Contains("# TYPE orleans_", text, StringComparison.Ordinal));
+        Assert.Contains(scraped, text => text.Contains("pinorleans_logins_total{otel_scope_name=\"PinOrleans\",outcome=\"success\"}", StringComparison.Ordinal));
+        Assert.Contains(scraped, text => text.Contains("pinorleans_logins_total{otel_scope_name=\"PinOrleans\",outcome=\"invalid\"}", StringComparison.Ordinal));
+        Assert.Contains(scraped, text => text.Contains("pinorleans_hash_duration_milliseconds_count", StringComparison.Ordinal));
+        var gatewayMetrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("http_server_request_duration_seconds_count", gatewayMetrics, StringComparison.Ordinal);
+        Assert.All(scraped.Append(gatewayMetrics), text => Assert.DoesNotContain(session, text, StringComparison.Ordinal));
+
+        // The dashboard: administrator only, and it sees both silos.
+        var anonymous = await http.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Basic", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+        using var admin = new HttpRequestMessage(HttpMethod.Get, "/dashboard/DashboardCounters");
+        admin.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"admin:{_adminPassword}")));
+        var counters = await http.SendAsync(admin);
+        Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
+        using (var json = System.Text.Json.JsonDocument.Parse(await counters.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(2, json.RootElement.GetProperty("hosts").EnumerateArray().Count(h => h.GetProperty("status").GetString() == "Active"));
+        }
+
+        // SIGTERM: the silo leaves the cluster (its membership row says Dead, not left for the others to find out)
+        // and exits cleanly; the other one serves the account.
+        var leaving = _silos[1].Process;
+        using (var term = Process.Start("kill", ["-TERM", leaving.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(45)))
+        {
+            await leaving.WaitForExitAsync(exit.Token);
+        }
+
+        Assert.Equal(0, leaving.ExitCode);
+        Assert.Equal(1, await ActiveSilosAsync());
+        Assert.Equal(1, await SilosAsync("Dead"));
+        var (_, later) = await api.AccountWithSessionAsync(tenant);
+        await Api.ExpectAsync(await api.PinLoginAsync(tenant, later, "7890"), HttpStatusCode.OK);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -56,24 +101,26 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
     {
         var silo = TestEnvironment.FreePort();
         var gateway = TestEnvironment.FreePort();
-        Start("Silo", new()
+        var metrics = TestEnvironment.FreePort();
+        _silos.Add((Start("Silo", new()
         {
             ["Cluster__SiloPort"] = silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Hashing__Pepper"] = _pepper,
             ["Bootstrap__Tenant__ApiKey"] = _apiKey,
             ["Bootstrap__Tenant__ApiSecret"] = _apiSecret,
-        });
+            ["Telemetry__MetricsPort"] = metrics.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }), metrics));
     }
 
     private int StartGateway()
     {
         var port = TestEnvironment.FreePort();
-        Start("Gateway", new() { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        Start("Gateway", new() { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}", ["Admin__Password"] = _adminPassword });
         return port;
     }
 
-    private void Start(string project, Dictionary<string, string> environment)
+    private Process Start(string project, Dictionary<string, string> environment)
     {
         var binaries = Path.Combine(TestEnvironment.RepositoryRoot(), "src", project, "bin", Configuration(), "net10.0");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = binaries, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -93,6 +140,7 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
+        return process;
     }
 
     private async Task WaitReadyAsync(HttpClient http)
@@ -118,12 +166,14 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Fail("The cluster did not become ready:\n" + string.Join('\n', _output.TakeLast(60)));
     }
 
-    private async Task<int> ActiveSilosAsync()
+    private Task<int> ActiveSilosAsync() => SilosAsync("Active");
+
+    private async Task<int> SilosAsync(string status)
     {
         var count = 0;
         await foreach (var row in new TableServiceClient(azurite.ConnectionString).GetTableClient("OrleansSiloInstances").QueryAsync<TableEntity>())
         {
-            if (row.GetString("DeploymentId") == _clusterId && row.GetString("Status") == "Active")
+            if (row.GetString("DeploymentId") == _clusterId && row.GetString("Status") == status)
             {
                 count++;
             }

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using PinOrleans.Tests.Infrastructure;
 
 namespace PinOrleans.Tests.Gateway;
@@ -50,5 +53,43 @@ public sealed class RateLimitTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await From("203.0.113.7"), 403, 905);
         await Api.ExpectErrorAsync(await From("203.0.113.7"), 429, 429);
         await Api.ExpectErrorAsync(await From("198.51.100.9"), 403, 905);
+    }
+
+    [Theory]
+    [InlineData("None", "10.0.0.5", false)]
+    [InlineData("KnownProxies", "192.0.2.44", false)]
+    [InlineData("KnownProxies", "10.0.0.5", true)]
+    [InlineData("KnownProxies", "10.1.2.3", true)]
+    public async Task Where_origin_ips_are_not_believed_a_caller_cannot_escape_its_limit_by_naming_other_addresses(string trust, string caller, bool believed)
+    {
+        await using var gateway = new GatewayFactory(fixture, web => web
+            .UseSetting("RateLimiting:PerIp:PermitLimit", "2")
+            .UseSetting("RateLimiting:PerIp:WindowSeconds", "60")
+            .UseSetting("ForwardedHeaders:OriginIpFrom", trust)
+            .UseSetting("ForwardedHeaders:KnownProxies:0", "10.0.0.5")
+            .UseSetting("ForwardedHeaders:KnownNetworks:0", "10.1.0.0/16")
+            .ConfigureServices(services => services.AddTransient<IStartupFilter>(_ => new ConnectionFrom(IPAddress.Parse(caller)))));
+        var api = new Api(gateway.CreateClient());
+        var tenant = await fixture.NewTenantAsync();
+        Task<HttpResponseMessage> From(string ip) => api.SendAsync(HttpMethod.Get, Validate(tenant), headers: new Dictionary<string, string> { ["X-Origin-IP"] = ip });
+
+        await Api.ExpectErrorAsync(await From("203.0.113.1"), 403, 905);
+        await Api.ExpectErrorAsync(await From("203.0.113.2"), 403, 905);
+        // Believed: each named address has its own count. Not believed: all three are the caller's connection.
+        await Api.ExpectErrorAsync(await From("203.0.113.3"), believed ? 403 : 429, believed ? 905 : 429);
+    }
+
+    /// <summary>Requests arrive from <paramref name="address"/> (the test server has no sockets).</summary>
+    private sealed class ConnectionFrom(IPAddress address) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                context.Connection.RemoteIpAddress = address;
+                return following(context);
+            });
+            next(app);
+        };
     }
 }

@@ -195,6 +195,74 @@ public sealed class WebhookTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_slow_receiver_is_cut_off_after_the_attempt_timeout_retried_and_never_slows_a_login()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromSeconds(60);
+        var tenant = await fixture.NewTenantAsync(new TenantSettings
+        {
+            Webhooks = new WebhookPolicy { AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = 20, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 0.5, TimeoutSeconds = 1 },
+        });
+        await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
+        var (_, session) = await Api.AccountWithSessionAsync(tenant); // its password login is the first event
+        var deadline = DateTime.UtcNow + Patience;
+        while (receiver.Attempts.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        // The receiver holds the first event's request for a minute; a PIN login meanwhile is answered regardless.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Api.ExpectAsync(await Api.PinLoginAsync(tenant, session, Pin), HttpStatusCode.OK);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"a PIN login took {clock.Elapsed.TotalSeconds:F1} s beside a slow receiver");
+
+        // Each attempt is abandoned after TimeoutSeconds (1 s) and tried again: three attempts of the first event in seconds, none delivered.
+        var first = Payload(receiver.Attempts.First()).GetProperty("HookId").GetString();
+        while (receiver.Attempts.Count(a => Payload(a).GetProperty("HookId").GetString() == first) < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(receiver.Attempts.Count(a => Payload(a).GetProperty("HookId").GetString() == first) >= 3, $"{receiver.Attempts.Count} attempts in all");
+        Assert.Empty(receiver.Deliveries);
+
+        receiver.Delay = TimeSpan.Zero;
+        var delivered = await receiver.WaitForAsync(_ => true, 2, Patience);
+        Assert.Equal(2, delivered.Select(d => Payload(d).GetProperty("HookId").GetString()).Distinct().Count());
+        Assert.Contains(delivered, d => Payload(d).GetProperty("HookId").GetString() == first);
+    }
+
+    [Fact]
+    public async Task A_subscriptions_headers_query_parameters_and_authentication_reach_the_receiver()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantAsync();
+        await Api.ExpectAsync(await Api.PostAsync(Manage(tenant), new
+        {
+            Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/crm?tenant=acme"), Name = "CRM",
+            Headers = new Dictionary<string, string> { ["X-Env"] = "prod" }, QueryParams = new { source = "pin orleans" },
+            Authentication = new { AuthType = "Basic", BasicAuth = new { Username = "crm", Password = "hook-password" } },
+        }), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.PostAsync(Manage(tenant), new
+        {
+            Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/bearer"), Name = "Bearer",
+            Authentication = new { AuthType = "BearerToken", BearerToken = new { Token = "hook-bearer-token" } },
+        }), HttpStatusCode.OK);
+
+        await Api.NewLoggedInAccountAsync(tenant);
+
+        var crm = Assert.Single(await receiver.WaitForAsync(d => d.Path == "/hooks/crm", 1, Patience));
+        Assert.Equal("prod", crm.Headers["x-env"]);
+        Assert.Equal("?tenant=acme&source=pin%20orleans", crm.Query);
+        Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("crm:hook-password")), crm.Headers["authorization"]);
+        Assert.True(WebhookSignature.IsValid(crm.Body, crm.Headers["signature"], tenant.ApiSecret));
+        var bearer = Assert.Single(await receiver.WaitForAsync(d => d.Path == "/hooks/bearer", 1, Patience));
+        Assert.Equal("Bearer hook-bearer-token", bearer.Headers["authorization"]);
+        Assert.False(bearer.Headers.ContainsKey("x-env"));
+        Assert.Equal(Payload(crm).GetProperty("HookId").GetString(), Payload(bearer).GetProperty("HookId").GetString());
+    }
+
+    [Fact]
     public async Task Deliveries_that_use_up_their_attempts_are_dead_letters_that_can_be_redelivered()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
