@@ -131,6 +131,43 @@ public sealed class LockoutTypeTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await PinLoginAsync(blocked, Pin), 403, 991);
     }
 
+    /// <summary>
+    /// Suspend through the gateway: 1198 with <c>Data.LoginLockedTimeout</c>; each lock soon after the previous one
+    /// doubles the period (1 s, 2 s, then 4 s capped at 3 s); the right PIN is refused while suspended and works after.
+    /// </summary>
+    [Fact]
+    public async Task A_suspension_ends_by_itself_and_each_one_soon_after_the_last_doubles_up_to_the_maximum()
+    {
+        var account = await LockedAccountAsync(new TenantSettings
+        {
+            Lockout = new LockoutPolicy { Type = LockoutType.Suspend, MaxFailedAttempts = 2, SuspendSeconds = 1, EscalationWindow = TimeSpan.FromMinutes(5), MaxSuspendSeconds = 3 },
+        });
+        var periods = new List<double>();
+        for (var lockNumber = 0; ; lockNumber++)
+        {
+            var refused = await Api.ExpectErrorAsync(await PinLoginAsync(account, Pin), 403, 1198);
+            Assert.Equal((true, "Suspend"), await LockStateAsync(account));
+            var until = DateTimeOffset.Parse(refused.GetProperty("Data").GetProperty("LoginLockedTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            periods.Add((until - DateTimeOffset.UtcNow).TotalSeconds);
+            await Task.Delay(until - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+            if (lockNumber == 2)
+            {
+                break;
+            }
+
+            for (var i = 0; i < 2; i++)
+            {
+                await Api.ExpectErrorAsync(await PinLoginAsync(account, WrongPin), 401, 1236);
+            }
+        }
+
+        Assert.InRange(periods[0], 0.2, 1.0);
+        Assert.InRange(periods[1], 1.2, 2.0);
+        Assert.InRange(periods[2], 2.2, 3.0);
+        await Api.ExpectAsync(await PinLoginAsync(account, Pin), HttpStatusCode.OK);
+        Assert.Equal((false, "None"), await LockStateAsync(account));
+    }
+
     [Fact]
     public async Task An_administrator_lifts_any_lock_and_it_is_audited()
     {
