@@ -31,7 +31,9 @@ export Bootstrap__Tenant__ApiKey="$key" Bootstrap__Tenant__ApiSecret="$secret" B
 export Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production
 
 pids=()
-trap 'trap - INT TERM EXIT; stop_children' INT TERM EXIT
+# Interrupted: stop (130); any exit stops the children.
+trap 'trap - EXIT; stop_children' EXIT
+trap 'exit 130' INT TERM
 
 # start NAME SIGNAL command...: runs a child in its own session and records how to stop it.
 start() {

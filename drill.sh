@@ -37,7 +37,15 @@ export Bootstrap__Tenant__ApiKey="$key" Bootstrap__Tenant__ApiSecret="$secret" B
 export Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production
 
 pids=()
-trap 'trap - INT TERM EXIT; stop_children' INT TERM EXIT
+# Any exit stops the fault injector and every child (a restarted Azurite last); Ctrl-C or TERM exits with 130.
+cleanup() {
+  trap - EXIT
+  if [[ -n "${faults:-}" ]]; then kill "$faults" 2>/dev/null || true; fi
+  if [[ -s "$work/azurite-restarted.pid" ]]; then pids=("$(cat "$work/azurite-restarted.pid") INT" "${pids[@]}"); fi
+  stop_children
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 start() {
   local signal="$1"
   shift
@@ -95,7 +103,5 @@ status=0
 dotnet "$(bin Bench)/PinOrleans.Bench.dll" drill --api "http://127.0.0.1:$api_port" --apikey "$key" --secret "$secret" \
   --seconds "$seconds" --events "$events" --out "$work" || status=$?
 wait "$faults" || true
-# Stopped last, after the gateway and the silos.
-[[ -s "$work/azurite-restarted.pid" ]] && pids=("$(cat "$work/azurite-restarted.pid") INT" "${pids[@]}")
 echo "Report: .local/drill/drill.md   chart: .local/drill/drill.svg   process logs: .local/drill/processes.log"
 exit "$status"

@@ -85,6 +85,7 @@ require_free_ports "another PinOrleans or Azurite running?" "${ports[@]}"
 
 pids=()
 stop_all() {
+  local status=$?
   trap - INT TERM EXIT
   echo
   echo "Stopping ..."
@@ -92,9 +93,12 @@ stop_all() {
   # on SIGTERM it would lose its last seconds of writes.
   stop_children
   echo "Stopped."
-  exit 0
+  exit "$status"
 }
-trap stop_all INT TERM EXIT
+# Ctrl-C or SIGTERM is the normal way to stop (exit 0); any other exit keeps its status. Either way the EXIT trap
+# stops the children.
+trap stop_all EXIT
+trap 'exit 0' INT TERM
 
 mapfile -t flags < <(azurite_flags)
 mkdir -p "$(azurite_setting location)"

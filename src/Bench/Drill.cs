@@ -9,8 +9,10 @@ namespace PinOrleans.Bench;
 
 /// <summary>
 /// The failure drill's load and its verdict (drill.sh injects the faults and writes their times to the events file).
-/// Workers log in with PINs and validate the tokens they got, a lock worker guesses wrong PINs on its own accounts;
-/// every answer is classified per second. Afterwards every account is read back: nothing acknowledged may be lost.
+/// Workers log in with PINs and validate the tokens they got, a session worker opens new PIN sessions with password
+/// logins, a lock worker guesses wrong PINs on its own accounts; every answer is classified per second. Afterwards
+/// every account is read back and every acknowledged access token and PIN session is tried: nothing acknowledged may
+/// be lost.
 /// Rules: a refusal must be a LoginRadius-shaped 503 with Retry-After; after a silo is killed, failures stop within
 /// ten seconds; after storage comes back, within thirty, without restarting anything.
 /// </summary>
@@ -24,6 +26,8 @@ public static class Drill
         public Account Account { get; } = account;
         public int AcknowledgedLogins;
         public string? LastAccessToken;
+        public ConcurrentBag<string> AccessTokens { get; } = [];
+        public ConcurrentBag<string> Sessions { get; } = [];
         public bool LockAcknowledged;
         public int AcknowledgedWrongPins;
     }
@@ -104,6 +108,7 @@ public static class Drill
                 {
                     Interlocked.Increment(ref ledger.AcknowledgedLogins);
                     ledger.LastAccessToken = JsonDocument.Parse(body!).RootElement.GetProperty("access_token").GetString();
+                    ledger.AccessTokens.Add(ledger.LastAccessToken!);
                 }
 
                 if (ledger.LastAccessToken is { } token)
@@ -146,14 +151,48 @@ public static class Drill
             }
         });
 
-        await Task.WhenAll(load.Append(locker));
+        // A password login (a new PIN session, written before it is answered) every half second, account after account.
+        var sessions = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var ledger = ledgers[i % ledgers.Count];
+                var (response, body) = await SendAsync(() => http.PostAsync($"{options.Api}/identity/v2/auth/login?apikey={options.ApiKey}",
+                    new StringContent(JsonSerializer.Serialize(new { email = ledger.Account.Email, password = Gateway.Password }), Encoding.UTF8, "application/json")));
+                var ok = response?.StatusCode == HttpStatusCode.OK;
+                Record(response, body, "password login", ok);
+                if (ok)
+                {
+                    Interlocked.Increment(ref ledger.AcknowledgedLogins);
+                    ledger.Sessions.Add(JsonDocument.Parse(body!).RootElement.GetProperty("session_token").GetString()!);
+                }
+
+                try
+                {
+                    await Task.Delay(500, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        });
+
+        await Task.WhenAll(load.Append(locker).Append(sessions));
         var events = ReadEvents(eventsFile, startedAt);
 
         Console.WriteLine("Reading every account back ...");
         var lost = new List<string>();
+        var checkedTokens = 0;
+        var checkedSessions = 0;
         foreach (var ledger in ledgers.Concat(lockLedgers))
         {
-            var profile = await ReadProfileAsync(http, options, ledger.Account.Email);
+            if (await ReadProfileAsync(http, options, ledger.Account.Email) is not { } profile)
+            {
+                lost.Add($"{ledger.Account.Email}: the account cannot be read back");
+                continue;
+            }
+
             var logins = profile.GetProperty("NoOfLogins").GetInt32();
             // The seeding password login counts too.
             if (logins < ledger.AcknowledgedLogins + 1)
@@ -166,17 +205,37 @@ public static class Drill
                 lost.Add($"{ledger.Account.Email}: lock acknowledged, account not locked");
             }
 
-            if (ledger.LastAccessToken is { } token && !await gateway.ValidateAsync(token))
+            // Every access token a PIN login answered still validates.
+            var tokens = ledger.AccessTokens.ToList();
+            var dead = 0;
+            await Parallel.ForEachAsync(tokens, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (token, _) =>
             {
-                lost.Add($"{ledger.Account.Email}: an acknowledged access token no longer validates");
+                if (!await gateway.ValidateAsync(token))
+                {
+                    Interlocked.Increment(ref dead);
+                }
+            });
+            checkedTokens += tokens.Count;
+            if (dead > 0)
+            {
+                lost.Add($"{ledger.Account.Email}: {dead} of {tokens.Count} acknowledged access tokens no longer validate");
             }
 
-            if (!ledger.LockAcknowledged && ledger.AcknowledgedWrongPins == 0 && !await gateway.PinLoginAsync(ledger.Account))
+            // Every PIN session a password login answered (and the seeded one) still logs in, unless the account is locked.
+            if (!ledger.LockAcknowledged && ledger.AcknowledgedWrongPins == 0)
             {
-                lost.Add($"{ledger.Account.Email}: its PIN session no longer works");
+                foreach (var session in ledger.Sessions.Append(ledger.Account.Session))
+                {
+                    checkedSessions++;
+                    if (!await gateway.PinLoginAsync(new Account(ledger.Account.Email, session)))
+                    {
+                        lost.Add($"{ledger.Account.Email}: an acknowledged PIN session no longer works");
+                    }
+                }
             }
         }
 
+        Console.WriteLine($"Checked {checkedTokens} access tokens and {checkedSessions} PIN sessions.");
         var verdicts = Judge(timeline, events, seconds);
         var report = Render(timeline, events, seconds, verdicts, lost, problems.ToList(), ledgers.Sum(l => l.AcknowledgedLogins), lockLedgers.Count(l => l.LockAcknowledged));
         Console.WriteLine(report);
@@ -206,20 +265,29 @@ public static class Drill
         }
     }
 
-    private static async Task<JsonElement> ReadProfileAsync(HttpClient http, BenchOptions options, string email)
+    /// <summary>The account's profile, asked up to eleven times a second apart; null if it never answers 200.</summary>
+    private static async Task<JsonElement?> ReadProfileAsync(HttpClient http, BenchOptions options, string email)
     {
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 0; attempt <= 10; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"{options.Api}/identity/v2/manage/account?apikey={options.ApiKey}&email={Uri.EscapeDataString(email)}");
             request.Headers.Add("X-LoginRadius-ApiSecret", options.ApiSecret);
-            using var response = await http.SendAsync(request);
-            if (response.StatusCode == HttpStatusCode.OK || attempt == 10)
+            try
             {
-                return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                using var response = await http.SendAsync(request);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
             }
 
             await Task.Delay(1000);
         }
+
+        return null;
     }
 
     /// <summary>Fault events (name and second since the load started) written by drill.sh as <c>unix-ms name</c> lines.</summary>
@@ -269,15 +337,15 @@ public static class Drill
     {
         var text = new StringBuilder();
         text.AppendLine("# Failure drill").AppendLine();
-        text.AppendLine("| second | good | refused (503) | unclean | event |").AppendLine("|---:|---:|---:|---:|---|");
+        text.AppendLine("| second | requests | good | errors | of which 503 | unclean | event |").AppendLine("|---:|---:|---:|---:|---:|---:|---|");
         for (var s = 0; s < seconds; s++)
         {
             var second = timeline.GetValueOrDefault(s) ?? new Second();
             var marks = string.Join(", ", events.Where(e => (int)e.At == s).Select(e => e.Name));
-            text.AppendLine(Inv, $"| {s} | {second.Ok} | {second.Refused} | {second.Unclean} | {marks} |");
+            text.AppendLine(Inv, $"| {s} | {second.Ok + second.Refused + second.Unclean} | {second.Ok} | {second.Refused + second.Unclean} | {second.Refused} | {second.Unclean} | {marks} |");
         }
 
-        text.AppendLine().AppendLine(Inv, $"Acknowledged: {acknowledgedLogins} PIN logins, {locks} locks. Every account was read back afterwards.").AppendLine();
+        text.AppendLine().AppendLine(Inv, $"Acknowledged: {acknowledgedLogins} logins (PIN and password), {locks} locks. Every account was read back, every acknowledged access token validated and every acknowledged PIN session of an unlocked account used afterwards.").AppendLine();
         foreach (var verdict in verdicts)
         {
             text.AppendLine(Inv, $"- {(verdict.Passed ? "PASS" : "FAIL")}: {verdict.Rule} ({verdict.Detail})");
@@ -300,7 +368,7 @@ public static class Drill
 
         var svg = new StringBuilder();
         svg.AppendLine(Inv, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 160}" height="{top + height + 50}" font-family="sans-serif" font-size="12">""");
-        svg.AppendLine(Inv, $"""<text x="{left}" y="18" font-size="14">PinOrleans failure drill: answers per second</text>""");
+        svg.AppendLine(Inv, $"""<text x="{left}" y="18" font-size="14">PinOrleans failure drill: requests and errors per second</text>""");
         svg.AppendLine(Inv, $"""<line x1="{left}" y1="{top + height}" x2="{left + width}" y2="{top + height}" stroke="#444"/><line x1="{left}" y1="{top}" x2="{left}" y2="{top + height}" stroke="#444"/>""");
         svg.AppendLine(Inv, $"""<text x="{left - 8}" y="{top + 4}" text-anchor="end">{peak}</text><text x="{left - 8}" y="{top + height}" text-anchor="end">0</text>""");
         for (var s = 0; s <= seconds; s += 10)
@@ -313,10 +381,11 @@ public static class Drill
             svg.AppendLine(Inv, $"""<line x1="{X(at):F1}" y1="{top}" x2="{X(at):F1}" y2="{top + height}" stroke="#999" stroke-dasharray="4 3"/><text x="{X(at) + 3:F1}" y="{top + 12}" fill="#555">{name}</text>""");
         }
 
+        svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#888" stroke-width="1" points="{Line(s => s.Ok + s.Refused + s.Unclean)}"/>""");
         svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#2a7" stroke-width="2" points="{Line(s => s.Ok)}"/>""");
         svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#d80" stroke-width="2" points="{Line(s => s.Refused)}"/>""");
         svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#c22" stroke-width="2" points="{Line(s => s.Unclean)}"/>""");
-        svg.AppendLine(Inv, $"""<text x="{left + width + 10}" y="{top + 20}" fill="#2a7">good</text><text x="{left + width + 10}" y="{top + 40}" fill="#d80">refused (503)</text><text x="{left + width + 10}" y="{top + 60}" fill="#c22">unclean</text>""");
+        svg.AppendLine(Inv, $"""<text x="{left + width + 10}" y="{top + 0}" fill="#888">requests</text><text x="{left + width + 10}" y="{top + 20}" fill="#2a7">good</text><text x="{left + width + 10}" y="{top + 40}" fill="#d80">refused (503)</text><text x="{left + width + 10}" y="{top + 60}" fill="#c22">unclean</text>""");
         svg.AppendLine("</svg>");
         return svg.ToString();
     }

@@ -11,6 +11,7 @@ builder.Services.AddGatewayHealthChecks();
 builder.Services.AddPinOrleansOpenApi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TenantCache>();
+builder.Services.AddSingleton<AdminGuard>();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
 CaptchaVerifier.Register(builder.Services, builder.Configuration);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiRequest.MaxBodyBytes);

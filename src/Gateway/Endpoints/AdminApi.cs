@@ -52,15 +52,28 @@ public static class AdminApi
 
     /// <summary>
     /// Only the administrator may use the endpoints: 401 with a Basic challenge without the right credentials, 404
-    /// when no administrator password is configured. Works on single endpoints and on groups.
+    /// when no administrator password is configured, 429 for an address that failed too often (<see cref="AdminGuard"/>).
+    /// Works on single endpoints and on groups.
     /// </summary>
-    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (invocation, next) =>
+    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        // The application's guard (one count for every guarded endpoint); an application that registered none gets
+        // one for these endpoints.
+        AdminGuard? own = null;
+        return builder.AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;
             if (!IsEnabled(context))
             {
                 return LoginRadiusJson.Error(LoginRadiusError.RouteNotFound);
+            }
+
+            var guard = context.RequestServices.GetService<AdminGuard>()
+                ?? (own ??= new AdminGuard(context.RequestServices.GetRequiredService<IConfiguration>(), TimeProvider.System));
+            if (guard.Blocked(context) is { } wait)
+            {
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return LoginRadiusJson.Error(LoginRadiusError.TooManyRequests);
             }
 
             if (IsAdmin(context))
@@ -70,12 +83,14 @@ public static class AdminApi
 
             if (context.Request.Headers.Authorization.Count > 0)
             {
+                guard.Failed(context);
                 LogRefused(context);
             }
 
             context.Response.Headers.WWWAuthenticate = Challenge;
             return LoginRadiusJson.Error(Unauthorized);
         });
+    }
 
     /// <summary>
     /// Whether the request carries the administrator's HTTP Basic credentials. Both parts are compared as SHA-256

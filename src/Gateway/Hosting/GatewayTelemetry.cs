@@ -7,7 +7,8 @@ namespace PinOrleans.Gateway.Hosting;
 /// <summary>
 /// OpenTelemetry for a gateway: HTTP server metrics, the Orleans client's meter and the service's own, scraped in
 /// Prometheus format at <c>/metrics</c>; metrics and traces (HTTP requests, grain calls) through OTLP when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Query strings (which may carry tokens) are never recorded.
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Query strings (which may carry tokens) are never recorded: traces keep
+/// the route, not <c>url.query</c>.
 /// </summary>
 public static class GatewayTelemetry
 {
@@ -28,7 +29,13 @@ public static class GatewayTelemetry
             })
             .WithTracing(tracing =>
             {
-                tracing.AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics"))
+                tracing.AddAspNetCoreInstrumentation(o =>
+                    {
+                        o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics");
+                        // Query strings carry session and access tokens. The instrumentation redacts their values by
+                        // default, but a setting can turn that off: drop the attribute, whatever the settings.
+                        o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null);
+                    })
                     .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
                 if (otlp)
                 {

@@ -25,10 +25,14 @@ public sealed class AdminApiTests(ClusterFixture fixture) : IAsyncLifetime
     private GatewayFactory _gateway = null!;
     private Api _api = null!;
 
-    /// <summary>The real gateway with an administrator configured and no tenant cache.</summary>
-    public static GatewayFactory AdminGateway(ClusterFixture fixture) => new(fixture, web => web
+    /// <summary>
+    /// The real gateway with an administrator configured and no tenant cache (and room for the many refused
+    /// credentials these tests send from the test server's one address).
+    /// </summary>
+    public static GatewayFactory AdminGateway(ClusterFixture fixture, int maxFailures = 1000) => new(fixture, web => web
         .UseSetting("Admin:UserName", AdminUser)
         .UseSetting("Admin:Password", AdminPassword)
+        .UseSetting("Admin:MaxFailures", maxFailures.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .UseSetting("Gateway:TenantCacheSeconds", "0"));
 
     public Task InitializeAsync()
@@ -92,6 +96,25 @@ public sealed class AdminApiTests(ClusterFixture fixture) : IAsyncLifetime
         var list = await Api.ExpectAsync(await AdminAsync(HttpMethod.Get, ""), HttpStatusCode.OK);
         Assert.DoesNotContain(list.GetProperty("Data").EnumerateArray(), t => t.GetProperty("Name").GetString() == "Intruder");
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(AdminPassword, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Guessing_the_administrators_password_is_cut_off_with_429_before_credentials_are_checked()
+    {
+        await using var gateway = AdminGateway(fixture, maxFailures: 3);
+        var api = new Api(gateway.CreateClient());
+        for (var i = 0; i < 3; i++)
+        {
+            await Api.ExpectErrorAsync(await api.SendAsync(HttpMethod.Get, Tenants, headers: Basic(AdminUser, $"guess-{i}")), 401, 401);
+        }
+
+        var cut = await api.SendAsync(HttpMethod.Get, Tenants, headers: Basic(AdminUser, "guess-3"));
+        await Api.ExpectErrorAsync(cut, 429, 429);
+        Assert.InRange(int.Parse(cut.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 300);
+        // Even the right password waits out the window from that address: a guess that happens to be right gains nothing.
+        await Api.ExpectErrorAsync(await api.SendAsync(HttpMethod.Get, Tenants, headers: Admin), 429, 429);
+        // The rest of the gateway is untouched.
+        Assert.Equal(HttpStatusCode.OK, (await api.Http.GetAsync("/health/live")).StatusCode);
     }
 
     [Fact]

@@ -42,4 +42,29 @@ public sealed class NoLeakTests(ClusterFixture fixture)
         // The issuing response is the only one that shows the tokens, and no response shows a hash.
         Assert.DoesNotContain("argon2id", login.ToString(), StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// The gateway's request traces (what OTLP exports) keep the route but never the query string, which carries
+    /// session and access tokens.
+    /// </summary>
+    [Fact]
+    public async Task Request_traces_carry_no_query_string()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var gateway = new GatewayFactory(fixture);
+        var tenant = await fixture.NewTenantAsync();
+        var token = Guid.NewGuid().ToString();
+        await Api.ExpectErrorAsync(await gateway.CreateClient().GetAsync($"/identity/v2/auth/access_token/validate?apikey={tenant.ApiKey}&access_token={token}"), 403, 905);
+
+        var request = Assert.Single(stopped, a => a.GetTagItem("url.path") as string == "/identity/v2/auth/access_token/validate");
+        Assert.Null(request.GetTagItem("url.query"));
+        Assert.DoesNotContain(request.TagObjects, tag => tag.Value?.ToString()?.Contains(token, StringComparison.Ordinal) == true);
+    }
 }
