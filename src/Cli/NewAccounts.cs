@@ -41,7 +41,7 @@ internal sealed record NewAccounts(string Email, string Password, string? Pin)
             throw new UsageException($"--count takes 1 to {MaxCount}.");
         }
 
-        var answers = new Answer[count];
+        var answers = new Answer?[count];
         var progress = new Progress(output, count);
         try
         {
@@ -51,13 +51,25 @@ internal sealed record NewAccounts(string Email, string Password, string? Pin)
                 progress.Done();
             });
         }
-        finally
+        catch
         {
-            // A refusal stops the run; what was created so far stays (the progress line says how many).
+            // A refusal stops the run; what was created so far stays, and is listed (on stderr, before the error).
             progress.Finish();
+            var made = answers.Select((answer, i) => (Answer: answer, Email: Numbered(i + 1))).Where(a => a.Answer is not null).ToList();
+            if (made.Count > 0)
+            {
+                output.Error.WriteLine($"Created {made.Count} of {count} accounts before the refusal:");
+                foreach (var (answer, email) in made)
+                {
+                    output.Error.WriteLine($"{Output.Text(answer!.Json, "Uid")}  {email}");
+                }
+            }
+
+            throw;
         }
 
-        Print(output, answers);
+        progress.Finish();
+        Print(output, answers.Select(a => a!).ToArray());
     }
 
     private void Print(Output output, Answer[] answers)

@@ -247,6 +247,20 @@ public sealed partial class PinctlTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 10).Select(i => $"created {i * 2}/20"), twenty.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Refused(await PinctlAsync("accounts", "create", "--email", $"{id}@example.com", "--password", Api.Password, "--count", "1"), 936);
         UsageError(await PinctlAsync("accounts", "create", "--email", $"{id}@example.com", "--password", Api.Password, "--count", "0"));
+
+        // A refusal part-way: the accounts made before it are listed (stderr), and they exist.
+        Succeeded(await PinctlAsync("accounts", "create", "--email", $"{id}-p+2@example.com", "--password", Api.Password));
+        var partial = await PinctlAsync("accounts", "create", "--email", $"{id}-p@example.com", "--password", Api.Password, "--count", "3");
+        Assert.True(partial.Code == 1, $"exit {partial.Code}, expected 1: {partial.Error}");
+        Assert.Contains("\n936: ", partial.Error, StringComparison.Ordinal);
+        var listed = Regex.Matches(partial.Error, @"^([0-9a-f]{32})  (\S+@example\.com)$", RegexOptions.Multiline);
+        Assert.Contains($"Created {listed.Count} of 3 accounts before the refusal:", partial.Error, StringComparison.Ordinal);
+        Assert.InRange(listed.Count, 1, 2);
+        foreach (Match made in listed)
+        {
+            Assert.NotEqual($"{id}-p+2@example.com", made.Groups[2].Value);
+            Assert.Equal(made.Groups[2].Value, (await PinctlAsync("accounts", "show", made.Groups[1].Value)).Field("Email"));
+        }
     }
 
     [Fact]
