@@ -87,7 +87,17 @@ public static class TenantSettingsJson
         var merged = JsonSerializer.SerializeToNode(current, Options)!.AsObject();
         var defaults = JsonSerializer.SerializeToNode(new TenantSettings(), Options)!.AsObject();
         Apply(merged, changes, defaults, "");
-        var settings = merged.Deserialize<TenantSettings>(Options) ?? throw new JsonException("The settings patch must be a JSON object.");
+        TenantSettings settings;
+        try
+        {
+            settings = merged.Deserialize<TenantSettings>(Options) ?? throw new JsonException("The settings patch must be a JSON object.");
+        }
+        catch (JsonException e) when (e.Path is { Length: > 2 } path)
+        {
+            // The serializer's own text names .NET types; say which setting, in the API's terms.
+            throw new JsonException($"Setting '{path[2..]}' does not take that value (see the configuration reference for what it takes).", e);
+        }
+
         return settings with
         {
             Webhooks = settings.Webhooks with

@@ -211,7 +211,9 @@ public sealed class LockoutTypeTests(ClusterFixture fixture)
         var noProvider = await Api.ExpectErrorAsync(await Change("""{"Lockout":{"Type":"Captcha"}}"""), 403, 1134);
         Assert.Contains("BotProtection:Provider", noProvider.GetProperty("Errors")[0].GetProperty("ErrorMessage").GetString(), StringComparison.Ordinal);
         await Api.ExpectErrorAsync(await Change("""{"Lockout":{"MaxFailedAttemps":3}}"""), 403, 1134);
-        await Api.ExpectErrorAsync(await Change("""{"Lockout":{"Type":"Forever"}}"""), 403, 1134);
+        var forever = (await Api.ExpectErrorAsync(await Change("""{"Lockout":{"Type":"Forever"}}"""), 403, 1134)).GetProperty("Errors")[0].GetProperty("ErrorMessage").GetString();
+        Assert.Contains("'Lockout.Type'", forever, StringComparison.Ordinal);
+        Assert.DoesNotContain("PinOrleans.", forever, StringComparison.Ordinal);
         await Api.ExpectErrorAsync(await Change("""{"BotProtection":{"Provider":"HCaptcha"}}"""), 403, 1134);
         await Api.ExpectErrorAsync(await Change("""[1]"""), 400, 1079);
         Assert.Equal(LockoutType.Block, (await fixture.SnapshotAsync(tenant)).Settings.Lockout.Type);
