@@ -17,7 +17,6 @@ internal sealed record Connection(Uri BaseUrl, string AdminUser, string? AdminPa
 /// </summary>
 internal sealed class GatewayClient(HttpClient http, Connection connection)
 {
-    public Uri BaseUrl => connection.BaseUrl;
 
     public string ApiKey => connection.ApiKey
         ?? throw new UsageException("this command needs the tenant's API key: --apikey or PINCTL_APIKEY.");

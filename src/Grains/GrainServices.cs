@@ -15,7 +15,7 @@ public static class GrainServices
         services.AddOptions<HashingOptions>().Bind(configuration.GetSection(HashingOptions.Section));
         services.TryAddSingleton<ISecretHasher, Argon2idSecretHasher>();
         services.TryAddSingleton<HashingPool>();
-        services.TryAddSingleton<SecretProtector>();
+        services.TryAddSingleton<AtRestEncryption>();
         Webhooks.WebhookSender.Register(services);
         services.AddOptions<Webhooks.WebhookDeliveryOptions>().Bind(configuration.GetSection(Webhooks.WebhookDeliveryOptions.Section));
         services.TryAddSingleton(TimeProvider.System);

@@ -38,9 +38,10 @@ public sealed class CountingGrainStorage(IGrainStorage inner) : IGrainStorage
         RunAsync("clear", stateName, () => inner.ClearStateAsync(stateName, grainId, grainState));
 
     /// <summary>
-    /// One operation, counted when it succeeds. A failure other than a conflicting write becomes
+    /// One operation, counted when it succeeds. A failure of storage itself becomes
     /// <see cref="StorageUnavailableException"/> (the original inside), so callers tell "storage did not take it, try
-    /// again" from a bug whatever the provider threw.
+    /// again" whatever the provider threw. Not wrapped: conflicting writes (decided again on fresh state) and state
+    /// that does not serialize (a bug, which retrying would not cure).
     /// </summary>
     private async Task RunAsync(string kind, string stateName, Func<Task> operation)
     {
@@ -48,7 +49,8 @@ public sealed class CountingGrainStorage(IGrainStorage inner) : IGrainStorage
         {
             await operation();
         }
-        catch (Exception e) when (e is not InconsistentStateException and not StorageUnavailableException and not OperationCanceledException)
+        catch (Exception e) when (e is not (InconsistentStateException or StorageUnavailableException or OperationCanceledException
+            or System.Text.Json.JsonException or NotSupportedException))
         {
             throw new StorageUnavailableException($"Storage {kind} of '{stateName}' state failed ({e.GetType().Name})", e);
         }

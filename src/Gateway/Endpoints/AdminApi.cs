@@ -152,7 +152,7 @@ public static class AdminApi
 
     private static void LogRefused(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi).FullName!)
-            .LogWarning("Administrator credentials refused for {Method} {Path} from {Client}", context.Request.Method, context.Request.Path, ApiRequest.ClientIp(context));
+            .LogWarning("Administrator credentials refused for {Method} {Path} from {Client}", context.Request.Method, context.Request.Path, AdminGuard.Key(context));
 
     /// <summary>Admin answers may carry a one-time secret: no cache keeps them.</summary>
     private static async ValueTask<object?> NoStore(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
@@ -179,14 +179,12 @@ public static class AdminApi
         var name = TenantName(body);
         var apiKey = body.String("ApiKey") is { } given ? ApiKeyField(given) : Guid.NewGuid().ToString("D");
         var settings = InitialSettings(body);
-        var tenant = grains.GetGrain<ITenantGrain>(apiKey);
-        if ((await tenant.GetInfoAsync()).Exists)
+        var secret = SecretToken.New();
+        if (await grains.GetGrain<ITenantGrain>(apiKey).CreateAsync(new TenantDefinition { Name = name, ApiSecret = new Sensitive(secret), Settings = settings }) is null)
         {
             throw JsonBody.Invalid("ApiKey", "A tenant with this ApiKey already exists.");
         }
 
-        var secret = SecretToken.New();
-        await tenant.ConfigureAsync(new TenantDefinition { Name = name, ApiSecret = new Sensitive(secret), Settings = settings });
         return LoginRadiusJson.Ok(new JsonObject { ["ApiKey"] = apiKey, ["ApiSecret"] = secret, ["Name"] = name });
     }
 
@@ -214,11 +212,11 @@ public static class AdminApi
 
     private static async Task<IResult> RotateSecretAsync(string apiKey, IGrainFactory grains)
     {
-        var info = await ExistingTenantAsync(apiKey, grains);
+        var key = ApiKeyOf(apiKey);
         var secret = SecretToken.New();
-        await grains.GetGrain<ITenantGrain>(info.ApiKey).ConfigureAsync(
-            new TenantDefinition { Name = info.Name, Settings = info.Settings!, ApiSecret = new Sensitive(secret) });
-        return LoginRadiusJson.Ok(new JsonObject { ["ApiKey"] = info.ApiKey, ["ApiSecret"] = secret });
+        return await grains.GetGrain<ITenantGrain>(key).RotateSecretAsync(new Sensitive(secret)) is null
+            ? throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized)
+            : LoginRadiusJson.Ok(new JsonObject { ["ApiKey"] = key, ["ApiSecret"] = secret });
     }
 
     private static async Task<IResult> RevokeSessionsAsync(string apiKey, string uid, IGrainFactory grains)
@@ -231,14 +229,14 @@ public static class AdminApi
     /// <summary>The tenant named by the route; 901 when the key is not a GUID or no tenant has it.</summary>
     private static async Task<TenantInfo> ExistingTenantAsync(string apiKey, IGrainFactory grains)
     {
-        if (!Guid.TryParse(apiKey, out var key))
-        {
-            throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
-        }
-
-        var info = await grains.GetGrain<ITenantGrain>(key.ToString("D")).GetInfoAsync();
+        var info = await grains.GetGrain<ITenantGrain>(ApiKeyOf(apiKey)).GetInfoAsync();
         return info.Exists ? info : throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
     }
+
+    /// <summary>The route's API key in canonical form; 901 when it is not a GUID.</summary>
+    private static string ApiKeyOf(string apiKey) => Guid.TryParse(apiKey, out var key)
+        ? key.ToString("D")
+        : throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
 
     private static string TenantName(JsonBody body)
     {
@@ -271,16 +269,8 @@ public static class AdminApi
             throw JsonBody.Invalid("Settings", "The Settings field must be a JSON object.");
         }
 
-        TenantSettings settings;
-        try
-        {
-            settings = TenantSettingsJson.Merge(new TenantSettings(), given.Value.GetRawText());
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
-        {
-            throw JsonBody.Invalid("Settings", e.Message);
-        }
-
-        return settings.Problem() is { } problem ? throw JsonBody.Invalid("Settings", problem) : settings;
+        return TenantSettingsJson.TryMerge(new TenantSettings(), given.Value.GetRawText(), out var settings) is { } problem
+            ? throw JsonBody.Invalid("Settings", problem)
+            : settings;
     }
 }

@@ -39,17 +39,26 @@ public sealed class AdminGuard(IConfiguration configuration, TimeProvider time)
     public void Failed(HttpContext context)
     {
         var now = time.GetUtcNow();
-        if (_failures.Count >= MaxTracked)
+        var period = Period;
+        var key = Key(context);
+        if (_failures.Count >= MaxTracked && !_failures.ContainsKey(key))
         {
-            foreach (var stale in _failures.Where(f => now - f.Value.Start >= Period).Select(f => f.Key).ToList())
+            foreach (var stale in _failures.Where(f => now - f.Value.Start >= period).Select(f => f.Key).ToList())
             {
                 _failures.TryRemove(stale, out _);
             }
+
+            if (_failures.Count >= MaxTracked)
+            {
+                // Full of live windows: a new address is not tracked (the ones already tracked stay cut off).
+                return;
+            }
         }
 
-        var window = _failures.AddOrUpdate(Key(context), _ => new Window(now), (_, current) => now - current.Start >= Period ? new Window(now) : current);
+        var window = _failures.AddOrUpdate(key, _ => new Window(now), (_, current) => now - current.Start >= period ? new Window(now) : current);
         Interlocked.Increment(ref window.Count);
     }
 
-    private static string Key(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "-";
+    /// <summary>Whom a failure is counted against: the connection's address.</summary>
+    public static string Key(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "-";
 }

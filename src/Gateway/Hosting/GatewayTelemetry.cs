@@ -17,7 +17,7 @@ public static class GatewayTelemetry
     public static WebApplicationBuilder AddPinOrleansTelemetry(this WebApplicationBuilder builder)
     {
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("pinorleans-gateway"))
             .WithMetrics(metrics =>
             {
@@ -26,22 +26,22 @@ public static class GatewayTelemetry
                 {
                     metrics.AddOtlpExporter();
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation(o =>
-                    {
-                        o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics");
-                        // Query strings carry session and access tokens. The instrumentation redacts their values by
-                        // default, but a setting can turn that off: drop the attribute, whatever the settings.
-                        o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null);
-                    })
-                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
             });
+        if (otlp)
+        {
+            // Traces only when something receives them: a listener makes every request and grain call build an activity.
+            telemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics");
+                    // Query strings carry session and access tokens. The instrumentation redacts their values by
+                    // default, but a setting can turn that off: drop the attribute, whatever the settings.
+                    o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null);
+                })
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddOtlpExporter());
+        }
+
         return builder;
     }
 

@@ -45,7 +45,6 @@ public static class OpenApiDocs
     private const string LoginSchema = "LoginResponse";
     private const string WebhookSchema = "WebhookSubscription";
     private const string SettingsSchema = "TenantSettings";
-    private const string AdminPrefix = "/pinorleans/v1/admin";
 
     public static IServiceCollection AddPinOrleansOpenApi(this IServiceCollection services)
     {
@@ -326,7 +325,7 @@ public static class OpenApiDocs
     private static void DescribeUnknown(OpenApiOperation operation, OpenApiDocument? document, string method, string route)
     {
         var parameters = operation.Parameters ??= new List<IOpenApiParameter>();
-        var admin = route.StartsWith(AdminPrefix, StringComparison.OrdinalIgnoreCase);
+        var admin = route.StartsWith(Endpoints.AdminApi.Prefix, StringComparison.OrdinalIgnoreCase);
         var access = admin ? Access.Admin : Access.Key;
         foreach (var parameter in CommonParameters(access))
         {
@@ -340,7 +339,7 @@ public static class OpenApiDocs
         }
 
         List<Err> errors = admin
-            ? [Err.Http(AdminUnauthorized, "Admin"), Err.Http(LoginRadiusError.RouteNotFound)]
+            ? [Err.Http(Endpoints.AdminApi.Unauthorized, "Admin"), Err.Http(LoginRadiusError.RouteNotFound)]
             : [Err.Missing("apikey"), Err.Of(ErrorCode.ApiKeyUnauthorized), Err.Of(ErrorCode.ApiSecretUnauthorized), Err.Of(ErrorCode.TrialPlanExpired)];
         // A body the endpoint cannot read, or a request HTTP itself refuses (the error middleware answers those with 965 too).
         errors.Add(Err.Of(method == "PUT" ? ErrorCode.PutBodyInvalid : ErrorCode.PostBodyInvalid));
@@ -514,9 +513,6 @@ public static class OpenApiDocs
     // ---------------------------------------------------------------------------------------------------------------
     // Errors: one response per HTTP status, listing the LoginRadius codes, each with an example.
     // ---------------------------------------------------------------------------------------------------------------
-
-    private static readonly LoginRadiusError AdminUnauthorized = new(401, 401, "Administrator credentials are required",
-        "This endpoint needs the administrator's user name and password (HTTP Basic authentication), please provide valid administrator credentials.");
 
     /// <summary>
     /// One error an operation can answer, with the id of its example under <c>components/examples</c> (one per

@@ -38,7 +38,7 @@ public static class ApiRequest
     /// address, which <c>X-Forwarded-For</c> sets only when the request came through a configured proxy.
     /// </summary>
     public static string? ClientIp(HttpContext context) =>
-        context.Request.Headers["X-Origin-IP"].FirstOrDefault(v => !string.IsNullOrWhiteSpace(v) && System.Net.IPAddress.TryParse(v.Trim(), out _))?.Trim()
+        context.Request.Headers[Hosting.ForwardedHeaders.OriginIpHeader].FirstOrDefault(v => !string.IsNullOrWhiteSpace(v) && System.Net.IPAddress.TryParse(v.Trim(), out _))?.Trim()
         ?? context.Connection.RemoteIpAddress?.ToString();
 
     public static string RequiredQuery(HttpRequest request, string name) =>

@@ -7,6 +7,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Creates the tenant or updates its name, settings and (when given) secret.</summary>
     Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition);
 
+    /// <summary>Creates the tenant; null when it exists already (nothing changes then).</summary>
+    Task<TenantSnapshot?> CreateAsync(TenantDefinition definition);
+
+    /// <summary>Replaces the API secret, keeping the name and the settings as they are now; null when there is no such tenant.</summary>
+    Task<TenantSnapshot?> RotateSecretAsync(Sensitive secret);
+
     /// <summary>
     /// Applies the bootstrap configuration at silo start when it differs from the one applied last time; an unchanged
     /// configuration leaves the tenant as it is, runtime changes included.

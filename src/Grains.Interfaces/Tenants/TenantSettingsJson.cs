@@ -79,6 +79,25 @@ public static class TenantSettingsJson
         };
     }
 
+    /// <summary>
+    /// <paramref name="current"/> with <paramref name="patch"/> applied and checked as a whole
+    /// (<see cref="TenantSettings.Problem"/>): null and the settings, or why the patch cannot apply.
+    /// </summary>
+    public static string? TryMerge(TenantSettings current, string patch, out TenantSettings settings)
+    {
+        try
+        {
+            settings = Merge(current, patch);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            settings = current;
+            return e.Message;
+        }
+
+        return settings.Problem();
+    }
+
     /// <summary>The settings with <paramref name="patch"/> applied; throws <see cref="JsonException"/> naming what is wrong.</summary>
     public static TenantSettings Merge(TenantSettings current, string patch)
     {

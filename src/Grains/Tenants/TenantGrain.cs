@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using PinOrleans.Security;
 using PinOrleans.Webhooks;
 
@@ -16,7 +16,7 @@ public sealed class TenantState
     [Id(3)] public DateTimeOffset CreatedDate { get; set; }
     /// <summary>SHA-256 of the bootstrap definition last applied: an unchanged configuration does not undo runtime changes.</summary>
     [Id(4)] public string? BootstrapFingerprint { get; set; }
-    /// <summary>The API secret sealed by <see cref="SecretProtector"/>: it signs the tenant's webhooks.</summary>
+    /// <summary>The API secret sealed by <see cref="AtRestEncryption"/>: it signs the tenant's webhooks.</summary>
     [Id(5)] public string? ProtectedSecret { get; set; }
 }
 
@@ -27,7 +27,8 @@ public sealed class TenantState
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Store)] IPersistentState<TenantState> state,
     TimeProvider time,
-    SecretProtector protector) : Grain, ITenantGrain
+    AtRestEncryption protector,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     private TenantState? _published;
 
@@ -36,25 +37,48 @@ public sealed class TenantGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _published = state.RecordExists ? state.State : null;
+        if (_published is { } tenant)
+        {
+            // Listed off the request path (a tenant saved before the directory existed gets listed here too).
+            this.RegisterGrainTimer(_ => ListAsync(tenant), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
+
         return Task.CompletedTask;
     }
 
     public Task<TenantSnapshot> ConfigureAsync(TenantDefinition definition) => SaveAsync(definition, _published?.BootstrapFingerprint);
+
+    public async Task<TenantSnapshot?> CreateAsync(TenantDefinition definition) =>
+        _published is null ? await SaveAsync(definition, null) : null;
+
+    public async Task<TenantSnapshot?> RotateSecretAsync(Sensitive secret) => _published is { } current
+        ? await SaveAsync(new TenantDefinition { Name = current.Name, Settings = current.Settings, ApiSecret = secret }, current.BootstrapFingerprint)
+        : null;
 
     public Task<TenantSnapshot> BootstrapAsync(TenantDefinition definition)
     {
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{definition.Name}\n{definition.ApiSecret?.Value}\n{TenantSettingsJson.Canonical(definition.Settings)}")));
         return _published is { } current && current.BootstrapFingerprint == fingerprint && (definition.ApiSecret is null || current.ProtectedSecret is not null)
-            ? RegisterAsync(current)
+            ? Task.FromResult(Snapshot(current))
             : SaveAsync(definition, fingerprint);
     }
 
-    /// <summary>Lists the tenant in the directory (a tenant saved before the directory existed is listed from its next silo start on).</summary>
-    private async Task<TenantSnapshot> RegisterAsync(TenantState tenant)
+    /// <summary>
+    /// Lists the tenant in the operators' directory (the directory writes only when the entry changed). A listing
+    /// aid, not part of the tenant: a failure is logged and the next activation lists it again, never failing a save
+    /// whose answer may carry a secret shown only once.
+    /// </summary>
+    private async Task ListAsync(TenantState tenant)
     {
-        await GrainFactory.GetGrain<ITenantDirectoryGrain>(0).RegisterAsync(ApiKey, tenant.Name, tenant.CreatedDate);
-        return Snapshot(tenant);
+        try
+        {
+            await GrainFactory.GetGrain<ITenantDirectoryGrain>(0).RegisterAsync(ApiKey, tenant.Name, tenant.CreatedDate);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Listing tenant {ApiKey} in the directory failed ({Error}); its next activation tries again", ApiKey, e.GetType().Name);
+        }
     }
 
     private async Task<TenantSnapshot> SaveAsync(TenantDefinition definition, string? bootstrapFingerprint)
@@ -90,8 +114,14 @@ public sealed class TenantGrain(
             throw;
         }
 
+        var previous = _published;
         _published = next;
-        return await RegisterAsync(next);
+        if (previous is null || previous.Name != next.Name)
+        {
+            await ListAsync(next);
+        }
+
+        return Snapshot(next);
     }
 
     public async Task<TenantSettingsChange> ChangeSettingsAsync(string patch)
@@ -101,17 +131,7 @@ public sealed class TenantGrain(
             return new TenantSettingsChange(null, "There is no such tenant.");
         }
 
-        TenantSettings settings;
-        try
-        {
-            settings = TenantSettingsJson.Merge(current.Settings, patch);
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
-        {
-            return new TenantSettingsChange(null, e.Message);
-        }
-
-        if (settings.Problem() is { } problem)
+        if (TenantSettingsJson.TryMerge(current.Settings, patch, out var settings) is { } problem)
         {
             return new TenantSettingsChange(null, problem);
         }

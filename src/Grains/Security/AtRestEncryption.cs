@@ -9,13 +9,13 @@ namespace PinOrleans.Security;
 /// at rest: AES-256-GCM under a key derived (HKDF-SHA256) from the pepper, which lives in configuration, never in
 /// storage. A copy of the state table alone does not give the secret away.
 /// </summary>
-public sealed class SecretProtector
+public sealed class AtRestEncryption
 {
     private const int NonceBytes = 12;
     private const int TagBytes = 16;
     private readonly byte[] _key;
 
-    public SecretProtector(IOptions<HashingOptions> options)
+    public AtRestEncryption(IOptions<HashingOptions> options)
     {
         var pepper = Convert.FromBase64String(options.Value.Pepper?.Trim() ?? throw new InvalidOperationException("Hashing:Pepper is not configured."));
         _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, pepper, 32, info: Encoding.UTF8.GetBytes("pinorleans/protected-secret/v1"));
