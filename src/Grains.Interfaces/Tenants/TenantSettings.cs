@@ -170,12 +170,20 @@ public sealed record EmailTemplate
     [Id(2)] public string? Html { get; init; }
 }
 
-/// <summary>Security questions (reset PIN by security answer): on or off (1095), and how many answers a reset needs (1260).</summary>
+/// <summary>
+/// Security questions (reset PIN by security answer, the SecurityQuestion lockout): on or off (1095), and how many
+/// answers a reset needs (1260). PinOrleans asks for two by default, where LoginRadius asks for one
+/// (<c>MinimumAnswers: 1</c> restores that); an account with fewer saved answers cannot use them to reset.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.SecurityQuestionPolicy")]
 public sealed record SecurityQuestionPolicy
 {
     [Id(0)] public bool Enabled { get; init; } = true;
-    [Id(1)] public int MinimumAnswers { get; init; } = 1;
+    [Id(1)] public int MinimumAnswers { get; init; } = 2;
+
+    /// <summary>The answers a request must bring: the setting, at least one.</summary>
+    [JsonIgnore]
+    public int RequiredAnswers => Math.Max(MinimumAnswers, 1);
 }
 
 /// <summary>Which captcha service verifies the answers a tenant's clients send.</summary>

@@ -26,11 +26,12 @@ public sealed partial class UserGrain
             return PinResetTicket.Fail(ErrorCode.AccountBlocked);
         }
 
-        if (user.IsLocked(now) && user.LockType is LockoutType.Suspend or LockoutType.Block)
+        if (user.IsLocked(now) && (user.LockType == LockoutType.Block || (user.LockType == LockoutType.Suspend && user.LockedBy == CredentialKind.ResetSecret)))
         {
-            // The reset itself would be refused until the lock ends: no message the holder cannot use. (Under a
-            // Captcha or SecurityQuestion lock the reset goes through with what the lock asks for.)
-            return new PinResetTicket { Problem = LockRefusal(user) };
+            // The reset itself would be refused until the lock ends: no message the holder cannot use. (A suspension
+            // that guessing other secrets caused is lifted by the reset; under a Captcha or SecurityQuestion lock the
+            // reset goes through with what the lock asks for.)
+            return new PinResetTicket { Problem = LockoutRules.Refusal(user) };
         }
 
         var byEmail = channel == RecoveryChannel.Email;
@@ -130,20 +131,27 @@ public sealed partial class UserGrain
     }
 
     private Challenge ResetTokenChallenge(PinResetProof proof) => new(
+        CredentialKind.ResetSecret,
         user => user.PinReset is { TokenHash: not null } reset && reset.Selector == proof.Selector
             ? null
             : new Problem(ErrorCode.LinkUnavailable), // a link replaced by a newer request
         user => user.PinReset!.TokenHash!,
         user => Hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.PinReset!.TokenHash!)),
-        ErrorCode.VerificationTokenInvalid);
+        ErrorCode.VerificationTokenInvalid) { Strength = AttemptStrength.ProofOfControl };
 
     private Challenge OtpChallenge(Sensitive otp) => new(
+        CredentialKind.ResetSecret,
         user => user.PinReset?.OtpHash is null ? new Problem(ErrorCode.OtpInvalid) : null,
         user => user.PinReset!.OtpHash!,
         user => Hasher.VerifyAsync(otp, new Sensitive(user.PinReset!.OtpHash!)),
-        ErrorCode.OtpInvalid);
+        ErrorCode.OtpInvalid) { Strength = AttemptStrength.ProofOfControl };
 
+    /// <summary>
+    /// Security answers: at least the tenant's <c>MinimumAnswers</c> (default 2), every one right. An answer to a
+    /// question the account has no answer for fails like a wrong answer (1094) and counts, after the same work.
+    /// </summary>
     private Challenge SecurityAnswerChallenge(SecurityQuestionPolicy policy, IReadOnlyDictionary<string, Sensitive> answers) => new(
+        CredentialKind.SecurityAnswer,
         user =>
         {
             if (!policy.Enabled)
@@ -156,23 +164,22 @@ public sealed partial class UserGrain
                 return new Problem(ErrorCode.SecurityAnswerNotSaved);
             }
 
-            if (answers.Keys.Any(id => !user.SecurityAnswers.ContainsKey(id)))
-            {
-                return new Problem(ErrorCode.SecurityQuestionOrAnswerIncorrect);
-            }
-
-            return answers.Count < Math.Min(Math.Max(policy.MinimumAnswers, 1), user.SecurityAnswers.Count)
-                ? new Problem(ErrorCode.MinimumSecurityAnswersMissing)
-                : null;
+            return answers.Count < policy.RequiredAnswers ? new Problem(ErrorCode.MinimumSecurityAnswersMissing) : null;
         },
-        user => string.Join('|', answers.Keys.Order(StringComparer.Ordinal).Select(id => user.SecurityAnswers[id])),
+        user => string.Join('|', answers.Keys.Order(StringComparer.Ordinal).Select(id => user.SecurityAnswers.GetValueOrDefault(id, "?" + id))),
         async user =>
         {
-            // One hash per answer, side by side on the hashing pool; all must be right.
-            var checks = await Task.WhenAll(answers.Select(a => Hasher.VerifyAsync(NormalizeAnswer(a.Value), new Sensitive(user.SecurityAnswers[a.Key]))));
-            return new HashCheck(checks.All(c => c.Valid), null);
+            // One hash per answer, side by side on the hashing pool; all must be right. An unknown question costs
+            // what a known one costs, so the answer does not tell which ids the account has.
+            var checks = await Task.WhenAll(answers.Select(async a => user.SecurityAnswers.TryGetValue(a.Key, out var stored)
+                ? (await Hasher.VerifyAsync(NormalizeAnswer(a.Value), new Sensitive(stored))).Valid
+                : await Hasher.VerifyNothingAsync(a.Value)));
+            return new HashCheck(checks.All(valid => valid), null);
         },
-        ErrorCode.SecurityAnswerIncorrect);
+        ErrorCode.SecurityAnswerIncorrect)
+    {
+        WrongFor = user => answers.Keys.Any(id => !user.SecurityAnswers.ContainsKey(id)) ? ErrorCode.SecurityQuestionOrAnswerIncorrect : ErrorCode.SecurityAnswerIncorrect,
+    };
 
     /// <summary>Applies <c>SecurityQuestionAnswer</c> of an account update: hashes new answers, removes empty ones.</summary>
     private async Task SetSecurityAnswersAsync(UserState user, IReadOnlyDictionary<string, Sensitive> answers)

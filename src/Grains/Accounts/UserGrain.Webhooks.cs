@@ -26,6 +26,8 @@ public sealed partial class UserGrain
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // In memory only: the next write of the account persists it.
+        state.State.UpgradeLegacyCounts();
         ScheduleFlush();
         return Task.CompletedTask;
     }

@@ -111,18 +111,7 @@ public sealed partial class UserGrain(
         AuditEntry? unlocked = null;
         if (update.IsLoginLocked == false || (update.IsActive == true && user.LockType == LockoutType.Block))
         {
-            if (user.IsLocked(now) && user.LockType is { } lifted)
-            {
-                unlocked = AuditEntry.Unlocked(lifted, UnlockedBy.Administrator);
-            }
-
-            // An administrator's unlock also forgives earlier locks: the next suspension starts from the base period.
-            user.LockedUntil = null;
-            user.LockType = null;
-            user.FailedLoginAttempts = 0;
-            user.ConsecutiveFailures = 0;
-            user.LastLockedAt = null;
-            user.LockEscalations = 0;
+            unlocked = LockoutRules.AdministratorUnlock(user, now);
         }
 
         if (pinHash is { } hash)
@@ -182,7 +171,7 @@ public sealed partial class UserGrain(
         if (user.LockType is not (LockoutType.Captcha or LockoutType.SecurityQuestion))
         {
             // Suspensions end by themselves; blocks need an administrator.
-            return LockRefusal(user);
+            return LockoutRules.Refusal(user);
         }
 
         return (await AttemptAsync(tenant, proof, NoSecret, (_, _) => Task.FromResult<Problem?>(null), unlockedBy: UnlockedBy.SelfService)).Problem;
@@ -403,7 +392,7 @@ public sealed partial class UserGrain(
             return new StepUpOutcome(null, default, new Problem(ErrorCode.UserDoesNotExist));
         }
 
-        var verdict = await AttemptAsync(tenant, proof, Check(pin, Credential.Pin), (_, _) => Task.FromResult<Problem?>(null));
+        var verdict = await AttemptAsync(tenant, proof, Check(pin, Credential.StepUpPin), (_, _) => Task.FromResult<Problem?>(null));
         if (verdict.Problem is { } problem)
         {
             return new StepUpOutcome(null, default, problem);
@@ -470,26 +459,37 @@ public sealed partial class UserGrain(
     }
 
     /// <summary>Where a login secret's hash lives, and what a wrong or missing secret answers.</summary>
-    private sealed record Credential(Func<UserState, string?> Stored, Action<UserState, string> Store, ErrorCode Wrong, ErrorCode Missing)
+    private sealed record Credential(CredentialKind Kind, Func<UserState, string?> Stored, Action<UserState, string> Store, ErrorCode Wrong, ErrorCode Missing)
     {
-        public static readonly Credential Password = new(s => s.PasswordHash, (s, h) => s.PasswordHash = h, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials);
-        public static readonly Credential Pin = new(s => s.PinHash, (s, h) => s.PinHash = h, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable);
+        public static readonly Credential Password = new(CredentialKind.Password, s => s.PasswordHash, (s, h) => s.PasswordHash = h, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials);
+        public static readonly Credential Pin = new(CredentialKind.Pin, s => s.PinHash, (s, h) => s.PinHash = h, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable);
         public static readonly Credential CurrentPin = Pin with { Wrong = ErrorCode.CurrentPinInvalid };
+        public static readonly Credential StepUpPin = Pin with { Kind = CredentialKind.StepUp };
     }
 
     /// <summary>
     /// What one attempt proves and how: <see cref="Unavailable"/> refuses before any hashing when there is nothing
     /// to check against; <see cref="Material"/> names what <see cref="Verify"/> checks, so a re-decision after a
-    /// conflict hashes again only when that changed; a failed check answers <see cref="Wrong"/> and counts.
+    /// conflict hashes again only when that changed; a failed check answers <see cref="Wrong"/> and counts toward
+    /// <see cref="Kind"/> (null: nothing to count, the self-service unlock).
     /// </summary>
     private sealed record Challenge(
+        CredentialKind? Kind,
         Func<UserState, Problem?> Unavailable,
         Func<UserState, string> Material,
         Func<UserState, Task<HashCheck>> Verify,
         ErrorCode Wrong,
-        Action<UserState, Sensitive>? StoreRehash = null);
+        Action<UserState, Sensitive>? StoreRehash = null)
+    {
+        /// <summary>A reset secret that reached the account's e-mail or phone proves control of the account.</summary>
+        public AttemptStrength Strength { get; init; } = AttemptStrength.Knowledge;
+
+        /// <summary>What a wrong secret answers when it depends on the state (an unknown security question: 1094).</summary>
+        public Func<UserState, ErrorCode>? WrongFor { get; init; }
+    }
 
     private Challenge Check(Sensitive secret, Credential credential) => new(
+        credential.Kind,
         user => credential.Stored(user) is null ? new Problem(credential.Missing) : null,
         user => credential.Stored(user)!,
         user => Hasher.VerifyAsync(secret, new Sensitive(credential.Stored(user)!)),
@@ -498,29 +498,20 @@ public sealed partial class UserGrain(
 
     /// <summary>A challenge with nothing to check: the self-service unlock, where only the lock's own proof counts.</summary>
     private static readonly Challenge NoSecret = new(
-        _ => null, _ => "", _ => Task.FromResult(new HashCheck(true, null)), ErrorCode.UnknownError);
+        null, _ => null, _ => "", _ => Task.FromResult(new HashCheck(true, null)), ErrorCode.UnknownError);
 
-    /// <summary>What a locked account answers to a request that does not bring what its lock asks for.</summary>
-    private static Problem LockRefusal(UserState user) => user.LockType switch
-    {
-        LockoutType.Block => new Problem(ErrorCode.AccountBlocked),
-        LockoutType.Captcha => new Problem(ErrorCode.CaptchaRequired),
-        LockoutType.SecurityQuestion => new Problem(ErrorCode.SecurityAnswerRequired),
-        _ => Problem.Locked(user.LockedUntil!.Value),
-    };
-
-    /// <summary>The verdict of one attempt's checks: the lock's security answers (if asked for), then the secret.</summary>
-    private sealed record Decision(bool Valid, ErrorCode Wrong, Sensitive? Rehashed);
+    /// <summary>The verdict of one attempt's checks: the lock's security answers (if asked for), then the secret; a failure names the challenge that failed.</summary>
+    private sealed record Decision(bool Valid, Challenge Failed, Sensitive? Rehashed);
 
     private static async Task<Decision> DecideAsync(Challenge? gate, Challenge challenge, UserState user)
     {
         if (gate is not null && !(await gate.Verify(user)).Valid)
         {
-            return new Decision(false, gate.Wrong, null);
+            return new Decision(false, gate, null);
         }
 
         var check = await challenge.Verify(user);
-        return new Decision(check.Valid, challenge.Wrong, check.Rehashed);
+        return new Decision(check.Valid, challenge, check.Rehashed);
     }
 
     /// <summary>
@@ -572,34 +563,13 @@ public sealed partial class UserGrain(
         {
             var now = time.GetUtcNow();
             var user = state.State;
-            if (!user.IsActive)
+            var admission = LockoutRules.Admit(user, challenge.Kind, challenge.Strength, proof, now);
+            if (admission.Refusal is { } refusal)
             {
-                return AccountOutcome.Fail(new Problem(ErrorCode.AccountBlocked));
+                return AccountOutcome.Fail(refusal);
             }
 
-            Challenge? gate = null;
-            var lockedAs = user.IsLocked(now) ? user.LockType : null;
-            if (lockedAs is not null)
-            {
-                switch (lockedAs)
-                {
-                    case LockoutType.Captcha when proof.CaptchaSolved:
-                        break;
-                    case LockoutType.SecurityQuestion when proof.SecurityAnswers is { Count: > 0 } answers:
-                        gate = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, answers);
-                        break;
-                    default:
-                        return AccountOutcome.Fail(LockRefusal(user));
-                }
-            }
-            else if (user.LockedUntil is not null)
-            {
-                // A suspension that has run out starts a fresh count (the consecutive count goes on).
-                user.LockedUntil = null;
-                user.LockType = null;
-                user.FailedLoginAttempts = 0;
-            }
-
+            var gate = admission.NeedsSecurityAnswers ? SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.SecurityAnswers!) : null;
             if ((gate?.Unavailable(user) ?? challenge.Unavailable(user)) is { } unavailable)
             {
                 return AccountOutcome.Fail(unavailable);
@@ -613,7 +583,7 @@ public sealed partial class UserGrain(
             }
 
             Problem? problem = null;
-            AuditEntry? audit = null;
+            AuditEntry? audit;
             if (decision.Valid)
             {
                 if (await onSuccess(user, now) is { } refused)
@@ -621,15 +591,13 @@ public sealed partial class UserGrain(
                     return AccountOutcome.Fail(refused);
                 }
 
-                user.FailedLoginAttempts = 0;
-                user.ConsecutiveFailures = 0;
-                if (lockedAs is { } lifted)
+                if (gate is not null)
                 {
-                    user.LockType = null;
-                    user.LockedUntil = null;
-                    audit = AuditEntry.Unlocked(lifted, unlockedBy);
+                    // The lock's answers were right too: their own count starts over.
+                    LockoutRules.Succeed(user, gate.Kind, gate.Strength, null, unlockedBy);
                 }
 
+                audit = LockoutRules.Succeed(user, challenge.Kind, challenge.Strength, admission.LockedAs, unlockedBy);
                 if (decision.Rehashed is { } upgraded && challenge.StoreRehash is { } store)
                 {
                     store(user, upgraded);
@@ -637,18 +605,9 @@ public sealed partial class UserGrain(
             }
             else
             {
-                user.FailedLoginAttempts++;
-                user.ConsecutiveFailures++;
-                problem = new Problem(decision.Wrong);
-                if (user.ConsecutiveFailures >= LockoutPolicy.NistCeiling && lockedAs != LockoutType.Block)
-                {
-                    // NIST's ceiling: whatever the lockout type, the hundredth failure in a row needs an administrator.
-                    audit = Lock(user, policy, LockoutType.Block, now, LockReason.NistCeiling);
-                }
-                else if (lockedAs is null && user.FailedLoginAttempts >= policy.Threshold)
-                {
-                    audit = Lock(user, policy, policy.Type, now, LockReason.Threshold);
-                }
+                var failed = decision.Failed;
+                problem = new Problem(failed.WrongFor?.Invoke(user) ?? failed.Wrong);
+                audit = LockoutRules.Fail(user, failed.Kind!.Value, policy, admission.LockedAs, now);
             }
 
             if (problem is null && successEvent is not null)
@@ -688,18 +647,6 @@ public sealed partial class UserGrain(
     }
 
     private void Audit(AuditEntry entry, UserState user) => AccountAudit.Write(_audit, ApiKey, user.Uid, entry);
-
-    /// <summary>Locks the account; a suspension soon after the last lock doubles (up to the tenant's maximum).</summary>
-    private static AuditEntry Lock(UserState user, LockoutPolicy policy, LockoutType type, DateTimeOffset now, LockReason reason)
-    {
-        user.LockType = type;
-        user.LockEscalations = user.LastLockedAt is { } last && policy.EscalationWindow > TimeSpan.Zero && now - last <= policy.EscalationWindow
-            ? Math.Min(user.LockEscalations + 1, 30)
-            : 0;
-        user.LastLockedAt = now;
-        user.LockedUntil = type == LockoutType.Suspend ? now + policy.SuspendPeriod(user.LockEscalations) : DateTimeOffset.MaxValue;
-        return AuditEntry.Locked(type, reason, user.LockedUntil.Value, user.FailedLoginAttempts, user.ConsecutiveFailures);
-    }
 
     private static IEnumerable<(IdentifierKind Kind, string Value, ErrorCode Conflict)> Identifiers(IEnumerable<EmailAddress> emails, string? userName, string? phone)
     {

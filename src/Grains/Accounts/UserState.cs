@@ -19,8 +19,21 @@ public sealed class UserState
     [Id(10)] public bool? PinSkipped { get; set; }
     [Id(11)] public DateTimeOffset? LastPINChangeDate { get; set; }
     [Id(12)] public DateTimeOffset? PinSkippedDate { get; set; }
-    /// <summary>Consecutive failed PIN or password attempts since the last success or the last lock.</summary>
-    [Id(13)] public int FailedLoginAttempts { get; set; }
+    /// <summary>Failures by credential kind (see <see cref="LockoutRules"/>): a success of one kind never resets another's.</summary>
+    [Id(33)] public Dictionary<CredentialKind, FailureCount> Failures { get; set; } = [];
+    /// <summary>Which credential kind's failures applied the current lock.</summary>
+    [Id(34)] public CredentialKind? LockedBy { get; set; }
+
+    /// <summary>The highest threshold count of any credential kind (what the next failure of that kind is measured against).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int FailedLoginAttempts => Failures.Count == 0 ? 0 : Failures.Values.Max(f => f.Count);
+
+    /// <summary>The longest run of failures of any credential kind (NIST's ceiling of 100 applies to it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int ConsecutiveFailures => Failures.Count == 0 ? 0 : Failures.Values.Max(f => f.Consecutive);
+
+    /// <summary>Rows written before failures were counted per kind: their one count, read once into <see cref="Failures"/> (as PIN failures).</summary>
+    [Id(13), System.Text.Json.Serialization.JsonPropertyName("FailedLoginAttempts")] public int LegacyFailedLoginAttempts { get; set; }
     [Id(14)] public DateTimeOffset? LockedUntil { get; set; }
     [Id(15)] public LockoutType? LockType { get; set; }
     [Id(16)] public int NoOfLogins { get; set; }
@@ -45,14 +58,27 @@ public sealed class UserState
     /// <summary>When the account was last locked, and how many times in a row its suspension was doubled since.</summary>
     [Id(28)] public DateTimeOffset? LastLockedAt { get; set; }
     [Id(29)] public int LockEscalations { get; set; }
-    /// <summary>Failures since the last success or administrator's unlock, through suspensions (NIST's ceiling of 100).</summary>
-    [Id(30)] public int ConsecutiveFailures { get; set; }
+    /// <summary>See <see cref="LegacyFailedLoginAttempts"/>.</summary>
+    [Id(30), System.Text.Json.Serialization.JsonPropertyName("ConsecutiveFailures")] public int LegacyConsecutiveFailures { get; set; }
     /// <summary>Webhook events written with the change that raised them, until the delivery grains have them.</summary>
     [Id(31)] public List<PendingWebhook> Outbox { get; set; } = [];
     /// <summary>A deleted account whose last events are still in <see cref="Outbox"/>: it exists for nothing else.</summary>
     [Id(32)] public bool Deleted { get; set; }
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    /// <summary>Moves the one failure count of an older row into <see cref="Failures"/>; true when anything moved.</summary>
+    public bool UpgradeLegacyCounts()
+    {
+        if (LegacyFailedLoginAttempts == 0 && LegacyConsecutiveFailures == 0)
+        {
+            return false;
+        }
+
+        Failures.TryAdd(CredentialKind.Pin, new FailureCount { Count = LegacyFailedLoginAttempts, Consecutive = Math.Max(LegacyConsecutiveFailures, LegacyFailedLoginAttempts) });
+        LegacyFailedLoginAttempts = LegacyConsecutiveFailures = 0;
+        return true;
+    }
 
     public UserProfile ToProfile(DateTimeOffset now) => new()
     {

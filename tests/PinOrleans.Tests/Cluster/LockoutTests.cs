@@ -88,7 +88,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Wrong_passwords_and_wrong_pins_count_toward_the_same_lock()
+    public async Task Wrong_passwords_and_wrong_pins_count_apart_and_a_right_password_does_not_forgive_wrong_pins()
     {
         var tenant = await fixture.NewTenantAsync();
         var snapshot = await fixture.SnapshotAsync(tenant);
@@ -96,14 +96,21 @@ public sealed class LockoutTests(ClusterFixture fixture)
         var user = fixture.Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
         var session = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
 
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 4; i++)
         {
             Assert.Equal(ErrorCode.InvalidCredentials, (await user.LoginWithPasswordAsync(snapshot, "not-the-password")).Problem?.Code);
+            Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
         }
 
-        Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
+        // Eight failures, but four of each kind: not locked. The right password forgives wrong passwords only.
+        Assert.Null((await user.LoginWithPasswordAsync(snapshot, "correct-horse-42")).Problem);
+        var stored = await fixture.StoredUserAsync(tenant, uid);
+        Assert.False(stored.Failures.ContainsKey(CredentialKind.Password));
+        Assert.Equal(4, stored.Failures[CredentialKind.Pin].Count);
+
         Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
         Assert.Equal(ErrorCode.AccountSuspended, (await user.LoginWithPasswordAsync(snapshot, "correct-horse-42")).Problem?.Code);
+        Assert.Equal(CredentialKind.Pin, (await fixture.StoredUserAsync(tenant, uid)).LockedBy);
     }
 
     [Fact]
@@ -144,7 +151,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
         fixture.ConflictOnce(grainId, async storage =>
         {
             var stored = await ClusterFixture.ReadStoredUserAsync(storage, grainId);
-            stored.State!.FailedLoginAttempts = 5;
+            stored.State!.Failures[CredentialKind.Pin] = new FailureCount { Count = 5, Consecutive = 5 };
             stored.State.LockedUntil = lockedUntil;
             stored.State.LockType = LockoutType.Suspend;
             await storage.WriteStateAsync("user", grainId, stored);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using PinOrleans.Accounts;
 using PinOrleans.Tenants;
 using PinOrleans.Tests.Infrastructure;
 
@@ -109,7 +110,7 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Wrong_reset_secrets_count_toward_the_same_lockout_as_pins()
+    public async Task Wrong_reset_secrets_count_together_apart_from_pins_and_lock_resets_out()
     {
         var account = await AccountAsync(Settings(lockout: new LockoutPolicy { MaxFailedAttempts = 4 }));
         var mail = await ForgotMailAsync(account);
@@ -120,13 +121,38 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "token", new { ResetToken = guessed, PIN = "2468" }), 403, 1063);
         await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "otp/username", new { UserName = account.UserName, OTP = "000000", PIN = "2468" }), 403, 1067);
         await Api.ExpectErrorAsync(await Api.PinLoginAsync(account.Tenant, session, "0000"), 401, 1236);
-        Assert.Equal(3, (await fixture.StoredUserAsync(account.Tenant, account.Uid)).FailedLoginAttempts);
         await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "otp/phone", new { Phone = account.Phone, OTP = "999999", PIN = "2468" }), 403, 1067);
+        var stored = await fixture.StoredUserAsync(account.Tenant, account.Uid);
+        Assert.Equal((3, 1), (stored.Failures[CredentialKind.ResetSecret].Count, stored.Failures[CredentialKind.Pin].Count));
+        await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "otp/email", new { Email = account.Email, OTP = "111111", PIN = "2468" }), 403, 1067);
 
-        // Locked: even the right token is refused until the lock ends, and no further message is sent.
+        // Locked by guessed reset secrets: even the right token is refused until the lock ends, and no further message is sent.
         var locked = await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "token", new { ResetToken = token, PIN = "2468" }), 403, 1198);
         Assert.True(locked.GetProperty("Data").TryGetProperty("LoginLockedTimeout", out _));
         await Api.ExpectErrorAsync(await ForgotByEmailAsync(account), 403, 1198);
+        Assert.Equal(CredentialKind.ResetSecret, (await fixture.StoredUserAsync(account.Tenant, account.Uid)).LockedBy);
+    }
+
+    [Fact]
+    public async Task A_reset_by_the_emailed_link_lifts_a_suspension_that_guessed_pins_caused()
+    {
+        var account = await AccountAsync(Settings(lockout: new LockoutPolicy { MaxFailedAttempts = 3 }));
+        var session = (await Api.LoginAsync(account.Tenant, account.Email)).GetProperty("session_token").GetString()!;
+        for (var i = 0; i < 3; i++)
+        {
+            await Api.ExpectErrorAsync(await Api.PinLoginAsync(account.Tenant, session, "0000"), 401, 1236);
+        }
+
+        await Api.ExpectErrorAsync(await Api.PinLoginAsync(account.Tenant, session, "7890"), 403, 1198);
+
+        // The holder asks for a reset while suspended, gets the message, and the reset ends the suspension.
+        var token = MailCatcher.ResetTokenOf(await ForgotMailAsync(account));
+        await Api.ExpectAsync(await ResetAsync(account.Tenant, "token", new { ResetToken = token, PIN = "2468" }), HttpStatusCode.OK);
+
+        var stored = await fixture.StoredUserAsync(account.Tenant, account.Uid);
+        Assert.False(stored.IsLocked(DateTimeOffset.UtcNow));
+        Assert.Empty(stored.Failures);
+        await Api.ExpectAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = account.Email, password = Api.Password }), HttpStatusCode.OK);
     }
 
     [Fact]
@@ -250,10 +276,17 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "securityanswer/email", new { Email = account.Email, SecurityAnswer = new { q1 = "blue whale", q3 = "x" }, PIN = "5555" }), 403, 1094);
         await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "securityanswer/username", new { UserName = account.UserName, SecurityAnswer = new { q1 = "blue whale", q2 = "Zurich" }, PIN = "5555" }), 403, 1093);
         await Api.ExpectErrorAsync(await ResetAsync(account.Tenant, "securityAnswer/phone", new { Phone = account.Phone, SecurityAnswer = "blue" , PIN = "5555" }), 403, 1134);
-        Assert.Equal(1, (await fixture.StoredUserAsync(account.Tenant, account.Uid)).FailedLoginAttempts);
+        // The unknown question (1094) counts like the wrong answer (1093).
+        Assert.Equal(2, (await fixture.StoredUserAsync(account.Tenant, account.Uid)).Failures[CredentialKind.SecurityAnswer].Count);
 
         await Api.ExpectAsync(await ResetAsync(account.Tenant, "securityanswer/phone", new { Phone = account.Phone, SecurityAnswer = new { q1 = "  BLUE   whale ", q2 = "zürich" }, PIN = "5555" }), HttpStatusCode.OK);
         Assert.Equal("ok", await PinLoginStatusAsync(account, "5555"));
+
+        // By default two answers are needed, even where the account saved only one.
+        var byDefault = await AccountAsync();
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{byDefault.Uid}?apikey={byDefault.Tenant.ApiKey}",
+            """{"SecurityQuestionAnswer": {"q1": "Blue Whale"}}""", headers: Secret(byDefault.Tenant)), HttpStatusCode.OK);
+        await Api.ExpectErrorAsync(await ResetAsync(byDefault.Tenant, "securityanswer/email", new { Email = byDefault.Email, SecurityAnswer = new { q1 = "blue whale" }, PIN = "5555" }), 403, 1260);
 
         var disabled = await AccountAsync(Settings(questions: new SecurityQuestionPolicy { Enabled = false }));
         await Api.ExpectErrorAsync(await ResetAsync(disabled.Tenant, "securityanswer/email", new { Email = disabled.Email, SecurityAnswer = new { q1 = "x" }, PIN = "5555" }), 403, 1095);

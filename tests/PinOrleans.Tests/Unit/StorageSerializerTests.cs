@@ -11,13 +11,27 @@ public sealed class StorageSerializerTests
     private readonly JsonGrainStorageSerializer _serializer = new();
 
     [Fact]
+    public void A_row_with_one_failure_count_reads_as_pin_failures()
+    {
+        var old = """{"Uid":"u1","FailedLoginAttempts":4,"ConsecutiveFailures":12,"LockType":null}""";
+        var back = _serializer.Deserialize<UserState>(BinaryData.FromString(old));
+
+        Assert.True(back.UpgradeLegacyCounts());
+        Assert.Equal(4, back.Failures[CredentialKind.Pin].Count);
+        Assert.Equal(12, back.Failures[CredentialKind.Pin].Consecutive);
+        Assert.False(back.UpgradeLegacyCounts());
+        var json = Encoding.UTF8.GetString(_serializer.Serialize(back).ToArray());
+        Assert.Contains("\"FailedLoginAttempts\":0", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void State_round_trips_without_type_names()
     {
         var state = new UserState
         {
             Uid = "0123456789abcdef0123456789abcdef",
             Email = [new EmailAddress("Primary", "a@example.com")],
-            FailedLoginAttempts = 3,
+            Failures = { [CredentialKind.Pin] = new FailureCount { Count = 3, Consecutive = 7 } },
             LockedUntil = DateTimeOffset.Parse("2030-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
             LockType = LockoutType.Suspend,
             ProfileFields = new() { ["FirstName"] = "\"Zoë\"" },
@@ -32,7 +46,9 @@ public sealed class StorageSerializerTests
         Assert.Contains("\"LockType\":\"Suspend\"", json, StringComparison.Ordinal);
         Assert.Equal(state.Uid, back.Uid);
         Assert.Equal(state.Email, back.Email);
+        Assert.Contains("\"Failures\":{\"Pin\":{\"Count\":3,\"Consecutive\":7}}", json, StringComparison.Ordinal);
         Assert.Equal(3, back.FailedLoginAttempts);
+        Assert.Equal(7, back.ConsecutiveFailures);
         Assert.Equal(state.LockedUntil, back.LockedUntil);
         Assert.Equal(LockoutType.Suspend, back.LockType);
         Assert.Equal("\"Zoë\"", back.ProfileFields["FirstName"]);
