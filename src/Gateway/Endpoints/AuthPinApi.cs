@@ -40,7 +40,7 @@ public static class AuthPinApi
         var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token, grains, tenant);
         var proof = await captcha.ProofAsync(request, body, tenant);
 
-        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin, proof);
+        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin, proof, grant);
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
     }
 }

@@ -14,13 +14,16 @@ public interface IUserGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> ExistsAsync();
 
-    /// <summary>Whether a token of <paramref name="generation"/> and <paramref name="family"/> still stands: the account exists, is active, was not blocked since, and the family was not revoked.</summary>
+    /// <summary>
+    /// Whether a token or PIN session of this grant still stands: the account exists, is active, was not blocked
+    /// since, the family was not revoked, and no credential change since ended it (unless it was the changer's own).
+    /// </summary>
     [AlwaysInterleave]
-    Task<bool> AcceptsTokenAsync(int generation, string? family);
+    Task<bool> AcceptsTokenAsync(Sessions.TokenGrant grant);
 
-    /// <summary>Like <see cref="AcceptsTokenAsync"/>, for a refresh token issued at <paramref name="issuedAt"/>: also refused when all refresh tokens were revoked since.</summary>
+    /// <summary>Like <see cref="AcceptsTokenAsync"/>, for a refresh token: also refused when all refresh tokens were revoked since it was issued.</summary>
     [AlwaysInterleave]
-    Task<bool> AcceptsRefreshTokenAsync(int generation, string? family, DateTimeOffset issuedAt);
+    Task<bool> AcceptsRefreshTokenAsync(Sessions.TokenGrant grant);
 
     /// <summary>Every refresh token issued so far stops working (access tokens live until they expire); 938 when there is no such account.</summary>
     Task<Problem?> RevokeAllRefreshTokensAsync();
@@ -53,7 +56,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin);
 
     /// <summary>Changes the PIN given the current one; a wrong current PIN is 1241 and counts toward the lockout.</summary>
-    Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin, LockProof? proof = null);
+    Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin, LockProof? proof = null, Sessions.TokenGrant? caller = null);
 
     /// <summary>Step-up: re-checks the PIN (lockout applies) and issues a short-lived, single-use SecondFactorValidationToken.</summary>
     Task<StepUpOutcome> ReauthenticateWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null);
@@ -62,7 +65,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
-    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration, LockProof? proof = null);
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, Sessions.TokenGrant session, LockProof? proof = null);
 
     /// <summary>Starts a PIN reset: records the hashes of a fresh reset token and OTP (e-mail) or OTP (SMS, voice) and hands out the secrets to deliver.</summary>
     Task<Recovery.PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, Recovery.RecoveryChannel channel);

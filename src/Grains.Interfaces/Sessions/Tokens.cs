@@ -58,13 +58,19 @@ public sealed record TokenGrant(
     /// <summary>Access and refresh tokens: the login they descend from (kept across refreshes, revoked together on reuse).</summary>
     [Id(6)] public string? Family { get; init; }
 
-    /// <summary>Whether the account still accepts this token (exists, not blocked since, family not revoked).</summary>
+    /// <summary>The PIN session (its grain key) this grant belongs to: a session's own key, or the session a login's tokens came with or from.</summary>
+    [Id(7)] public string? Session { get; init; }
+
+    /// <summary>Access and refresh tokens: when the family's login happened (rotation never extends a family past its absolute lifetime).</summary>
+    [Id(8)] public DateTimeOffset? FamilyStartedAt { get; init; }
+
+    /// <summary>Whether the account still accepts this token (exists, not blocked since, family not revoked, not ended by a credential change).</summary>
     public Task<bool> AccountAcceptsAsync(IGrainFactory grains) =>
-        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(Generation, Family);
+        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(this);
 
     /// <summary>As <see cref="AccountAcceptsAsync"/>, for a refresh token.</summary>
     public Task<bool> AccountAcceptsRefreshAsync(IGrainFactory grains) =>
-        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsRefreshTokenAsync(Generation, Family, IssuedAt);
+        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsRefreshTokenAsync(this);
 }
 
 /// <summary>Tokens handed out by a login, in clear: they exist in clear only in this one response.</summary>

@@ -115,6 +115,13 @@ public sealed record TokenLifetimes
     [Id(3)] public int PinAuthTokenMinutes { get; init; } = 10;
     /// <summary>How long a step-up <c>SecondFactorValidationToken</c> lives.</summary>
     [Id(4)] public int StepUpTokenMinutes { get; init; } = 5;
+    /// <summary>Refresh-token rotation keeps a login's token family alive at most this long after the login; then the user logs in again.</summary>
+    [Id(5)] public int MaxRefreshFamilyDays { get; init; } = 90;
+    /// <summary>
+    /// Changing or resetting a password or PIN ends the account's other PIN sessions, access and refresh tokens (the
+    /// changer's own login and PIN session stay). False keeps them all, as LoginRadius does by default.
+    /// </summary>
+    [Id(6)] public bool EndSessionsOnCredentialChange { get; init; } = true;
 }
 
 /// <summary>The tenant's plan. A trial with an expiry in the past refuses every call with 6003.</summary>

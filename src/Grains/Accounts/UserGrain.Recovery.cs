@@ -125,6 +125,8 @@ public sealed partial class UserGrain
                 user.PinReset!.UsedAt = now;
             }
 
+            EndOtherSessions(tenant, user, now);
+
             return await ReplacePinAsync(user, newPin, now);
         }, WebhookEvents.ResetPIN);
         return verdict.Problem;

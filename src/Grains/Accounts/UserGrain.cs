@@ -31,12 +31,27 @@ public sealed partial class UserGrain(
 
     public Task<bool> ExistsAsync() => Task.FromResult(Exists || _creating);
 
-    public Task<bool> AcceptsTokenAsync(int generation, string? family) => Task.FromResult(
-        Exists && state.State.IsActive && generation == state.State.TokenGeneration
-        && (family is null || !state.State.RevokedTokenFamilies.ContainsKey(family)));
+    public Task<bool> AcceptsTokenAsync(TokenGrant grant) => Task.FromResult(Accepts(grant));
 
-    public async Task<bool> AcceptsRefreshTokenAsync(int generation, string? family, DateTimeOffset issuedAt) =>
-        await AcceptsTokenAsync(generation, family) && !(issuedAt <= state.State.RefreshTokensRevokedAt);
+    public Task<bool> AcceptsRefreshTokenAsync(TokenGrant grant) =>
+        Task.FromResult(Accepts(grant) && !(grant.IssuedAt <= state.State.RefreshTokensRevokedAt));
+
+    private bool Accepts(TokenGrant grant) =>
+        Exists && state.State.IsActive && grant.Generation == state.State.TokenGeneration
+        && (grant.Family is null || !state.State.RevokedTokenFamilies.ContainsKey(grant.Family))
+        && !state.State.EndedByCredentialChange(grant);
+
+    /// <summary>
+    /// A password or PIN was changed or reset: every other PIN session and token of the account ends (unless the
+    /// tenant keeps them); <paramref name="caller"/>'s own login and PIN session, when it made the change, stay.
+    /// </summary>
+    private static void EndOtherSessions(TenantSnapshot tenant, UserState user, DateTimeOffset now, TokenGrant? caller = null)
+    {
+        if (tenant.Settings.Tokens.EndSessionsOnCredentialChange)
+        {
+            user.LastCredentialChange = new CredentialChange { At = now, KeptFamily = caller?.Family, KeptSession = caller?.Session };
+        }
+    }
 
     public async Task<Problem?> RevokeAllRefreshTokensAsync()
     {
@@ -112,6 +127,11 @@ public sealed partial class UserGrain(
         if (update.IsLoginLocked == false || (update.IsActive == true && user.LockType == LockoutType.Block))
         {
             unlocked = LockoutRules.AdministratorUnlock(user, now);
+        }
+
+        if (update.SetsPin && user.PinHash is not null)
+        {
+            EndOtherSessions(tenant, user, now);
         }
 
         if (pinHash is { } hash)
@@ -190,8 +210,10 @@ public sealed partial class UserGrain(
         }
 
         var hash = await Hasher.HashAsync(password);
+        var now = time.GetUtcNow();
         state.State.PasswordHash = hash.Value;
-        state.State.LastPasswordChangeDate = state.State.ModifiedDate = time.GetUtcNow();
+        state.State.LastPasswordChangeDate = state.State.ModifiedDate = now;
+        EndOtherSessions(tenant, state.State, now);
         await WriteOrReloadAsync();
         return null;
     }
@@ -363,13 +385,18 @@ public sealed partial class UserGrain(
 
         var hash = await Hasher.HashAsync(pin);
         var now = time.GetUtcNow();
+        if (state.State.PinHash is not null)
+        {
+            EndOtherSessions(tenant, state.State, now);
+        }
+
         SetPin(state.State, hash, now);
         Raise(tenant, state.State, WebhookEvents.SetPIN, now);
         await WriteOrReloadAsync();
         return AccountOutcome.Of(state.State.ToProfile(now));
     }
 
-    public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin, LockProof? proof = null)
+    public async Task<Problem?> ChangePinAsync(TenantSnapshot tenant, Sensitive oldPin, Sensitive newPin, LockProof? proof = null, TokenGrant? caller = null)
     {
         if (!Exists)
         {
@@ -381,7 +408,11 @@ public sealed partial class UserGrain(
             return Problem.Validation("NewPIN", error);
         }
 
-        var verdict = await AttemptAsync(tenant, proof, Check(oldPin, Credential.CurrentPin), (user, now) => ReplacePinAsync(user, newPin, now), WebhookEvents.ChangePIN);
+        var verdict = await AttemptAsync(tenant, proof, Check(oldPin, Credential.CurrentPin), async (user, now) =>
+        {
+            EndOtherSessions(tenant, user, now, caller);
+            return await ReplacePinAsync(user, newPin, now);
+        }, WebhookEvents.ChangePIN);
         return verdict.Problem;
     }
 
@@ -443,14 +474,14 @@ public sealed partial class UserGrain(
         return new LoginOutcome(state.State.ToProfile(now), tokens, null);
     }
 
-    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, int sessionGeneration, LockProof? proof = null)
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, TokenGrant session, LockProof? proof = null)
     {
         if (!Exists)
         {
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist)));
         }
 
-        if (sessionGeneration != state.State.TokenGeneration)
+        if (session.Generation != state.State.TokenGeneration || state.State.EndedByCredentialChange(session))
         {
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }

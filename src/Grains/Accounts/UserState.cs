@@ -65,7 +65,16 @@ public sealed class UserState
     /// <summary>A deleted account whose last events are still in <see cref="Outbox"/>: it exists for nothing else.</summary>
     [Id(32)] public bool Deleted { get; set; }
 
+    /// <summary>The last password or PIN change that ended the account's sessions, and whose login it spared.</summary>
+    [Id(35)] public CredentialChange? LastCredentialChange { get; set; }
+
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    /// <summary>Whether a credential change since this grant was issued ended it (the changer's own family and PIN session are spared).</summary>
+    public bool EndedByCredentialChange(Sessions.TokenGrant grant) =>
+        LastCredentialChange is { } change && grant.IssuedAt <= change.At
+        && !(change.KeptFamily is not null && grant.Family == change.KeptFamily)
+        && !(change.KeptSession is not null && grant.Session == change.KeptSession);
 
     /// <summary>Moves the one failure count of an older row into <see cref="Failures"/>; true when anything moved.</summary>
     public bool UpgradeLegacyCounts()
@@ -114,6 +123,15 @@ public sealed class PendingWebhook
     [Id(1)] public string Event { get; set; } = "";
     [Id(2)] public string Body { get; set; } = "";
     [Id(3)] public List<string> SubscriptionIds { get; set; } = [];
+}
+
+/// <summary>A password or PIN change: tokens and PIN sessions issued before <see cref="At"/> end, except the changer's login and session.</summary>
+[GenerateSerializer, Alias("PinOrleans.CredentialChange")]
+public sealed class CredentialChange
+{
+    [Id(0)] public DateTimeOffset At { get; set; }
+    [Id(1)] public string? KeptFamily { get; set; }
+    [Id(2)] public string? KeptSession { get; set; }
 }
 
 /// <summary>A forgot-PIN request: the reset link's lookup part and secret hash (e-mail), the OTP hash, their expiries, and when it was used.</summary>

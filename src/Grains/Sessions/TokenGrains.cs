@@ -20,31 +20,47 @@ public static class TokenIssuer
     /// <summary>
     /// Access + refresh token (one record; and a PIN session when asked), stamped with the account's token
     /// <paramref name="generation"/> and a token <paramref name="family"/> (new for a login, kept by a refresh).
+    /// A PIN login passes the session (grain key) it came from as <c>fromSession</c>; a refresh passes the family it
+    /// keeps and <c>familyStartedAt</c>, when that family's login happened.
     /// </summary>
     public static async Task<IssuedTokens> IssueAsync(
-        IGrainFactory grains, TenantSnapshot tenant, string uid, int generation, DateTimeOffset now, bool withPinSession, string? family = null)
+        IGrainFactory grains, TenantSnapshot tenant, string uid, int generation, DateTimeOffset now, bool withPinSession,
+        string? family = null, string? fromSession = null, DateTimeOffset? familyStartedAt = null)
     {
         var lifetimes = tenant.Settings.Tokens;
         var (access, refresh) = SecretToken.NewPair();
         family ??= Guid.NewGuid().ToString("N");
-        var grant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes)) { Generation = generation, Family = family };
-        var pair = grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(access)!)
-            .IssueAsync(new LoginTokens(grant, LoginTokens.HashOf(access), LoginTokens.HashOf(refresh), now.AddDays(lifetimes.RefreshTokenDays)));
-
+        var familyStart = familyStartedAt ?? now;
         string? session = null;
-        DateTimeOffset? sessionExpires = null;
-        Task started = Task.CompletedTask;
         if (withPinSession)
         {
             session = SecretToken.New();
+            fromSession = SecretToken.KeyOf(session)!;
+        }
+
+        var grant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes))
+        {
+            Generation = generation, Family = family, Session = fromSession, FamilyStartedAt = familyStart,
+        };
+        // Rotation never takes a family past its absolute lifetime.
+        var refreshExpires = Min(now.AddDays(lifetimes.RefreshTokenDays), familyStart.AddDays(lifetimes.MaxRefreshFamilyDays));
+        var pair = grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(access)!)
+            .IssueAsync(new LoginTokens(grant, LoginTokens.HashOf(access), LoginTokens.HashOf(refresh), refreshExpires));
+
+        DateTimeOffset? sessionExpires = null;
+        Task started = Task.CompletedTask;
+        if (session is not null)
+        {
             sessionExpires = now.AddMinutes(lifetimes.PinSessionTokenMinutes);
-            started = grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!)
-                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = generation });
+            started = grains.GetGrain<IPinSessionGrain>(fromSession!)
+                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = generation, Session = fromSession });
         }
 
         await Task.WhenAll(pair, started);
         return new IssuedTokens(access, refresh, grant.ExpiresAt) { SessionToken = session, SessionExpiresIn = sessionExpires };
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }
 
 /// <summary>
@@ -195,7 +211,8 @@ public sealed class LoginTokensGrain(
         // Spent before the new pair exists: a crash in between costs a login, never a second use.
         Pair.RefreshUsed = true;
         await SaveAsync();
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, grant.Generation, now, withPinSession: false, grant.Family);
+        var tokens = await TokenIssuer.IssueAsync(
+            GrainFactory, tenant, grant.Uid, grant.Generation, now, withPinSession: false, grant.Family, grant.Session, grant.FamilyStartedAt ?? grant.IssuedAt);
         return new LoginOutcome(null, tokens, null);
     }
 
@@ -256,7 +273,7 @@ public sealed class PinSessionGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
         }
 
-        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant.Generation, proof);
+        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant, proof);
         if (verdict.Problem is { } problem)
         {
             // The session outlived its account.
@@ -264,7 +281,8 @@ public sealed class PinSessionGrain(
         }
 
         // Stamped with the generation the PIN was verified under: a block that lands meanwhile kills these too.
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, verdict.Profile!.TokenGeneration, time.GetUtcNow(), withPinSession: false);
+        var tokens = await TokenIssuer.IssueAsync(
+            GrainFactory, tenant, grant.Uid, verdict.Profile!.TokenGeneration, time.GetUtcNow(), withPinSession: false, fromSession: this.GetPrimaryKeyString());
         return new LoginOutcome(verdict.Profile, tokens, null);
     }
 

@@ -96,12 +96,16 @@ async function main() {
   expect((await lr.pinAuthenticationApi.resetPINByPhoneAndOtp({ phone, otp, pin: '8642' })).IsPosted === true, 'IsPosted');
 
   step('pinLogin after reset');
-  pinLogin = await lr.pinAuthenticationApi.pinLogin({ pin: '8642' }, session);
+  // A reset ends every PIN session of the account; a password login starts a new one.
+  await refused(lr.pinAuthenticationApi.pinLogin({ pin: '8642' }, session), 1245);
+  const relogin = await lr.authenticationApi.loginByEmail({ email, password });
+  expect(relogin.session_token && relogin.access_token, 'a new PIN session');
+  pinLogin = await lr.pinAuthenticationApi.pinLogin({ pin: '8642' }, relogin.session_token);
   expect(pinLogin.Profile.Uid === uid, 'same account');
 
   step('inValidatePinSessionToken');
-  expect((await lr.pinAuthenticationApi.inValidatePinSessionToken(session)).IsPosted === true, 'IsPosted');
-  await refused(lr.pinAuthenticationApi.pinLogin({ pin: '8642' }, session), 1245);
+  expect((await lr.pinAuthenticationApi.inValidatePinSessionToken(relogin.session_token)).IsPosted === true, 'IsPosted');
+  await refused(lr.pinAuthenticationApi.pinLogin({ pin: '8642' }, relogin.session_token), 1245);
 
   step('authInValidateAccessToken');
   expect((await lr.authenticationApi.authInValidateAccessToken(pinLogin.access_token, true)).IsPosted === true, 'IsPosted');

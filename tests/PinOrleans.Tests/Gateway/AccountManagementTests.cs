@@ -87,6 +87,9 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
 
         var updated = await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"FirstName":"Ada","PINInfo":{"PIN":"2468"}}"""), HttpStatusCode.OK);
         Assert.Equal("Ada", updated.GetProperty("FirstName").GetString());
+        // Replacing the PIN ends the account's PIN sessions; a new login's session takes the new PIN only.
+        await Api.ExpectErrorAsync(await PinLoginAsync(account, session, "2468"), 403, 1245);
+        session = await Api.LoginAsync(account.Tenant, account.Email);
         await Api.ExpectErrorAsync(await PinLoginAsync(account, session, "7890"), 401, 1236);
         await Api.ExpectAsync(await PinLoginAsync(account, session, "2468"), HttpStatusCode.OK);
 
@@ -96,7 +99,8 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
 
         await Api.ExpectErrorAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"PINInfo":{"PIN":"12"}}"""), 403, 1134);
         await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"PINInfo":{"PIN":null}}"""), HttpStatusCode.OK);
-        await Api.ExpectErrorAsync(await PinLoginAsync(account, session, "2468"), 403, 1235);
+        await Api.ExpectErrorAsync(await PinLoginAsync(account, session, "2468"), 403, 1245);
+        await Api.ExpectErrorAsync(await PinLoginAsync(account, await Api.LoginAsync(account.Tenant, account.Email), "2468"), 403, 1235);
     }
 
     [Fact]

@@ -53,7 +53,9 @@ public sealed class FullJourneyTests(ClusterFixture fixture)
         await Api.ExpectAsync(await api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/reset/token?apikey={tenant.ApiKey}",
             JsonSerializer.Serialize(new { ResetToken = MailCatcher.ResetTokenOf(mail), PIN = "9753" })), HttpStatusCode.OK);
 
-        // PIN login with the new PIN on the same session; the old PIN no longer works.
+        // The reset ended every PIN session; a password login starts a new one, where the new PIN works and the old does not.
+        await Api.ExpectErrorAsync(await api.PinLoginAsync(tenant, session, "9753"), 403, 1245);
+        session = (await api.LoginAsync(tenant, email)).GetProperty("session_token").GetString()!;
         await Api.ExpectErrorAsync(await api.PinLoginAsync(tenant, session, "2468"), 401, 1236);
         await Api.ExpectAsync(await api.PinLoginAsync(tenant, session, "9753"), HttpStatusCode.OK);
 

@@ -152,7 +152,10 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
         var stored = await fixture.StoredUserAsync(account.Tenant, account.Uid);
         Assert.False(stored.IsLocked(DateTimeOffset.UtcNow));
         Assert.Empty(stored.Failures);
-        await Api.ExpectAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = account.Email, password = Api.Password }), HttpStatusCode.OK);
+        // The reset ended every session (the guesser's too); a new login gets a new one.
+        await Api.ExpectErrorAsync(await Api.PinLoginAsync(account.Tenant, session, "2468"), 403, 1245);
+        var login = await Api.ExpectAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = account.Email, password = Api.Password }), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.PinLoginAsync(account.Tenant, login.GetProperty("session_token").GetString()!, "2468"), HttpStatusCode.OK);
     }
 
     [Fact]
