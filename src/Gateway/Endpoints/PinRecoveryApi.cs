@@ -4,6 +4,7 @@ using PinOrleans.Accounts;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Recovery;
+using PinOrleans.Security;
 using PinOrleans.Tenants;
 
 namespace PinOrleans.Gateway.Endpoints;
@@ -83,7 +84,7 @@ public static class PinRecoveryApi
         }
 
         var lockProof = await captcha.ProofAsync(request, body, tenant);
-        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.Otp(new Sensitive(otp)), pin, lockProof, kind);
+        return await ResetAsync(grains, tenant, kind, identifier, PinResetProof.Otp(new Sensitive(otp)), pin, lockProof);
     }
 
     private static async Task<IResult> ResetBySecurityAnswerAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha, IdentifierKind kind)
@@ -96,16 +97,36 @@ public static class PinRecoveryApi
             : throw JsonBody.Invalid("SecurityAnswer", "The SecurityAnswer field is required: an object of answers by question id.");
         var pin = body.RequiredPin("PIN");
         var lockProof = await captcha.ProofAsync(request, body, tenant);
-        return await ResetAsync(grains, tenant, await OwnerAsync(grains, tenant, kind, identifier), PinResetProof.SecurityAnswers(answers), pin, lockProof, kind);
+        return await ResetAsync(grains, tenant, kind, identifier, PinResetProof.SecurityAnswers(answers), pin, lockProof);
     }
 
-    private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, PinResetProof proof, Sensitive pin, LockProof lockProof, IdentifierKind? kind = null)
+    private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, PinResetProof proof, Sensitive pin, LockProof lockProof) =>
+        LoginRadiusJson.Answer(await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof), new JsonObject { ["IsPosted"] = true });
+
+    /// <summary>
+    /// A reset by identifier and OTP or security answers. An unknown identifier (or one deleted meanwhile), and a
+    /// suspended or blocked account, answer 1023/1022/1043 and the lock's code where the tenant wants LoginRadius'
+    /// distinct codes; by default they answer what a wrong secret answers (1067, 1093), after the hashing a wrong
+    /// secret costs, so the answer does not tell whether the account exists.
+    /// </summary>
+    private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, IdentifierKind kind, string identifier, PinResetProof proof, Sensitive pin, LockProof lockProof)
     {
-        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof);
-        if (problem?.Code == ErrorCode.UserDoesNotExist && kind is { } by)
+        var uid = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
+        var problem = uid is null
+            ? new Problem(ErrorCode.UserDoesNotExist)
+            : await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof);
+        if (!tenant.Settings.Recovery.UniformAnswers)
         {
-            // Deleted between the lookup and the reset: as unknown as if the lookup had missed.
-            problem = new Problem(by.NotFound());
+            return LoginRadiusJson.Answer(problem?.Code == ErrorCode.UserDoesNotExist ? new Problem(kind.NotFound()) : problem, new JsonObject { ["IsPosted"] = true });
+        }
+
+        if (problem?.Code is ErrorCode.UserDoesNotExist or ErrorCode.AccountSuspended or ErrorCode.AccountBlocked)
+        {
+            // Refused before any hashing: cost what a wrong secret costs, and answer as it does.
+            var hasher = grains.GetGrain<IHasherGrain>(0);
+            var secrets = proof.Kind == PinResetProofKind.Otp ? [proof.Secret!.Value] : proof.Answers.Values.ToList();
+            await Task.WhenAll(secrets.Select(hasher.VerifyNothingAsync));
+            problem = new Problem(proof.Kind == PinResetProofKind.Otp ? ErrorCode.OtpInvalid : ErrorCode.SecurityAnswerIncorrect);
         }
 
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
@@ -143,10 +164,6 @@ public static class PinRecoveryApi
 
         return answers;
     }
-
-    private static async Task<string> OwnerAsync(IGrainFactory grains, TenantSnapshot tenant, IdentifierKind kind, string identifier) =>
-        await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync()
-        ?? throw LoginRadiusException.Of(kind.NotFound());
 
     private static string RequiredIdentifier(JsonBody body, IdentifierKind kind) => Required(body, kind switch
     {

@@ -162,6 +162,13 @@ public sealed record RecoveryPolicy
     [Id(5)] public Dictionary<string, EmailTemplate> EmailTemplates { get; init; } = [];
     /// <summary>SMS templates by name (<c>smstemplate</c>); the text may use the same placeholders.</summary>
     [Id(6)] public Dictionary<string, string> SmsTemplates { get; init; } = [];
+    /// <summary>
+    /// No enumeration: forgot PIN answers <c>IsPosted</c> whether or not the identifier belongs to an account (and
+    /// sends in the background), and a reset by OTP or security answers answers an unknown identifier as a wrong
+    /// secret, after the same hashing. False restores LoginRadius' distinct codes (1023, 1022, 1043, 1092, 1094,
+    /// 1122, 1123, 1072) and answers a forgot-PIN request after its message was handed over.
+    /// </summary>
+    [Id(20)] public bool UniformAnswers { get; init; } = true;
 }
 
 /// <summary>

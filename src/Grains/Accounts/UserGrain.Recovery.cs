@@ -108,7 +108,7 @@ public sealed partial class UserGrain
                     : null;
                 break;
             default:
-                challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers);
+                challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.Recovery.UniformAnswers);
                 break;
         }
 
@@ -141,18 +141,23 @@ public sealed partial class UserGrain
         user => Hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.PinReset!.TokenHash!)),
         ErrorCode.VerificationTokenInvalid) { Strength = AttemptStrength.ProofOfControl };
 
+    /// <summary>An OTP when none was sent is a wrong guess like any other: it costs a hash and counts.</summary>
     private Challenge OtpChallenge(Sensitive otp) => new(
         CredentialKind.ResetSecret,
-        user => user.PinReset?.OtpHash is null ? new Problem(ErrorCode.OtpInvalid) : null,
-        user => user.PinReset!.OtpHash!,
-        user => Hasher.VerifyAsync(otp, new Sensitive(user.PinReset!.OtpHash!)),
+        _ => null,
+        user => user.PinReset?.OtpHash ?? "",
+        async user => user.PinReset?.OtpHash is { } stored
+            ? await Hasher.VerifyAsync(otp, new Sensitive(stored))
+            : new HashCheck(await Hasher.VerifyNothingAsync(otp), null),
         ErrorCode.OtpInvalid) { Strength = AttemptStrength.ProofOfControl };
 
     /// <summary>
     /// Security answers: at least the tenant's <c>MinimumAnswers</c> (default 2), every one right. An answer to a
-    /// question the account has no answer for fails like a wrong answer (1094) and counts, after the same work.
+    /// question the account has no answer for fails like a wrong answer and counts, after the same work. With
+    /// <paramref name="uniform"/> answers (the default), an account without saved answers and unknown questions
+    /// answer 1093 like a wrong answer; otherwise LoginRadius' 1092 and 1094.
     /// </summary>
-    private Challenge SecurityAnswerChallenge(SecurityQuestionPolicy policy, IReadOnlyDictionary<string, Sensitive> answers) => new(
+    private Challenge SecurityAnswerChallenge(SecurityQuestionPolicy policy, IReadOnlyDictionary<string, Sensitive> answers, bool uniform = false) => new(
         CredentialKind.SecurityAnswer,
         user =>
         {
@@ -161,7 +166,7 @@ public sealed partial class UserGrain
                 return new Problem(ErrorCode.SecurityQuestionsDisabled);
             }
 
-            if (user.SecurityAnswers.Count == 0)
+            if (user.SecurityAnswers.Count == 0 && !uniform)
             {
                 return new Problem(ErrorCode.SecurityAnswerNotSaved);
             }
@@ -180,7 +185,7 @@ public sealed partial class UserGrain
         },
         ErrorCode.SecurityAnswerIncorrect)
     {
-        WrongFor = user => answers.Keys.Any(id => !user.SecurityAnswers.ContainsKey(id)) ? ErrorCode.SecurityQuestionOrAnswerIncorrect : ErrorCode.SecurityAnswerIncorrect,
+        WrongFor = user => !uniform && answers.Keys.Any(id => !user.SecurityAnswers.ContainsKey(id)) ? ErrorCode.SecurityQuestionOrAnswerIncorrect : ErrorCode.SecurityAnswerIncorrect,
     };
 
     /// <summary>Applies <c>SecurityQuestionAnswer</c> of an account update: hashes new answers, removes empty ones.</summary>

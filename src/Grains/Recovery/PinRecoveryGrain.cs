@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using PinOrleans.Accounts;
 using PinOrleans.Messaging;
+using PinOrleans.Security;
+using PinOrleans.Sessions;
 using PinOrleans.Tenants;
 
 namespace PinOrleans.Recovery;
@@ -30,7 +32,7 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
         var ticket = await BeginAsync(tenant, kind, identifier, RecoveryChannel.Email);
         if (ticket.Problem is { } problem)
         {
-            return new ForgotPinOutcome(problem);
+            return await RefusedAsync(tenant, problem, hashes: 2);
         }
 
         var values = Values(tenant, ticket, MessageTemplates.ResetLink(page, ticket.ResetToken!.Value.Value), ticket.Otp!.Value.Value);
@@ -40,16 +42,11 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
             MessageTemplates.Render(chosen.Subject, values),
             MessageTemplates.Render(chosen.Text, values),
             chosen.Html is null ? null : MessageTemplates.Render(chosen.Html, values, html: true));
-        try
+        return await DeliverAsync(tenant, "e-mail", async () =>
         {
             await email.SendAsync(message);
-            return new ForgotPinOutcome(null);
-        }
-        catch (MessageDeliveryException e)
-        {
-            LogFailed(logger, "e-mail", tenant.ApiKey, e.Message);
-            return Fail(ErrorCode.MessageSendFailed);
-        }
+            return null;
+        });
     }
 
     public async Task<ForgotPinOutcome> SendResetOtpAsync(TenantSnapshot tenant, string phone, string? template, bool voice)
@@ -67,22 +64,65 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
         var ticket = await BeginAsync(tenant, IdentifierKind.Phone, phone, voice ? RecoveryChannel.Voice : RecoveryChannel.Sms);
         if (ticket.Problem is { } problem)
         {
-            return new ForgotPinOutcome(problem);
+            return await RefusedAsync(tenant, problem, hashes: 1);
         }
 
         var otp = ticket.Otp!.Value.Value;
         // A voice reads digits one by one.
         var text = MessageTemplates.Render(MessageTemplates.Sms(tenant.Settings.Recovery, template), Values(tenant, ticket, null, voice ? string.Join(", ", otp.ToCharArray()) : otp));
+        return await DeliverAsync(tenant, voice ? "voice call" : "SMS", async Task<SmsReceipt?> () => voice ? await sms.CallAsync(ticket.Phone!, text) : await sms.SendAsync(ticket.Phone!, text));
+    }
+
+    /// <summary>
+    /// Hands the message over. With uniform answers it goes out in the background and the request is answered at
+    /// once, so neither the answer nor its timing tells a known account from an unknown one (delivery failures
+    /// are logged); otherwise the answer waits for the provider and reports its refusal (1072).
+    /// </summary>
+    private async Task<ForgotPinOutcome> DeliverAsync(TenantSnapshot tenant, string channel, Func<Task<SmsReceipt?>> send)
+    {
+        if (tenant.Settings.Recovery.UniformAnswers)
+        {
+            _ = SendLoggingFailuresAsync(tenant, channel, send);
+            return new ForgotPinOutcome(null);
+        }
+
         try
         {
-            var receipt = voice ? await sms.CallAsync(ticket.Phone!, text) : await sms.SendAsync(ticket.Phone!, text);
-            return new ForgotPinOutcome(null, receipt);
+            return new ForgotPinOutcome(null, await send());
         }
         catch (MessageDeliveryException e)
         {
-            LogFailed(logger, voice ? "voice call" : "SMS", tenant.ApiKey, e.Message);
+            LogFailed(logger, channel, tenant.ApiKey, e.Message);
             return Fail(ErrorCode.MessageSendFailed);
         }
+    }
+
+    private async Task SendLoggingFailuresAsync(TenantSnapshot tenant, string channel, Func<Task<SmsReceipt?>> send)
+    {
+        try
+        {
+            await send();
+        }
+        catch (Exception e)
+        {
+            LogFailed(logger, channel, tenant.ApiKey, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The account could not have a reset (unknown, blocked, locked, no address, sending limit). With uniform
+    /// answers: the hashing an issued reset costs, and the answer a sent one gets; otherwise its own code.
+    /// </summary>
+    private async Task<ForgotPinOutcome> RefusedAsync(TenantSnapshot tenant, Problem problem, int hashes)
+    {
+        if (!tenant.Settings.Recovery.UniformAnswers)
+        {
+            return new ForgotPinOutcome(problem);
+        }
+
+        var hasher = GrainFactory.GetGrain<IHasherGrain>(0);
+        await Task.WhenAll(Enumerable.Range(0, hashes).Select(_ => hasher.HashAsync(new Sensitive(SecretToken.New()))));
+        return new ForgotPinOutcome(null);
     }
 
     /// <summary>The account by identifier, asked to issue a reset; an unknown identifier answers 1023, 1022 or 1043.</summary>

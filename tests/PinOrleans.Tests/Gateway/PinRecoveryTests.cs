@@ -20,7 +20,8 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
 
     private static TenantSettings Settings(RecoveryPolicy? recovery = null, LockoutPolicy? lockout = null, SecurityQuestionPolicy? questions = null) => new()
     {
-        Recovery = recovery ?? new RecoveryPolicy(),
+        // These tests check LoginRadius' distinct codes; EnumerationTests checks the uniform answers of the default.
+        Recovery = (recovery ?? new RecoveryPolicy()) with { UniformAnswers = false },
         Lockout = lockout ?? new LockoutPolicy(),
         SecurityQuestions = questions ?? new SecurityQuestionPolicy(),
     };
