@@ -52,6 +52,9 @@ export Bootstrap__Tenant__Name="${Bootstrap__Tenant__Name:-Demo}"
 # The demo tenant asks for a PIN at the first password login, and its reset links open the application's page.
 export Bootstrap__Tenant__Pin__IsRequired="${Bootstrap__Tenant__Pin__IsRequired:-true}"
 export Bootstrap__Tenant__Recovery__ResetPinUrl="${Bootstrap__Tenant__Recovery__ResetPinUrl:-http://localhost:3000/reset-pin}"
+# Pages a request's resetpinurl may name besides that one (AllowedDomains; plain http only for loopback hosts).
+export Bootstrap__Tenant__AllowedDomains__0="${Bootstrap__Tenant__AllowedDomains__0:-localhost:3000}"
+export Bootstrap__Tenant__AllowedDomains__1="${Bootstrap__Tenant__AllowedDomains__1:-127.0.0.1:3000}"
 
 # Forgot-PIN e-mail goes to smtp4dev (read it in a browser); SMS and voice OTPs to a file outbox.
 mail_smtp_port="${MAIL_SMTP_PORT:-2525}"

@@ -6,7 +6,8 @@ namespace PinOrleans.Cli;
 
 /// <summary>
 /// <c>pinctl tenants set KEY lockout MaxFailedAttempts=3 Type=Captcha</c> as the JSON merge patch
-/// <c>{"Lockout":{"MaxFailedAttempts":3,"Type":"Captcha"}}</c>.
+/// <c>{"Lockout":{"MaxFailedAttempts":3,"Type":"Captcha"}}</c>; a JSON array instead of assignments replaces a list
+/// setting (<c>set KEY allowed-domains '["app.example.com"]'</c>).
 /// </summary>
 internal static class SettingsPatch
 {
@@ -14,6 +15,12 @@ internal static class SettingsPatch
     public static (string Section, JsonObject Patch) Build(string section, IReadOnlyList<string> assignments)
     {
         var name = SectionName(section);
+        if (assignments is [['[', ..] list])
+        {
+            // A list setting as a whole: set KEY allowed-domains '["app.example.com","*.shop.example"]'.
+            return (name, new JsonObject { [name] = ParseJson(list) });
+        }
+
         var changes = new JsonObject();
         foreach (var assignment in assignments)
         {

@@ -1056,7 +1056,7 @@ public static class OpenApiDocs
                     Description = $"E-mails a PIN reset link (`<resetpinurl or the tenant's page>?vtype=resetpin&vtoken=<reset token>`) and a reset OTP to the account with this {name}. A newer request replaces the link of an older one (979).",
                     Parameters =
                     [
-                        Query("resetpinurl", false, "The page the reset link opens (default: the tenant's `Recovery:ResetPinUrl`; not an absolute http(s) URL: 1248)."),
+                        Query("resetpinurl", false, "The page the reset link opens (default: the tenant's `Recovery:ResetPinUrl`); its origin must be that page's or on the tenant's `AllowedDomains`, https (http only for loopback), without user info: otherwise 1248 and nothing is sent."),
                         Query("emailtemplate", false, "The name of one of the tenant's e-mail templates (default: the tenant's)."),
                     ],
                     Body = new($"The account's {name}.", () => ObjectOf((field, Str($"The account's {name}."))).Require(field), $$"""{"{{field}}": "{{example}}"}"""),

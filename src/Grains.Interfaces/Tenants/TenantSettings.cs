@@ -15,10 +15,20 @@ public sealed record TenantSettings
     [Id(6)] public SecurityQuestionPolicy SecurityQuestions { get; init; } = new();
     [Id(7)] public BotProtectionPolicy BotProtection { get; init; } = new();
     [Id(8)] public Webhooks.WebhookPolicy Webhooks { get; init; } = new();
+    /// <summary>
+    /// Origins (besides the default pages such as <c>Recovery:ResetPinUrl</c>) that links a caller names may open
+    /// (LoginRadius' whitelisted domains); the forms an entry takes are in <see cref="AllowedLinks"/>.
+    /// </summary>
+    [Id(9)] public List<string> AllowedDomains { get; init; } = [];
 
     /// <summary>Why these settings cannot work together, or null.</summary>
     public string? Problem()
     {
+        if ((RangeProblem() ?? AllowedLinks.SettingsProblem(AllowedDomains, ("Recovery:ResetPinUrl", Recovery.ResetPinUrl))) is { } invalid)
+        {
+            return invalid;
+        }
+
         if (Lockout.Type == LockoutType.Captcha && BotProtection.Provider == BotProtectionProvider.None)
         {
             return "Lockout:Type Captcha needs a BotProtection:Provider to verify captchas with.";
@@ -30,6 +40,44 @@ public sealed record TenantSettings
         }
 
         return BotProtection.Problem() ?? Webhooks.Problem();
+    }
+
+    /// <summary>The longest any lifetime may be: ten years, so that no expiry computed from now overflows.</summary>
+    public const int MaxLifetimeDays = 3650;
+
+    /// <summary>A number setting outside the range it works in (zero or negative lifetimes and counts, lengths the wrong way round), naming it; or null.</summary>
+    private string? RangeProblem()
+    {
+        const int minutes = MaxLifetimeDays * 24 * 60;
+        const int seconds = minutes * 60;
+        (string Setting, double Value, double Min, double Max)[] ranges =
+        [
+            ("Pin:MinLength", Pin.MinLength, 1, 64),
+            ("Pin:MaxLength", Pin.MaxLength, Pin.MinLength, 64),
+            ("Password:MinLength", Password.MinLength, 1, 512),
+            ("Password:MaxLength", Password.MaxLength, Password.MinLength, 512),
+            ("Lockout:MaxFailedAttempts", Lockout.MaxFailedAttempts, 1, int.MaxValue),
+            ("Lockout:SuspendSeconds", Lockout.SuspendSeconds, 1, seconds),
+            ("Lockout:MaxSuspendSeconds", Lockout.MaxSuspendSeconds, 1, seconds),
+            // Zero is a documented value: never escalate.
+            ("Lockout:EscalationWindow (in days)", Lockout.EscalationWindow.TotalDays, 0, MaxLifetimeDays),
+            ("Tokens:AccessTokenMinutes", Tokens.AccessTokenMinutes, 1, minutes),
+            ("Tokens:RefreshTokenDays", Tokens.RefreshTokenDays, 1, MaxLifetimeDays),
+            ("Tokens:MaxRefreshFamilyDays", Tokens.MaxRefreshFamilyDays, 1, MaxLifetimeDays),
+            ("Tokens:PinSessionTokenMinutes", Tokens.PinSessionTokenMinutes, 1, minutes),
+            ("Tokens:PinAuthTokenMinutes", Tokens.PinAuthTokenMinutes, 1, minutes),
+            ("Tokens:StepUpTokenMinutes", Tokens.StepUpTokenMinutes, 1, minutes),
+            ("Recovery:ResetTokenMinutes", Recovery.ResetTokenMinutes, 1, minutes),
+            ("Recovery:OtpMinutes", Recovery.OtpMinutes, 1, minutes),
+            ("Recovery:OtpLength", Recovery.OtpLength, 4, 12),
+            ("Recovery:MaxMessagesPerHour", Recovery.MaxMessagesPerHour, 1, 1000),
+            ("SecurityQuestions:MinimumAnswers", SecurityQuestions.MinimumAnswers, 1, 20),
+            ("BotProtection:TencentMaxEvilLevel", BotProtection.TencentMaxEvilLevel, 0, 100),
+            ("Webhooks:MaxRetryDelaySeconds", Webhooks.MaxRetryDelaySeconds, 0, 24 * 60 * 60),
+        ];
+        return ranges.FirstOrDefault(r => !(r.Value >= r.Min && r.Value <= r.Max)) is { Setting: { } setting } bad
+            ? $"{setting} must be {bad.Min} to {(bad.Max == int.MaxValue ? "any larger number" : bad.Max)}."
+            : null;
     }
 }
 

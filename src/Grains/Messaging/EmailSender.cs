@@ -20,7 +20,11 @@ public interface IEmailSender
 /// <summary>A message could not be handed to its provider.</summary>
 public sealed class MessageDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>SMTP through MailKit: a connection per message, a timeout per attempt, a retry for transient failures.</summary>
+/// <summary>
+/// SMTP through MailKit: a connection per message, a timeout per attempt, a retry for transient failures; TLS
+/// (STARTTLS or implicit) to every host that is not loopback unless <c>Email:AllowInsecure</c>, so a server without
+/// STARTTLS gets nothing, neither credentials nor a reset link.
+/// </summary>
 public sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, ILogger<SmtpEmailSender> logger) : IEmailSender
 {
     public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.Host);
@@ -33,6 +37,8 @@ public sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, ILog
             throw new MessageDeliveryException("No SMTP server is configured (Email:Host).");
         }
 
+        var security = o.EffectiveSecurity() ?? throw new MessageDeliveryException(
+            $"SMTP {o.Host}:{o.Port} is not on loopback and Email:Security is None: TLS is required (Email:AllowInsecure allows cleartext).");
         var mime = new MimeMessage { Subject = message.Subject };
         mime.From.Add(MailboxAddress.Parse(o.From));
         mime.To.AddRange(message.To.Select(MailboxAddress.Parse));
@@ -46,7 +52,13 @@ public sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, ILog
                 using var client = new SmtpClient { Timeout = o.TimeoutSeconds * 1000 };
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(o.TimeoutSeconds));
-                await client.ConnectAsync(o.Host!, o.Port, o.Security, timeout.Token);
+                await client.ConnectAsync(o.Host!, o.Port, security, timeout.Token);
+                if (!client.IsSecure && !o.CleartextAllowed)
+                {
+                    // Never reached with the options above; a second check before credentials or a message go out.
+                    throw new NotSupportedException("The SMTP connection is not encrypted.");
+                }
+
                 if (!string.IsNullOrEmpty(o.UserName))
                 {
                     await client.AuthenticateAsync(o.UserName, o.Password ?? "", timeout.Token);

@@ -61,16 +61,7 @@ public static class MessageTemplates
             .ToString();
     }
 
-    /// <summary>
-    /// The page a reset link opens: an absolute http(s) URL without user info; the link adds
-    /// <c>vtype=resetpin&amp;vtoken=…</c> to its query. Anything else is 1248.
-    /// </summary>
-    public static bool TryResetLinkBase(string? url, out Uri page) =>
-        Uri.TryCreate(url?.Trim(), UriKind.Absolute, out page!)
-        && (page.Scheme == Uri.UriSchemeHttps || page.Scheme == Uri.UriSchemeHttp)
-        && string.IsNullOrEmpty(page.UserInfo)
-        && !string.IsNullOrEmpty(page.Host);
-
+    /// <summary>The reset link: <paramref name="page"/> (checked by <see cref="AllowedLinks"/>) with <c>vtype=resetpin&amp;vtoken=…</c> added to its query.</summary>
     public static string ResetLink(Uri page, string token)
     {
         var builder = new UriBuilder(page);

@@ -1,3 +1,4 @@
+using System.Net;
 using MailKit.Security;
 
 namespace PinOrleans.Messaging;
@@ -12,8 +13,15 @@ public sealed class EmailOptions
 
     public int Port { get; set; } = 587;
 
-    /// <summary>MailKit's <see cref="SecureSocketOptions"/>: <c>StartTlsWhenAvailable</c> (default), <c>StartTls</c>, <c>SslOnConnect</c>, <c>None</c>.</summary>
+    /// <summary>
+    /// MailKit's <see cref="SecureSocketOptions"/>: <c>StartTlsWhenAvailable</c> (default), <c>StartTls</c>,
+    /// <c>SslOnConnect</c>, <c>Auto</c>, <c>None</c>. To a host that is not loopback TLS is required whatever this
+    /// says (see <see cref="EffectiveSecurity"/>) unless <see cref="AllowInsecure"/>.
+    /// </summary>
     public SecureSocketOptions Security { get; set; } = SecureSocketOptions.StartTlsWhenAvailable;
+
+    /// <summary>Allows a cleartext SMTP connection to a host that is not loopback (reset links and OTPs readable on the wire). Default: false.</summary>
+    public bool AllowInsecure { get; set; }
 
     public string? UserName { get; set; }
 
@@ -27,6 +35,23 @@ public sealed class EmailOptions
 
     /// <summary>Attempts when the server cannot be reached or answers with a transient (4xx) error.</summary>
     public int Attempts { get; set; } = 2;
+
+    /// <summary>Whether e-mail may travel in clear: to a loopback host (localhost, 127.0.0.0/8, ::1), or when <see cref="AllowInsecure"/>.</summary>
+    public bool CleartextAllowed => AllowInsecure || string.Equals(Host?.Trim(), "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(Host?.Trim().Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+
+    /// <summary>
+    /// How the connection is secured: <see cref="Security"/> where cleartext is allowed; otherwise TLS is required
+    /// (<c>StartTlsWhenAvailable</c> becomes <c>StartTls</c>, <c>Auto</c> is <c>SslOnConnect</c> on port 465 and
+    /// <c>StartTls</c> elsewhere), and <c>None</c> is refused (null).
+    /// </summary>
+    public SecureSocketOptions? EffectiveSecurity() => CleartextAllowed ? Security : Security switch
+    {
+        SecureSocketOptions.None => null,
+        SecureSocketOptions.Auto => Port == 465 ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTls,
+        SecureSocketOptions.StartTlsWhenAvailable => SecureSocketOptions.StartTls,
+        var required => required,
+    };
 }
 
 /// <summary>Where SMS and voice OTPs go (configuration section <c>Sms</c>).</summary>

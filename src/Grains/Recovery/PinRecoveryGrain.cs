@@ -18,8 +18,11 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
     public async Task<ForgotPinOutcome> SendResetEmailAsync(TenantSnapshot tenant, IdentifierKind kind, string identifier, string? resetPinUrl, string? template)
     {
         var policy = tenant.Settings.Recovery;
-        if (!MessageTemplates.TryResetLinkBase(resetPinUrl ?? policy.ResetPinUrl, out var page))
+        // Before anything is looked up or sent: a link may only open the tenant's page or an allowed origin.
+        var (page, refusal) = AllowedLinks.Resolve(resetPinUrl, policy.ResetPinUrl, tenant.Settings.AllowedDomains);
+        if (page is null)
         {
+            LogLinkRefused(logger, tenant.ApiKey, refusal!);
             return Fail(ErrorCode.ResetPinUrlInvalid);
         }
 
@@ -143,6 +146,9 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
         tenant.Name, ticket.Name, link, ticket.ResetToken?.Value, otp, tenant.Settings.Recovery.ResetTokenMinutes, tenant.Settings.Recovery.OtpMinutes);
 
     private static ForgotPinOutcome Fail(ErrorCode code) => new(new Problem(code));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot-PIN e-mail for tenant {ApiKey} refused: the reset page {Refusal}")]
+    private static partial void LogLinkRefused(ILogger logger, string apiKey, string refusal);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forgot-PIN message refused: {Channel} is not configured")]
     private static partial void LogNotConfigured(ILogger logger, string channel);

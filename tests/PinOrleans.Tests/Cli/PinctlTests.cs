@@ -100,6 +100,7 @@ public sealed partial class PinctlTests(ClusterFixture fixture) : IAsyncLifetime
             SettingsPatch.Build("bot-protection", ["RequireOnPinLogin=true", "MinScore=0.7", "Action=login", "SiteKey=\"007\"", "Secret=null"]).Patch.ToJsonString());
         Assert.Equal("""{"Tokens":{"A":{"B":1,"C":"x=y"}}}""", SettingsPatch.Build("tokens", ["A.B=1", "A.C=x=y"]).Patch.ToJsonString());
         Assert.Equal("Pin", SettingsPatch.Build("pin", ["MinLength=6"]).Section);
+        Assert.Equal("""{"AllowedDomains":["app.example.com","*.shop.example"]}""", SettingsPatch.Build("allowed-domains", ["""["app.example.com","*.shop.example"]"""]).Patch.ToJsonString());
         Assert.Throws<UsageException>(() => SettingsPatch.Build("lockout", ["MaxFailedAttempts"]));
         Assert.Throws<UsageException>(() => SettingsPatch.Build("lockout", ["Type=Suspend", "Type=Block"]));
         Assert.Throws<UsageException>(() => SettingsPatch.Build("lock out!", ["Type=Suspend"]));

@@ -29,7 +29,7 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
     {
         var sdk = Path.Combine(TestEnvironment.RepositoryRoot(), ".tools", "loginradius-sdk", "node_modules");
         Assert.True(Directory.Exists(Path.Combine(sdk, "loginradius-sdk")), $"loginradius-sdk {SdkVersion} is not installed in {sdk}: run ./test.sh, which installs it.");
-        var tenant = await fixture.NewTenantAsync(new TenantSettings { Pin = new PinPolicy { IsRequired = true } });
+        var tenant = await fixture.NewTenantAsync(new TenantSettings { Pin = new PinPolicy { IsRequired = true }, AllowedDomains = ["app.example.com"] });
 
         using var certificate = SelfSignedLoopbackCertificate();
         var ca = Path.Combine(Path.GetTempPath(), $"pinorleans-sdk-{Guid.NewGuid():N}.pem");

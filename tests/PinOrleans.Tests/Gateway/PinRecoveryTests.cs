@@ -18,8 +18,10 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
 
     private sealed record Account(TestTenant Tenant, string Email, string Uid, string Phone, string UserName);
 
+    /// <summary>The test tenants' settings: their reset page's origin is on the allowlist.</summary>
     private static TenantSettings Settings(RecoveryPolicy? recovery = null, LockoutPolicy? lockout = null, SecurityQuestionPolicy? questions = null) => new()
     {
+        AllowedDomains = ["app.example.com"],
         // These tests check LoginRadius' distinct codes; EnumerationTests checks the uniform answers of the default.
         Recovery = (recovery ?? new RecoveryPolicy()) with { UniformAnswers = false },
         Lockout = lockout ?? new LockoutPolicy(),
@@ -104,10 +106,13 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await ResetAsync(other, "token", new { ResetToken = second, PIN = "2468" }), 403, 1063);
         await Api.ExpectAsync(await ResetAsync(account.Tenant, "token", new { ResetToken = second, PIN = "2468" }), HttpStatusCode.OK);
 
-        var expiring = await AccountAsync(Settings(new RecoveryPolicy { ResetTokenMinutes = 0, OtpMinutes = 0 }));
-        var mail = await ForgotMailAsync(expiring);
-        await Api.ExpectErrorAsync(await ResetAsync(expiring.Tenant, "token", new { ResetToken = MailCatcher.ResetTokenOf(mail), PIN = "2468" }), 403, 975);
-        await Api.ExpectErrorAsync(await ResetAsync(expiring.Tenant, "otp/email", new { Email = expiring.Email, OTP = MailCatcher.OtpOf(mail), PIN = "2468" }), 403, 1069);
+        // Lifetimes of zero can no longer be set (1134), so the reset is begun with a snapshot that says zero.
+        var expiring = await AccountAsync();
+        var snapshot = await fixture.SnapshotAsync(expiring.Tenant);
+        var ticket = await fixture.Grains.GetGrain<PinOrleans.Accounts.IUserGrain>(PinOrleans.Accounts.AccountKeys.User(expiring.Tenant.ApiKey, expiring.Uid))
+            .BeginPinResetAsync(snapshot with { Settings = snapshot.Settings with { Recovery = new RecoveryPolicy { ResetTokenMinutes = 0, OtpMinutes = 0 } } }, PinOrleans.Recovery.RecoveryChannel.Email);
+        await Api.ExpectErrorAsync(await ResetAsync(expiring.Tenant, "token", new { ResetToken = ticket.ResetToken!.Value.Value, PIN = "2468" }), 403, 975);
+        await Api.ExpectErrorAsync(await ResetAsync(expiring.Tenant, "otp/email", new { Email = expiring.Email, OTP = ticket.Otp!.Value.Value, PIN = "2468" }), 403, 1069);
     }
 
     [Fact]
@@ -315,5 +320,49 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
         }
 
         Assert.Contains("argon2id", stored, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://evil.example.net/reset")]
+    [InlineData("https://app.example.com.evil.net/reset")]
+    [InlineData("https://evil.net/app.example.com")]
+    [InlineData("https://app.example.com@evil.net/reset")]
+    [InlineData("https://app.example.com:8443/reset")]
+    [InlineData("http://app.example.com/reset")]
+    [InlineData("https:\\\\evil.net/reset")]
+    [InlineData("//evil.net/reset")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("data:text/html,<a href=x>")]
+    public async Task Forgot_pin_refuses_a_resetpinurl_off_the_allowlist_and_sends_nothing(string bad)
+    {
+        var account = await AccountAsync(Settings(new RecoveryPolicy { ResetPinUrl = "https://tenant.example.com/pin" }));
+
+        await Api.ExpectErrorAsync(await ForgotByEmailAsync(account, "&resetpinurl=" + Uri.EscapeDataString(bad)), 403, 1248);
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/pin/forgot/username?apikey={account.Tenant.ApiKey}&resetpinurl={Uri.EscapeDataString(bad)}", new { UserName = account.UserName }), 403, 1248);
+
+        // The same account's listed pages do get their e-mail, so the refusal above is the link's, and the catcher got nothing from it.
+        var listed = await ForgotMailAsync(account, "&resetpinurl=" + Uri.EscapeDataString("https://APP.example.com/other?x=1"));
+        Assert.Contains("https://app.example.com/other?x=1&vtype=resetpin&vtoken=", listed.TextBody, StringComparison.Ordinal);
+        Assert.Equal(1, fixture.Mail.CountTo(account.Email));
+        Assert.DoesNotContain(fixture.Mail.Messages, m => (m.TextBody ?? "").Contains("evil", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Forgot_pin_always_allows_the_tenant_page_and_allowlisted_wildcards()
+    {
+        var account = await AccountAsync(new TenantSettings
+        {
+            AllowedDomains = ["*.brand.example"],
+            Recovery = new RecoveryPolicy { ResetPinUrl = "https://tenant.example.com:8443/pin" },
+        });
+
+        var home = await ForgotMailAsync(account, "&resetpinurl=" + Uri.EscapeDataString("https://tenant.example.com:8443/other"));
+        Assert.Contains("https://tenant.example.com:8443/other?vtype=resetpin", home.TextBody, StringComparison.Ordinal);
+        var sub = await ForgotMailAsync(account, "&resetpinurl=" + Uri.EscapeDataString("https://eu.shop.brand.example/pin"));
+        Assert.Contains("https://eu.shop.brand.example/pin?vtype=resetpin", sub.TextBody, StringComparison.Ordinal);
+        var before = fixture.Mail.CountTo(account.Email);
+        await Api.ExpectErrorAsync(await ForgotByEmailAsync(account, "&resetpinurl=" + Uri.EscapeDataString("https://brand.example/pin")), 403, 1248);
+        await Api.ExpectErrorAsync(await ForgotByEmailAsync(account, "&resetpinurl=" + Uri.EscapeDataString("https://tenant.example.com/pin")), 403, 1248);
+        Assert.Equal(before, fixture.Mail.CountTo(account.Email));
     }
 }

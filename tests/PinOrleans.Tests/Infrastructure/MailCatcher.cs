@@ -9,19 +9,19 @@ using SmtpServer.Storage;
 
 namespace PinOrleans.Tests.Infrastructure;
 
-/// <summary>A real SMTP server (the SmtpServer package) on a free loopback port; keeps every message it receives.</summary>
+/// <summary>A real SMTP server (the SmtpServer package, no STARTTLS) on a free loopback port, or on <c>address</c>; keeps every message it receives.</summary>
 public sealed partial class MailCatcher : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<MimeMessage> _messages = new();
     private readonly Task _serving;
 
-    public MailCatcher()
+    public MailCatcher(IPAddress? address = null)
     {
         Port = TestEnvironment.FreePort();
         var options = new SmtpServerOptionsBuilder()
             .ServerName("mailcatcher.test")
-            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(address ?? IPAddress.Loopback, Port)))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(_messages));

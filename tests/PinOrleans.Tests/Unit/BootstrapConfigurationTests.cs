@@ -69,4 +69,35 @@ public sealed class BootstrapConfigurationTests
             }
         }
     }
+
+    private static TenantSettings Bound(Dictionary<string, string?> settings)
+    {
+        var options = new BootstrapTenantOptions();
+        BootstrapTenantOptions.Bind(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), options);
+        return options.Settings;
+    }
+
+    [Fact]
+    public void The_demo_tenant_of_run_sh_binds_its_allowlist_and_passes_the_check()
+    {
+        var settings = Bound(new()
+        {
+            ["Bootstrap:Tenant:Recovery:ResetPinUrl"] = "http://localhost:3000/reset-pin",
+            ["Bootstrap:Tenant:AllowedDomains:0"] = "localhost:3000",
+            ["Bootstrap:Tenant:AllowedDomains:1"] = "127.0.0.1:3000",
+        });
+
+        Assert.Equal(["localhost:3000", "127.0.0.1:3000"], settings.AllowedDomains);
+        Assert.Null(settings.Problem());
+        Assert.NotNull(AllowedLinks.Resolve("http://127.0.0.1:3000/reset-pin", settings.Recovery.ResetPinUrl, settings.AllowedDomains).Page);
+    }
+
+    [Theory]
+    [InlineData("Bootstrap:Tenant:AllowedDomains:0", "http://app.example.com", "AllowedDomains")]
+    [InlineData("Bootstrap:Tenant:Recovery:ResetPinUrl", "http://app.example.com/reset", "Recovery:ResetPinUrl")]
+    [InlineData("Bootstrap:Tenant:Tokens:RefreshTokenDays", "0", "Tokens:RefreshTokenDays")]
+    [InlineData("Bootstrap:Tenant:Lockout:MaxSuspendSeconds", "-1", "Lockout:MaxSuspendSeconds")]
+    [InlineData("Bootstrap:Tenant:Password:MinLength", "0", "Password:MinLength")]
+    public void Bootstrap_settings_are_checked_like_any_change(string key, string value, string setting) =>
+        Assert.StartsWith(setting, Bound(new() { [key] = value }).Problem(), StringComparison.Ordinal);
 }

@@ -66,9 +66,9 @@ public sealed class MessagingTests
         Assert.Equal("<b>& 123456 10", MessageTemplates.Render("{{Name}} {{Otp}} {{OtpMinutes}}", values));
         Assert.Equal("&lt;b&gt;&amp; https://x/?a=1&amp;vtoken=t", MessageTemplates.Render("{{Name}} {{ResetLink}}", values, html: true));
 
-        Assert.True(MessageTemplates.TryResetLinkBase("https://app.example.com/reset#top", out var page));
-        Assert.Equal("https://app.example.com/reset?vtype=resetpin&vtoken=abc#top", MessageTemplates.ResetLink(page, "abc"));
-        Assert.False(MessageTemplates.TryResetLinkBase("/relative", out _));
-        Assert.False(MessageTemplates.TryResetLinkBase(null, out _));
+        var page = AllowedLinks.Resolve("https://app.example.com/reset#top", null, ["app.example.com"]).Page;
+        Assert.Equal("https://app.example.com/reset?vtype=resetpin&vtoken=abc#top", MessageTemplates.ResetLink(page!, "abc"));
+        Assert.Null(AllowedLinks.Resolve("/relative", null, ["app.example.com"]).Page);
+        Assert.Null(AllowedLinks.Resolve(null, null, ["app.example.com"]).Page);
     }
 }
