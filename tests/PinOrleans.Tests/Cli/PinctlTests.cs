@@ -207,6 +207,9 @@ public sealed partial class PinctlTests(ClusterFixture fixture) : IAsyncLifetime
         var pinSet = await PinctlAsync("accounts", "set-pin", uid, "2468");
         Succeeded(pinSet);
         Assert.Equal($"PIN set for {uid}.", pinSet.Out.Trim());
+        // A new PIN ends the account's PIN sessions; a new login's session takes it.
+        await Api.ExpectErrorAsync(await _api.PinLoginAsync(tenant, session, "2468"), 403, 1245);
+        session = (await _api.LoginAsync(tenant, email)).GetProperty("session_token").GetString()!;
         await Api.ExpectAsync(await _api.PinLoginAsync(tenant, session, "2468"), HttpStatusCode.OK);
         Refused(await PinctlAsync("accounts", "set-pin", uid, "12"), 1134);
 

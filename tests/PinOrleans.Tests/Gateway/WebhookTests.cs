@@ -60,9 +60,11 @@ public sealed class WebhookTests(ClusterFixture fixture)
         var session = set.GetProperty("session_token").GetString()!;
         var accessToken = (await Api.ExpectAsync(await Api.PinLoginAsync(tenant, session, Pin), HttpStatusCode.OK)).GetProperty("access_token").GetString()!;
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={accessToken}", """{"OldPIN":"7890","NewPIN":"1357"}"""), HttpStatusCode.OK);
-        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Ada","SecurityQuestionAnswer":{"q1":"Blue"}}""", headers: Secret(tenant)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Ada","SecurityQuestionAnswer":{"q1":"Blue","q2":"Green"}}""", headers: Secret(tenant)), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/reset/securityanswer/email?apikey={tenant.ApiKey}",
-            JsonSerializer.Serialize(new { Email = email, SecurityAnswer = new { q1 = "blue" }, PIN = "2468" })), HttpStatusCode.OK);
+            JsonSerializer.Serialize(new { Email = email, SecurityAnswer = new { q1 = "blue", q2 = "green" }, PIN = "2468" })), HttpStatusCode.OK);
+        // The reset ended the PIN session: a password login starts a new one.
+        session = (await Api.LoginAsync(tenant, email)).GetProperty("session_token").GetString()!;
         await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
         await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"IsLoginLocked":false}""", headers: Secret(tenant)), HttpStatusCode.OK);
@@ -70,7 +72,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
 
         var expected = new Dictionary<string, int>
         {
-            [WebhookEvents.CreateTraditionalAccount] = 1, [WebhookEvents.Login] = 2, [WebhookEvents.SetPIN] = 1, [WebhookEvents.ChangePIN] = 1,
+            [WebhookEvents.CreateTraditionalAccount] = 1, [WebhookEvents.Login] = 3, [WebhookEvents.SetPIN] = 1, [WebhookEvents.ChangePIN] = 1,
             [WebhookEvents.UpdateProfile] = 2, [WebhookEvents.ResetPIN] = 1, [WebhookEvents.BlockAccount] = 1, [WebhookEvents.UnlockAccount] = 1,
             [WebhookEvents.DeleteAccount] = 1,
         };
