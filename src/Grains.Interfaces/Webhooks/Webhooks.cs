@@ -19,11 +19,34 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
         [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount];
 
+    /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
+    public const string SetPassword = "SetPassword";
+    public const string ChangePassword = "ChangePassword";
+    public const string ResetPassword = "ResetPassword";
+
+    /// <summary>
+    /// Events an account holder (or whoever took the account over) must not be able to hide from the tenant: locks,
+    /// unlocks and credential changes. <c>prevent_webhook</c> suppresses them only on a request that carried the
+    /// tenant's API secret, verified (<see cref="SecretVerifiedKey"/>).
+    /// </summary>
+    public static readonly IReadOnlySet<string> Security = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        BlockAccount, UnlockAccount, ResetPIN, ChangePIN, SetPIN, SetPassword, ChangePassword, ResetPassword,
+    };
+
     /// <summary>The <see cref="RequestContext"/> key the gateway sets for <c>prevent_webhook=true</c> / <c>X-PreventWebhook: true</c>.</summary>
     public const string PreventKey = "pinorleans.prevent-webhook";
 
-    /// <summary>Whether the request being served asked for no webhooks (flows through every grain call it makes).</summary>
-    public static bool Suppressed => RequestContext.Get(PreventKey) is true;
+    /// <summary>The <see cref="RequestContext"/> key the gateway sets only when the request's API secret was checked and matched.</summary>
+    public const string SecretVerifiedKey = "pinorleans.api-secret-verified";
+
+    /// <summary>
+    /// Whether the request being served suppresses <paramref name="eventName"/> (the flags flow through every grain
+    /// call it makes): it asked for no webhooks, and the event is not a <see cref="Security"/> one or the request
+    /// carried the verified API secret.
+    /// </summary>
+    public static bool Suppressed(string eventName) =>
+        RequestContext.Get(PreventKey) is true && (!Security.Contains(eventName) || RequestContext.Get(SecretVerifiedKey) is true);
 
     public static string? Canonical(string? name) => All.FirstOrDefault(e => string.Equals(e, name?.Trim(), StringComparison.OrdinalIgnoreCase));
 }

@@ -151,7 +151,9 @@ public sealed class WebhookTests(ClusterFixture fixture)
         var login = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login?apikey={tenant.ApiKey}",
             JsonSerializer.Serialize(new { email, password = Api.Password }), headers: quiet), HttpStatusCode.OK);
         var token = login.GetProperty("access_token").GetString()!;
-        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={token}&prevent_webhook=true", """{"OldPIN":"7890","NewPIN":"1357"}"""), HttpStatusCode.OK);
+        // ChangePIN is a security event: suppressed only with the tenant's API secret (issue 12, item 4).
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={token}&prevent_webhook=true",
+            """{"OldPIN":"7890","NewPIN":"1357"}""", headers: Secret(tenant)), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Quiet"}""",
             headers: new Dictionary<string, string>(Secret(tenant)) { ["X-PreventWebhook"] = "true" }), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.PinLoginAsync(tenant, login.GetProperty("session_token").GetString()!, "1357"), HttpStatusCode.OK);
@@ -160,6 +162,49 @@ public sealed class WebhookTests(ClusterFixture fixture)
         await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 1, Patience);
         await Task.Delay(1500);
         Assert.Single(receiver.Attempts);
+    }
+
+    [Fact]
+    public async Task An_anonymous_prevent_webhook_cannot_silence_locks_unlocks_or_credential_changes()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantAsync();
+        foreach (var name in new[] { WebhookEvents.Login, WebhookEvents.ChangePIN, WebhookEvents.BlockAccount, WebhookEvents.UnlockAccount, WebhookEvents.ResetPIN })
+        {
+            await SubscribeAsync(tenant, name, receiver.Url("/hooks/" + name));
+        }
+
+        var quiet = new Dictionary<string, string> { ["X-PreventWebhook"] = "true" };
+        var (email, uid, login) = await Api.NewLoggedInAccountAsync(tenant); // its Login arrives: the one event not asked away
+        var token = login.GetProperty("access_token").GetString()!;
+
+        // Anonymous: the call's own Login is suppressed, the PIN change (even with a wrong secret), the lock and the
+        // security-answer reset are not.
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login?apikey={tenant.ApiKey}&prevent_webhook=true",
+            JsonSerializer.Serialize(new { email, password = Api.Password })), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={token}&prevent_webhook=true&apisecret=not-the-secret",
+            """{"OldPIN":"7890","NewPIN":"1357"}"""), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"SecurityQuestionAnswer":{"q1":"Blue","q2":"Red"}}""", headers: Secret(tenant)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/reset/securityanswer/email?apikey={tenant.ApiKey}",
+            JsonSerializer.Serialize(new { Email = email, SecurityAnswer = new { q1 = "blue", q2 = "red" }, PIN = "2468" }), headers: quiet), HttpStatusCode.OK);
+        var fresh = (await Api.LoginAsync(tenant, email)).GetProperty("session_token").GetString()!;
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={fresh}", """{"pin":"0000"}""", headers: quiet), 401, 1236);
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={fresh}", """{"pin":"0000"}""", headers: quiet), 401, 1236);
+
+        // With the verified secret the unlock is the administrator's to keep quiet.
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"IsLoginLocked":false}""",
+            headers: new Dictionary<string, string>(Secret(tenant)) { ["X-PreventWebhook"] = "true" }), HttpStatusCode.OK);
+
+        foreach (var name in new[] { WebhookEvents.ChangePIN, WebhookEvents.ResetPIN, WebhookEvents.BlockAccount })
+        {
+            await receiver.WaitForAsync(d => d.Path == "/hooks/" + name, 1, Patience);
+        }
+
+        await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 2, Patience); // account login + the reset's fresh login
+        await Task.Delay(1500); // anything extra would arrive by now
+        Assert.Equal(2, receiver.Deliveries.Count(d => d.Path == "/hooks/Login"));
+        Assert.DoesNotContain(receiver.Attempts, d => d.Path == "/hooks/UnlockAccount");
+        Assert.Equal(5, receiver.Attempts.Count);
     }
 
     [Fact]
