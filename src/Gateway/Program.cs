@@ -13,6 +13,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddSingleton<AdminGuard>();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
+builder.Services.AddSingleton(new PinOrleans.Outbound.OutboundGuard(
+    builder.Configuration.GetSection(PinOrleans.Outbound.OutboundOptions.Section).Get<PinOrleans.Outbound.OutboundOptions>() ?? new()));
 CaptchaVerifier.Register(builder.Services, builder.Configuration);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiRequest.MaxBodyBytes);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace PinOrleans.Webhooks;
 
 /// <summary>The events PinOrleans raises (LoginRadius' names) and how a request suppresses them.</summary>
@@ -51,14 +48,14 @@ public static class WebhookEvents
     public static string? Canonical(string? name) => All.FirstOrDefault(e => string.Equals(e, name?.Trim(), StringComparison.OrdinalIgnoreCase));
 }
 
-/// <summary>A tenant's webhooks (configuration <c>Webhooks:*</c>): where events go, and how deliveries are tried.</summary>
+/// <summary>
+/// A tenant's webhooks (configuration <c>Webhooks:*</c>): where events go, and how deliveries are tried. Which
+/// targets may be reached is the operator's (<see cref="Outbound.OutboundOptions"/>), never the tenant's: ids 0 and 1
+/// (the tenant's AllowHttp and AllowPrivateNetworks until issue 12) are retired.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.WebhookPolicy")]
 public sealed record WebhookPolicy
 {
-    /// <summary>Plain-HTTP targets (development only); HTTPS otherwise.</summary>
-    [Id(0)] public bool AllowHttp { get; init; }
-    /// <summary>Targets on loopback, private, link-local or otherwise internal addresses (development only).</summary>
-    [Id(1)] public bool AllowPrivateNetworks { get; init; }
     /// <summary>Attempts per delivery before it goes to the dead-letter list.</summary>
     [Id(2)] public int MaxAttempts { get; init; } = 8;
     /// <summary>How long one attempt may take.</summary>
@@ -92,7 +89,7 @@ public sealed record WebhookPolicy
 
         foreach (var subscription in Subscriptions)
         {
-            if (subscription.Check(this) is { } problem)
+            if (subscription.Check() is { } problem)
             {
                 return $"Webhooks:Subscriptions ({subscription.Event} {subscription.TargetUrl}): {problem.Code}";
             }
@@ -102,6 +99,11 @@ public sealed record WebhookPolicy
             ? $"Webhooks:Subscriptions: at most {MaxPerEvent} per event."
             : null;
     }
+
+    /// <summary>Why a subscription's target may not be reached under the operator's <paramref name="guard"/>, or null.</summary>
+    public string? TargetProblem(Outbound.OutboundGuard guard) => Subscriptions
+        .Select(s => guard.Refusal(s.TargetUrl) is { } reason ? $"Webhooks:Subscriptions ({s.Event} {s.TargetUrl}): {reason}" : null)
+        .FirstOrDefault(p => p is not null);
 }
 
 /// <summary>One subscription (LoginRadius webhook configuration): an event and the URL it is posted to.</summary>
@@ -120,15 +122,18 @@ public sealed record WebhookSubscription
     [Id(7)] public DateTimeOffset CreatedDate { get; init; }
     [Id(8)] public DateTimeOffset LastModifiedDate { get; init; }
 
-    /// <summary>Why this subscription is refused (1086 event, 1087 URL or its settings), or null.</summary>
-    public Problem? Check(WebhookPolicy policy)
+    /// <summary>
+    /// Why this subscription is refused (1086 event, 1087 URL or its settings), or null. Without the operator's
+    /// <paramref name="guard"/> only the URL's form is checked, not whether it may be reached.
+    /// </summary>
+    public Problem? Check(Outbound.OutboundGuard? guard = null)
     {
         if (WebhookEvents.Canonical(Event) is null)
         {
             return new Problem(ErrorCode.WebhookEventInvalid);
         }
 
-        if (WebhookTargets.Refusal(TargetUrl, policy) is { } reason)
+        if ((guard ?? Outbound.OutboundGuard.AnyTarget).Refusal(TargetUrl) is { } reason)
         {
             return Problem.Validation("TargetUrl", reason) with { Code = ErrorCode.WebhookTargetInvalid };
         }
@@ -178,70 +183,6 @@ public sealed record WebhookBasicAuth
 public sealed record WebhookBearerToken
 {
     [Id(0)] public string Token { get; init; } = "";
-}
-
-/// <summary>Which webhook targets a tenant may use: HTTPS on public addresses unless its settings allow more.</summary>
-public static class WebhookTargets
-{
-    /// <summary>Why <paramref name="url"/> is not an acceptable target under <paramref name="policy"/>, or null.</summary>
-    public static string? Refusal(string? url, WebhookPolicy policy)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || url.Length > 2000)
-        {
-            return "The TargetUrl must be an absolute https URL.";
-        }
-
-        if (uri.Scheme == "http" && !policy.AllowHttp)
-        {
-            return "The TargetUrl must use https (plain http only where the tenant's Webhooks:AllowHttp allows it).";
-        }
-
-        if (!string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Fragment))
-        {
-            return "The TargetUrl may not carry credentials or a fragment (use Authentication).";
-        }
-
-        return !policy.AllowPrivateNetworks && IsInternalHost(uri.IdnHost)
-            ? "The TargetUrl points to a loopback, private or internal address (allowed only where the tenant's Webhooks:AllowPrivateNetworks allows it)."
-            : null;
-    }
-
-    /// <summary>Names that are internal by definition, and literal addresses that are not public.</summary>
-    public static bool IsInternalHost(string host)
-    {
-        var name = host.Trim('[', ']').TrimEnd('.').ToLowerInvariant();
-        if (IPAddress.TryParse(name, out var address))
-        {
-            return !IsPublic(address);
-        }
-
-        return name is "localhost" || name.EndsWith(".localhost", StringComparison.Ordinal) || name.EndsWith(".local", StringComparison.Ordinal)
-            || name.EndsWith(".internal", StringComparison.Ordinal) || !name.Contains('.');
-    }
-
-    /// <summary>False for loopback, private (RFC 1918, CGNAT, ULA), link-local, unspecified, multicast, broadcast and documentation-free reserved ranges.</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] is 0 or 10 or 127 || b[0] >= 224
-                || (b[0] == 100 && b[1] >= 64 && b[1] < 128)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && b[1] >= 16 && b[1] < 32)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && b[1] is 18 or 19));
-        }
-
-        return !(IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-            || address.Equals(IPAddress.IPv6Any) || (address.GetAddressBytes()[0] & 0xFE) == 0xFC);
-    }
 }
 
 /// <summary>One event on its way to one subscription.</summary>

@@ -28,6 +28,7 @@ public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Store)] IPersistentState<TenantState> state,
     TimeProvider time,
     AtRestEncryption protector,
+    Outbound.OutboundGuard outbound,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     private TenantState? _published;
@@ -88,7 +89,7 @@ public sealed class TenantGrain(
             throw new ArgumentException("A new tenant needs an API secret.", nameof(definition));
         }
 
-        if (definition.Settings.Problem() is { } problem)
+        if ((definition.Settings.Problem() ?? NewTargetProblem(definition.Settings)) is { } problem)
         {
             throw new ArgumentException(problem, nameof(definition));
         }
@@ -131,7 +132,7 @@ public sealed class TenantGrain(
             return new TenantSettingsChange(null, "There is no such tenant.");
         }
 
-        if (TenantSettingsJson.TryMerge(current.Settings, patch, out var settings) is { } problem)
+        if ((TenantSettingsJson.TryMerge(current.Settings, patch, out var settings) ?? NewTargetProblem(settings)) is { } problem)
         {
             return new TenantSettingsChange(null, problem);
         }
@@ -161,7 +162,7 @@ public sealed class TenantGrain(
             CreatedDate = existing?.CreatedDate ?? now,
             LastModifiedDate = now,
         };
-        if (saved.Check(policy) is { } refused)
+        if (saved.Check(outbound) is { } refused)
         {
             return new WebhookOutcome(null, refused);
         }
@@ -180,6 +181,17 @@ public sealed class TenantGrain(
         var subscriptions = policy.Subscriptions.Where(s => s.Id != saved.Id).Append(saved).ToList();
         await ConfigureAsync(new TenantDefinition { Name = current.Name, Settings = current.Settings with { Webhooks = policy with { Subscriptions = subscriptions } } });
         return new WebhookOutcome(saved, null);
+    }
+
+    /// <summary>
+    /// Why a webhook target that is new or changed may not be reached under the operator's Outbound settings, or null
+    /// (targets stored before keep their place; the sender checks them again on every delivery).
+    /// </summary>
+    private string? NewTargetProblem(TenantSettings settings)
+    {
+        var stored = _published?.Settings.Webhooks.Subscriptions ?? [];
+        var fresh = settings.Webhooks with { Subscriptions = settings.Webhooks.Subscriptions.Where(s => !stored.Any(o => o.Id == s.Id && o.TargetUrl == s.TargetUrl)).ToList() };
+        return fresh.TargetProblem(outbound);
     }
 
     public async Task<Problem?> DeleteWebhookAsync(string id)

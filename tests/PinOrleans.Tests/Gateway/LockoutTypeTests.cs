@@ -23,7 +23,7 @@ public sealed class LockoutTypeTests(ClusterFixture fixture)
         Lockout = new LockoutPolicy { Type = type, MaxFailedAttempts = max },
         BotProtection = new BotProtectionPolicy
         {
-            Provider = BotProtectionProvider.ReCaptchaV2, Secret = FakeCaptchaProviders.Secret, VerifyUrl = fixture.Captcha.ReCaptchaVerifyUrl,
+            Provider = BotProtectionProvider.ReCaptchaV2, Secret = FakeCaptchaProviders.Secret,
         },
     };
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using PinOrleans.Outbound;
 using PinOrleans.Samples;
 using PinOrleans.Tenants;
 using PinOrleans.Tests.Infrastructure;
@@ -19,12 +20,12 @@ public sealed class WebhookTests(ClusterFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private Api Api => fixture.Api;
 
-    /// <summary>A tenant whose webhooks may go to plain HTTP on loopback (development settings), retried quickly.</summary>
+    /// <summary>A tenant whose webhooks are retried quickly (the fixture's operator settings trust loopback, where the receivers are).</summary>
     private Task<TestTenant> TenantAsync(int maxAttempts = 20, bool requirePin = false) => fixture.NewTenantAsync(new TenantSettings
     {
         Pin = new PinPolicy { IsRequired = requirePin },
         Lockout = new LockoutPolicy { MaxFailedAttempts = 2 },
-        Webhooks = new WebhookPolicy { AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = maxAttempts, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 1, TimeoutSeconds = 2 },
+        Webhooks = new WebhookPolicy { MaxAttempts = maxAttempts, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 1, TimeoutSeconds = 2 },
     });
 
     private static string Manage(TestTenant tenant, string path = "") =>
@@ -246,7 +247,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
         receiver.Delay = TimeSpan.FromSeconds(60);
         var tenant = await fixture.NewTenantAsync(new TenantSettings
         {
-            Webhooks = new WebhookPolicy { AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = 20, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 0.5, TimeoutSeconds = 1 },
+            Webhooks = new WebhookPolicy { MaxAttempts = 20, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 0.5, TimeoutSeconds = 1 },
         });
         await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
         var (_, session) = await Api.AccountWithSessionAsync(tenant); // its password login is the first event
@@ -347,11 +348,28 @@ public sealed class WebhookTests(ClusterFixture fixture)
     public async Task Subscriptions_are_managed_with_loginradius_codes_and_internal_targets_are_refused_unless_allowed()
     {
         var strict = await fixture.NewTenantAsync();
-        foreach (var target in new[] { "http://hooks.example.com/in", "https://127.0.0.1/in", "https://localhost:8443/in", "https://10.1.2.3/in", "https://[::1]/in",
-            "https://169.254.169.254/latest", "https://192.168.0.10/in", "https://intranet/in", "ftp://hooks.example.com/in", "not a url", "https://user:pw@hooks.example.com/in" })
+        // The fixture's operator settings trust 127.0.0.1/32 (its receivers) and nothing else.
+        foreach (var target in new[] { "http://hooks.example.com/in", "https://127.0.0.2/in", "https://localhost:8443/in", "https://10.1.2.3/in", "https://[::1]/in",
+            "https://169.254.169.254/latest", "https://192.168.0.10/in", "https://intranet/in", "ftp://hooks.example.com/in", "not a url", "https://user:pw@hooks.example.com/in",
+            "https://[::ffff:10.0.0.1]/in", "https://[64:ff9b::a9fe:a9fe]/in", "https://100.64.0.1/in", "https://[fd00::1]/in", "https://[2002:c0a8:0001::1]/in", "https://0.0.0.0/in" })
         {
             await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = target }), 403, 1087);
         }
+
+        // Nor through the tenant's settings route: targets, and the switches that were tenant settings once.
+        var settings = $"/pinorleans/v1/tenant/settings?apikey={strict.ApiKey}";
+        foreach (var patch in new[]
+        {
+            """{"Webhooks":{"Subscriptions":[{"Event":"Login","TargetUrl":"https://10.1.2.3/in"}]}}""",
+            """{"Webhooks":{"Subscriptions":[{"Event":"Login","TargetUrl":"http://hooks.example.com/in"}]}}""",
+            """{"Webhooks":{"AllowPrivateNetworks":true}}""", """{"Webhooks":{"AllowHttp":true}}""",
+            """{"BotProtection":{"VerifyUrl":"http://169.254.169.254/latest/meta-data"}}""",
+        })
+        {
+            await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Put, settings, patch, headers: Secret(strict)), 403, 1134);
+        }
+
+        Assert.Empty((await fixture.SnapshotAsync(strict)).Settings.Webhooks.Subscriptions);
 
         await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "NoSuchEvent", TargetUrl = "https://hooks.example.com/in" }), 403, 1086);
         await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = "https://hooks.example.com/in", Headers = new { signature = "forged" } }), 403, 1134);
@@ -391,29 +409,46 @@ public sealed class WebhookTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id)), 403, 1112);
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("hook-password", StringComparison.Ordinal));
 
-        // A development tenant may use plain HTTP on loopback.
-        var development = await TenantAsync();
-        await SubscribeAsync(development, "Login", "http://127.0.0.1:9/in");
+        // Plain HTTP to the operator's trusted network (the fixture's loopback receivers) is the operator's choice.
+        await SubscribeAsync(strict, "Login", "http://127.0.0.1:9/in");
+    }
+
+    /// <summary>A sender as a silo builds it, under the given operator settings and name resolution.</summary>
+    private static (ServiceProvider Services, WebhookSender Sender) Sender(OutboundOptions outbound, OutboundGuard.Resolver? resolve = null)
+    {
+        var services = new ServiceCollection().AddSingleton(new OutboundGuard(outbound, resolve));
+        WebhookSender.Register(services);
+        var provider = services.BuildServiceProvider();
+        return (provider, provider.GetRequiredService<WebhookSender>());
     }
 
     [Fact]
     public async Task The_sender_follows_no_redirect_and_reaches_no_internal_address_behind_a_name()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var sender = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<WebhookSender>();
         var port = new Uri(receiver.BaseUrl).Port;
-        var strict = new WebhookPolicy { AllowHttp = true, TimeoutSeconds = 2 };
+        var policy = new WebhookPolicy { TimeoutSeconds = 2 };
 
-        // "localhost" resolves to loopback: refused at connect time, whatever the name.
-        var byName = await sender.SendAsync(new WebhookSubscription { TargetUrl = $"http://localhost:{port}/in" }, strict, "{}", "SIG", CancellationToken.None);
-        Assert.False(byName.Delivered);
-        Assert.Contains("no public address", byName.Error, StringComparison.Ordinal);
-        Assert.Empty(receiver.Attempts);
+        // A public-looking name that resolves to loopback: refused at connect time, nothing reaches the receiver.
+        var (strictServices, strict) = Sender(new OutboundOptions { AllowHttp = true }, (_, _) => Task.FromResult(new[] { IPAddress.Loopback }));
+        await using (strictServices)
+        {
+            var byName = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://hooks.example.com:{port}/in" }, policy, "{}", "SIG", CancellationToken.None);
+            Assert.False(byName.Delivered);
+            Assert.Contains("no public address", byName.Error, StringComparison.Ordinal);
+            var literal = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://127.0.0.1:{port}/in" }, policy, "{}", "SIG", CancellationToken.None);
+            Assert.False(literal.Delivered);
+            Assert.Empty(receiver.Attempts);
+        }
 
-        receiver.RedirectTo = receiver.Url("/elsewhere");
-        var redirected = await sender.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/in") }, strict with { AllowPrivateNetworks = true }, "{}", "SIG", CancellationToken.None);
-        Assert.Equal((false, 302), (redirected.Delivered, redirected.Status));
-        Assert.Single(receiver.Attempts);
-        Assert.Empty(receiver.Deliveries);
+        var (trustedServices, trusted) = Sender(new OutboundOptions { TrustedNetworks = ["127.0.0.1/32"] });
+        await using (trustedServices)
+        {
+            receiver.RedirectTo = receiver.Url("/elsewhere");
+            var redirected = await trusted.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/in") }, policy, "{}", "SIG", CancellationToken.None);
+            Assert.Equal((false, 302), (redirected.Delivered, redirected.Status));
+            Assert.Single(receiver.Attempts);
+            Assert.Empty(receiver.Deliveries);
+        }
     }
 }
