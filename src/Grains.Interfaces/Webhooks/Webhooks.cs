@@ -121,6 +121,21 @@ public sealed record WebhookSubscription
     [Id(6)] public WebhookAuthentication? Authentication { get; init; }
     [Id(7)] public DateTimeOffset CreatedDate { get; init; }
     [Id(8)] public DateTimeOffset LastModifiedDate { get; init; }
+    /// <summary>
+    /// The subscription's own signing key (64 hex characters, generated when it is created, shown once in that
+    /// answer, sealed at rest): deliveries carry <c>X-PinOrleans-Timestamp</c> and <c>X-PinOrleans-Signature</c>,
+    /// the lower-case hex HMAC-SHA256 keyed with it over <c>timestamp + "." + body</c>.
+    /// </summary>
+    [Id(9)] public string? SigningKey { get; init; }
+    /// <summary>
+    /// Also send LoginRadius' <c>signature</c> header (upper-case hex HMAC-SHA256 of the body keyed with the tenant's
+    /// API secret), for receivers written against LoginRadius. Off by default: it signs no timestamp and uses the
+    /// master secret.
+    /// </summary>
+    [Id(10)] public bool SignWithApiSecret { get; init; }
+
+    /// <summary>A fresh signing key: 256 bits from the CSPRNG, as hex.</summary>
+    public static string NewSigningKey() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <summary>
     /// Why this subscription is refused (1086 event, 1087 URL or its settings), or null. Without the operator's
@@ -150,16 +165,18 @@ public sealed record WebhookSubscription
             "BearerToken" => Authentication!.BearerToken is { Token.Length: > 0 and <= 4000 } bearer && !bearer.Token.Any(char.IsControl),
             _ => false,
         };
-        return headersOk && queryOk && authOk && Name.Length <= 200
+        var keyOk = SigningKey is null || (SigningKey.Length is >= 32 and <= 200 && !SigningKey.Any(char.IsControl));
+        return headersOk && queryOk && authOk && keyOk && Name.Length <= 200
             ? null
-            : Problem.Validation(!headersOk ? "Headers" : !queryOk ? "QueryParams" : !authOk ? "Authentication" : "Name",
-                "Headers and QueryParams: at most 20 plain entries (signature, content-type, host and the like are the service's); Authentication: AuthType None, Basic with BasicAuth {Username, Password} or BearerToken with BearerToken {Token}; Name: at most 200 characters.");
+            : Problem.Validation(!headersOk ? "Headers" : !queryOk ? "QueryParams" : !authOk ? "Authentication" : !keyOk ? "SigningKey" : "Name",
+                "Headers and QueryParams: at most 20 plain entries (signature, content-type, host and the like are the service's); Authentication: AuthType None, Basic with BasicAuth {Username, Password} or BearerToken with BearerToken {Token}; SigningKey: 32 to 200 characters; Name: at most 200 characters.");
     }
 
     /// <summary>Headers a subscription may not set: the delivery's own.</summary>
     public static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
         "signature", "content-type", "content-length", "host", "authorization", "transfer-encoding", "connection", "user-agent",
+        WebhookSignatureHeaders.Timestamp, WebhookSignatureHeaders.Signature,
     };
 }
 
@@ -183,6 +200,20 @@ public sealed record WebhookBasicAuth
 public sealed record WebhookBearerToken
 {
     [Id(0)] public string Token { get; init; } = "";
+}
+
+/// <summary>How a delivery is signed: the headers, and the value a receiver recomputes.</summary>
+public static class WebhookSignatureHeaders
+{
+    /// <summary>Unix time in seconds when the attempt was signed: receivers refuse deliveries outside their replay window.</summary>
+    public const string Timestamp = "X-PinOrleans-Timestamp";
+
+    /// <summary>Lower-case hex HMAC-SHA256 keyed with the subscription's signing key over <c>timestamp + "." + body</c>.</summary>
+    public const string Signature = "X-PinOrleans-Signature";
+
+    public static string Sign(string signingKey, long timestamp, string body) => Convert.ToHexStringLower(
+        System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(signingKey),
+            System.Text.Encoding.UTF8.GetBytes(timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + body)));
 }
 
 /// <summary>One event on its way to one subscription.</summary>

@@ -12,6 +12,7 @@ public sealed class TenantState
     [Id(0)] public string Name { get; set; } = "";
     /// <summary>SHA-256 (hex) of the API secret: the secret is 128 random bits, so a fast hash is enough.</summary>
     [Id(1)] public string SecretHash { get; set; } = "";
+    /// <summary>The settings, their secrets sealed (<see cref="SealedSettings"/>).</summary>
     [Id(2)] public TenantSettings Settings { get; set; } = new();
     [Id(3)] public DateTimeOffset CreatedDate { get; set; }
     /// <summary>SHA-256 of the bootstrap definition last applied: an unchanged configuration does not undo runtime changes.</summary>
@@ -37,7 +38,7 @@ public sealed class TenantGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _published = state.RecordExists ? state.State : null;
+        _published = state.RecordExists ? Opened(state.State) : null;
         if (_published is { } tenant)
         {
             // Listed off the request path (a tenant saved before the directory existed gets listed here too).
@@ -104,14 +105,15 @@ public sealed class TenantGrain(
             CreatedDate = _published?.CreatedDate ?? time.GetUtcNow(),
             BootstrapFingerprint = bootstrapFingerprint,
         };
-        state.State = next;
+        var written = state.State;
+        state.State = Sealed(next);
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            state.State = _published ?? new TenantState();
+            state.State = written;
             throw;
         }
 
@@ -158,6 +160,7 @@ public sealed class TenantGrain(
         var saved = TenantSettingsJson.KeepMaskedSecrets(subscription, existing) with
         {
             Id = existing?.Id ?? Guid.NewGuid().ToString(),
+            SigningKey = existing?.SigningKey ?? WebhookSubscription.NewSigningKey(),
             Event = WebhookEvents.Canonical(subscription.Event) ?? subscription.Event,
             CreatedDate = existing?.CreatedDate ?? now,
             LastModifiedDate = now,
@@ -216,8 +219,23 @@ public sealed class TenantGrain(
         return Task.FromResult<string?>(Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
     }
 
-    /// <summary>Subscriptions from configuration get a stable id (from their event and URL) and dates.</summary>
-    private static TenantSettings WithIds(TenantSettings settings, DateTimeOffset now) => settings with
+    /// <summary>The signing key a subscription (by its id, or its event and URL for one from configuration) has now.</summary>
+    private string? KeyOf(WebhookSubscription subscription) => _published?.Settings.Webhooks.Subscriptions.FirstOrDefault(p =>
+        subscription.Id.Length > 0 ? p.Id == subscription.Id : p.Event == (WebhookEvents.Canonical(subscription.Event) ?? subscription.Event) && p.TargetUrl == subscription.TargetUrl)?.SigningKey;
+
+    /// <summary>The state as stored: its settings' secrets sealed.</summary>
+    private TenantState Sealed(TenantState tenant) => Copy(tenant, SealedSettings.Seal(tenant.Settings, protector));
+
+    private TenantState Opened(TenantState tenant) => Copy(tenant, SealedSettings.Open(tenant.Settings, protector));
+
+    private static TenantState Copy(TenantState tenant, TenantSettings settings) => new()
+    {
+        Name = tenant.Name, SecretHash = tenant.SecretHash, Settings = settings, CreatedDate = tenant.CreatedDate,
+        BootstrapFingerprint = tenant.BootstrapFingerprint, ProtectedSecret = tenant.ProtectedSecret,
+    };
+
+    /// <summary>Subscriptions from configuration get a stable id (from their event and URL), dates and a signing key.</summary>
+    private TenantSettings WithIds(TenantSettings settings, DateTimeOffset now) => settings with
     {
         Webhooks = settings.Webhooks with
         {
@@ -227,6 +245,7 @@ public sealed class TenantGrain(
                 Event = WebhookEvents.Canonical(s.Event) ?? s.Event,
                 CreatedDate = s.CreatedDate == default ? now : s.CreatedDate,
                 LastModifiedDate = s.LastModifiedDate == default ? now : s.LastModifiedDate,
+                SigningKey = s.SigningKey is null or "" or TenantSettingsJson.Masked ? KeyOf(s) ?? WebhookSubscription.NewSigningKey() : s.SigningKey,
             }).ToList(),
         },
     };

@@ -109,9 +109,10 @@ public sealed partial class WebhookDeliveryGrain(
             return;
         }
 
-        var attempt = await tenant.SignAsync(delivery.Body) is { } signature
-            ? await sender.SendAsync(subscription, settings, delivery.Body, signature, cancellation)
-            : new WebhookAttempt(false, null, "the tenant's API secret is not held (set it again to sign webhooks)");
+        var legacy = subscription.SignWithApiSecret ? await tenant.SignAsync(delivery.Body) : null;
+        var attempt = subscription.SignWithApiSecret && legacy is null
+            ? new WebhookAttempt(false, null, "the tenant's API secret is not held (set it again to sign webhooks)")
+            : await sender.SendAsync(subscription, settings, delivery.Body, legacy, time.GetUtcNow(), cancellation);
         state.State.Attempts++;
         if (attempt.Delivered)
         {

@@ -25,8 +25,17 @@ public sealed class WebhookSender(IHttpClientFactory clients, OutboundGuard guar
         services.AddSingleton<WebhookSender>();
     }
 
-    public async Task<WebhookAttempt> SendAsync(WebhookSubscription subscription, WebhookPolicy policy, string body, string signature, CancellationToken cancellation)
+    /// <summary>
+    /// One attempt, signed at <paramref name="now"/> with the subscription's key (and, when it opted in, with
+    /// <paramref name="apiSecretSignature"/> in LoginRadius' <c>signature</c> header).
+    /// </summary>
+    public async Task<WebhookAttempt> SendAsync(WebhookSubscription subscription, WebhookPolicy policy, string body, string? apiSecretSignature, DateTimeOffset now, CancellationToken cancellation)
     {
+        if (subscription.SigningKey is not { Length: > 0 } key)
+        {
+            return new WebhookAttempt(false, null, "the subscription has no signing key");
+        }
+
         var url = subscription.TargetUrl;
         if (guard.Refusal(url) is { } refused)
         {
@@ -40,7 +49,14 @@ public sealed class WebhookSender(IHttpClientFactory clients, OutboundGuard guar
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("signature", signature);
+        var timestamp = now.ToUnixTimeSeconds();
+        request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Signature, WebhookSignatureHeaders.Sign(key, timestamp, body));
+        if (apiSecretSignature is not null)
+        {
+            request.Headers.TryAddWithoutValidation("signature", apiSecretSignature);
+        }
+
         request.Headers.UserAgent.ParseAdd("PinOrleans-Webhooks/1.0");
         foreach (var (name, value) in subscription.Headers)
         {

@@ -31,11 +31,14 @@ public sealed class WebhookTests(ClusterFixture fixture)
     private static string Manage(TestTenant tenant, string path = "") =>
         $"/v2/manage/webhooks{path}?apikey={tenant.ApiKey}&apisecret={Uri.EscapeDataString(tenant.ApiSecret)}";
 
-    private async Task<string> SubscribeAsync(TestTenant tenant, string eventName, string url)
+    private async Task<string> SubscribeAsync(TestTenant tenant, string eventName, string url) => (await SubscribeWithKeyAsync(tenant, eventName, url)).Id;
+
+    /// <summary>Subscribes; answers the id and the signing key the answer shows (once).</summary>
+    private async Task<(string Id, string SigningKey)> SubscribeWithKeyAsync(TestTenant tenant, string eventName, string url)
     {
         var created = await Api.ExpectAsync(await Api.PostAsync(Manage(tenant), new { Event = eventName, TargetUrl = url, Name = eventName + " hook" }), HttpStatusCode.OK);
         Assert.Equal(eventName, created.GetProperty("Event").GetString());
-        return created.GetProperty("Id").GetString()!;
+        return (created.GetProperty("Id").GetString()!, created.GetProperty("SigningKey").GetString()!);
     }
 
     private static Dictionary<string, string> Secret(TestTenant tenant) => new() { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret };
@@ -43,14 +46,18 @@ public sealed class WebhookTests(ClusterFixture fixture)
     private static JsonElement Payload(WebhookReceiver.Delivery delivery) => JsonDocument.Parse(delivery.Body).RootElement.Clone();
 
     [Fact]
-    public async Task Each_event_arrives_once_signed_with_the_api_secret_and_carrying_the_profile()
+    public async Task Each_event_arrives_once_signed_with_its_subscriptions_key_and_a_timestamp_and_carrying_the_profile()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var tenant = await TenantAsync(requirePin: true);
+        var keys = new Dictionary<string, string>();
         foreach (var name in WebhookEvents.All)
         {
-            await SubscribeAsync(tenant, name, receiver.Url("/hooks/" + name));
+            keys[name] = (await SubscribeWithKeyAsync(tenant, name, receiver.Url("/hooks/" + name))).SigningKey;
+            Assert.Matches("^[0-9a-f]{64}$", keys[name]);
         }
+
+        Assert.Equal(keys.Count, keys.Values.Distinct().Count());
 
         // Create (no PIN), password login (PIN required: PINAuthToken), set the PIN, PIN login, change the PIN,
         // update the profile, reset the PIN by security answer, two wrong PINs (locked), unlock, delete.
@@ -87,9 +94,13 @@ public sealed class WebhookTests(ClusterFixture fixture)
             Assert.True(arrived.Count == count, $"{name}: {arrived.Count} deliveries, expected {count}");
             foreach (var delivery in arrived)
             {
-                Assert.True(WebhookSignature.IsValid(delivery.Body, delivery.Headers["signature"], tenant.ApiSecret), $"{name}: bad signature");
-                Assert.Equal(WebhookSignature.Compute(delivery.Body, tenant.ApiSecret), delivery.Headers["signature"]);
-                Assert.False(WebhookSignature.IsValid(delivery.Body, delivery.Headers["signature"], "another-secret"));
+                var (timestamp, signature) = (delivery.Headers["x-pinorleans-timestamp"], delivery.Headers["x-pinorleans-signature"]);
+                Assert.True(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], DateTimeOffset.UtcNow), $"{name}: bad signature");
+                Assert.Equal(WebhookSignature.Compute(keys[name], timestamp, delivery.Body), signature);
+                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name == "Login" ? "SetPIN" : "Login"], DateTimeOffset.UtcNow));
+                Assert.False(WebhookSignature.IsValid(delivery.Body, (long.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), signature, keys[name], DateTimeOffset.UtcNow));
+                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], DateTimeOffset.UtcNow.AddMinutes(6)), $"{name}: a replay after the window passed");
+                Assert.False(delivery.Headers.ContainsKey("signature"), "the API-secret signature is opt-in");
                 var payload = Payload(delivery);
                 Assert.Equal(name, payload.GetProperty("HookName").GetString());
                 Assert.True(Guid.TryParse(payload.GetProperty("HookId").GetString(), out _));
@@ -108,24 +119,32 @@ public sealed class WebhookTests(ClusterFixture fixture)
 
         Assert.Equal(receiver.Deliveries.Count, receiver.Deliveries.Select(d => Payload(d).GetProperty("HookId").GetString()).Distinct().Count());
 
-        // The README's JavaScript sample agrees, on the bytes as delivered.
+        // The README's JavaScript sample agrees, on the bytes as delivered: right key, wrong key, altered body, replay after the window.
         var sample = receiver.Deliveries.First();
-        Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sample.Headers["signature"], tenant.ApiSecret));
-        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, sample.Headers["signature"], "another-secret"));
-        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body + " ", sample.Headers["signature"], tenant.ApiSecret));
+        var (sampleKey, sampleTime, sampleSignature) = (keys[Payload(sample).GetProperty("HookName").GetString()!], sample.Headers["x-pinorleans-timestamp"], sample.Headers["x-pinorleans-signature"]);
+        Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, tenant.ApiSecret, sampleTime, sampleSignature));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body + " ", sampleKey, sampleTime, sampleSignature));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature, now: long.Parse(sampleTime, System.Globalization.CultureInfo.InvariantCulture) + 301));
         Assert.True(Payload(receiver.Deliveries.Single(d => d.Path == "/hooks/BlockAccount")).GetProperty("Data").GetProperty("IsLoginLocked").GetBoolean());
         Assert.Equal("Ada", Payload(receiver.Deliveries.Last(d => d.Path == "/hooks/UpdateProfile")).GetProperty("Data").GetProperty("FirstName").GetString());
     }
 
-    private static async Task<(string Output, int ExitCode)> VerifyWithNodeAsync(string body, string signature, string secret)
+    private static async Task<(string Output, int ExitCode)> VerifyWithNodeAsync(string body, string signingKey, string timestamp, string signature, long? now = null)
     {
         var start = new System.Diagnostics.ProcessStartInfo("node")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Samples", "verify-signature.js"));
-        start.ArgumentList.Add(secret);
+        start.ArgumentList.Add(signingKey);
+        start.ArgumentList.Add(timestamp);
         start.ArgumentList.Add(signature);
+        if (now is { } seconds)
+        {
+            start.ArgumentList.Add(seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         using var node = System.Diagnostics.Process.Start(start)!;
         await node.StandardInput.BaseStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(body));
         node.StandardInput.Close();
@@ -288,6 +307,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
             Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/crm?tenant=acme"), Name = "CRM",
             Headers = new Dictionary<string, string> { ["X-Env"] = "prod" }, QueryParams = new { source = "pin orleans" },
             Authentication = new { AuthType = "Basic", BasicAuth = new { Username = "crm", Password = "hook-password" } },
+            SignWithApiSecret = true,
         }), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.PostAsync(Manage(tenant), new
         {
@@ -301,9 +321,13 @@ public sealed class WebhookTests(ClusterFixture fixture)
         Assert.Equal("prod", crm.Headers["x-env"]);
         Assert.Equal("?tenant=acme&source=pin%20orleans", crm.Query);
         Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("crm:hook-password")), crm.Headers["authorization"]);
-        Assert.True(WebhookSignature.IsValid(crm.Body, crm.Headers["signature"], tenant.ApiSecret));
+        // LoginRadius' API-secret signature, for the subscription that opted in; the other has only its own.
+        Assert.True(WebhookSignature.IsValidApiSecretSignature(crm.Body, crm.Headers["signature"], tenant.ApiSecret));
+        Assert.Equal(WebhookSignature.ComputeApiSecretSignature(crm.Body, tenant.ApiSecret), crm.Headers["signature"]);
         var bearer = Assert.Single(await receiver.WaitForAsync(d => d.Path == "/hooks/bearer", 1, Patience));
         Assert.Equal("Bearer hook-bearer-token", bearer.Headers["authorization"]);
+        Assert.False(bearer.Headers.ContainsKey("signature"));
+        Assert.True(bearer.Headers.ContainsKey("x-pinorleans-signature"));
         Assert.False(bearer.Headers.ContainsKey("x-env"));
         Assert.Equal(Payload(crm).GetProperty("HookId").GetString(), Payload(bearer).GetProperty("HookId").GetString());
     }
@@ -385,6 +409,9 @@ public sealed class WebhookTests(ClusterFixture fixture)
         Assert.Equal("Login", created.GetProperty("Event").GetString());
         Assert.Equal(TenantSettingsJson.Masked, created.GetProperty("Authentication").GetProperty("BasicAuth").GetProperty("Password").GetString());
         Assert.DoesNotContain("hook-password", created.ToString(), StringComparison.Ordinal);
+        var signingKey = created.GetProperty("SigningKey").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", signingKey);
+        Assert.False(created.GetProperty("SignWithApiSecret").GetBoolean());
         await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = "https://hooks.example.com/in" }), 403, 1110);
         for (var i = 1; i < WebhookPolicy.MaxPerEvent; i++)
         {
@@ -403,6 +430,14 @@ public sealed class WebhookTests(ClusterFixture fixture)
         Assert.Equal("https://crm.example.com/in", updated.GetProperty("TargetUrl").GetString());
         var stored = (await fixture.SnapshotAsync(strict)).Settings.Webhooks.Subscriptions.Single(s => s.Id == id);
         Assert.Equal("hook-password", stored.Authentication!.BasicAuth!.Password);
+        Assert.Equal(signingKey, stored.SigningKey); // kept by the update, shown only when it was made
+        Assert.Equal(TenantSettingsJson.Masked, updated.GetProperty("SigningKey").GetString());
+        var everyAnswer = string.Join("\n", await (await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id))).Content.ReadAsStringAsync(),
+            await (await Api.SendAsync(HttpMethod.Get, Manage(strict))).Content.ReadAsStringAsync(),
+            await (await Api.SendAsync(HttpMethod.Get, $"/pinorleans/v1/tenant/settings?apikey={strict.ApiKey}", headers: Secret(strict))).Content.ReadAsStringAsync());
+        Assert.DoesNotContain(signingKey, everyAnswer, StringComparison.Ordinal);
+        Assert.DoesNotContain("hook-password", everyAnswer, StringComparison.Ordinal);
+        Assert.Contains(TenantSettingsJson.Masked, everyAnswer, StringComparison.Ordinal);
         Assert.Equal("https://crm.example.com/in", (await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id)), HttpStatusCode.OK)).GetProperty("TargetUrl").GetString());
         Assert.True((await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Delete, Manage(strict, "/" + id)), HttpStatusCode.OK)).GetProperty("IsDeleted").GetBoolean());
         await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Delete, Manage(strict, "/" + id)), 403, 1112);
@@ -433,10 +468,10 @@ public sealed class WebhookTests(ClusterFixture fixture)
         var (strictServices, strict) = Sender(new OutboundOptions { AllowHttp = true }, (_, _) => Task.FromResult(new[] { IPAddress.Loopback }));
         await using (strictServices)
         {
-            var byName = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://hooks.example.com:{port}/in" }, policy, "{}", "SIG", CancellationToken.None);
+            var byName = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://hooks.example.com:{port}/in", SigningKey = WebhookSubscription.NewSigningKey() }, policy, "{}", null, DateTimeOffset.UtcNow, CancellationToken.None);
             Assert.False(byName.Delivered);
             Assert.Contains("no public address", byName.Error, StringComparison.Ordinal);
-            var literal = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://127.0.0.1:{port}/in" }, policy, "{}", "SIG", CancellationToken.None);
+            var literal = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://127.0.0.1:{port}/in", SigningKey = WebhookSubscription.NewSigningKey() }, policy, "{}", null, DateTimeOffset.UtcNow, CancellationToken.None);
             Assert.False(literal.Delivered);
             Assert.Empty(receiver.Attempts);
         }
@@ -445,7 +480,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
         await using (trustedServices)
         {
             receiver.RedirectTo = receiver.Url("/elsewhere");
-            var redirected = await trusted.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/in") }, policy, "{}", "SIG", CancellationToken.None);
+            var redirected = await trusted.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/in"), SigningKey = WebhookSubscription.NewSigningKey() }, policy, "{}", null, DateTimeOffset.UtcNow, CancellationToken.None);
             Assert.Equal((false, 302), (redirected.Delivered, redirected.Status));
             Assert.Single(receiver.Attempts);
             Assert.Empty(receiver.Deliveries);
