@@ -1302,6 +1302,8 @@ public static class OpenApiDocs
         ["Authentication"] = new JsonObject { ["AuthType"] = "Basic", ["BasicAuth"] = new JsonObject { ["Username"] = "crm", ["Password"] = TenantSettingsJson.Masked }, ["BearerToken"] = null },
         ["CreatedDate"] = Timestamp(SampleTime),
         ["LastModifiedDate"] = Timestamp(SampleTime),
+        ["SigningKey"] = TenantSettingsJson.Masked,
+        ["SignWithApiSecret"] = false,
         ["SecretName"] = null,
         ["IsIntegrationWebhook"] = false,
     };
@@ -1393,6 +1395,7 @@ public static class OpenApiDocs
                     ["BearerToken"] = ObjectOf(("Token", Str("The bearer token (`********` keeps the stored one)."))),
                 },
             },
+            ["SignWithApiSecret"] = Bool("Also send LoginRadius' `signature` header (HMAC-SHA256 of the body keyed with the API secret; no timestamp). Default false."),
         },
         Required = new HashSet<string> { "Event", "TargetUrl" },
     };
@@ -1405,6 +1408,7 @@ public static class OpenApiDocs
         schema.Properties!["Id"] = Str("The subscription's id.", "uuid");
         schema.Properties["CreatedDate"] = Str("When it was created (ISO-8601 UTC).", "date-time");
         schema.Properties["LastModifiedDate"] = Str("When it last changed (ISO-8601 UTC).", "date-time");
+        schema.Properties["SigningKey"] = Str("The subscription's signing key for `X-PinOrleans-Signature` (HMAC-SHA256 over `timestamp.body`): in clear only in the answer that created it, `********` after.");
         schema.Properties["SecretName"] = new OpenApiSchema { Type = JsonSchemaType.Null | JsonSchemaType.String, Description = "Always null." };
         schema.Properties["IsIntegrationWebhook"] = Bool("Always false.");
         schema.Examples = [SampleWebhook()];

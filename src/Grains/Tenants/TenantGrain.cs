@@ -160,7 +160,8 @@ public sealed class TenantGrain(
         var saved = TenantSettingsJson.KeepMaskedSecrets(subscription, existing) with
         {
             Id = existing?.Id ?? Guid.NewGuid().ToString(),
-            SigningKey = existing?.SigningKey ?? WebhookSubscription.NewSigningKey(),
+            // A subscription made before signing keys existed keeps none: it goes on being signed with the API secret.
+            SigningKey = existing is null ? WebhookSubscription.NewSigningKey() : existing.SigningKey,
             Event = WebhookEvents.Canonical(subscription.Event) ?? subscription.Event,
             CreatedDate = existing?.CreatedDate ?? now,
             LastModifiedDate = now,
@@ -219,9 +220,14 @@ public sealed class TenantGrain(
         return Task.FromResult<string?>(Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
     }
 
-    /// <summary>The signing key a subscription (by its id, or its event and URL for one from configuration) has now.</summary>
+    /// <summary>
+    /// The signing key of a subscription given without one: the key it has now (found by its id, or by its event and
+    /// URL for one from configuration), none for one made before signing keys existed, a new one for a new subscription.
+    /// </summary>
     private string? KeyOf(WebhookSubscription subscription) => _published?.Settings.Webhooks.Subscriptions.FirstOrDefault(p =>
-        subscription.Id.Length > 0 ? p.Id == subscription.Id : p.Event == (WebhookEvents.Canonical(subscription.Event) ?? subscription.Event) && p.TargetUrl == subscription.TargetUrl)?.SigningKey;
+        subscription.Id.Length > 0 ? p.Id == subscription.Id : p.Event == (WebhookEvents.Canonical(subscription.Event) ?? subscription.Event) && p.TargetUrl == subscription.TargetUrl) is { } current
+        ? current.SigningKey
+        : WebhookSubscription.NewSigningKey();
 
     /// <summary>The state as stored: its settings' secrets sealed.</summary>
     private TenantState Sealed(TenantState tenant) => Copy(tenant, SealedSettings.Seal(tenant.Settings, protector));
@@ -245,7 +251,7 @@ public sealed class TenantGrain(
                 Event = WebhookEvents.Canonical(s.Event) ?? s.Event,
                 CreatedDate = s.CreatedDate == default ? now : s.CreatedDate,
                 LastModifiedDate = s.LastModifiedDate == default ? now : s.LastModifiedDate,
-                SigningKey = s.SigningKey is null or "" or TenantSettingsJson.Masked ? KeyOf(s) ?? WebhookSubscription.NewSigningKey() : s.SigningKey,
+                SigningKey = s.SigningKey is null or "" or TenantSettingsJson.Masked ? KeyOf(s) : s.SigningKey,
             }).ToList(),
         },
     };

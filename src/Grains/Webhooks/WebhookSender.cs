@@ -31,7 +31,8 @@ public sealed class WebhookSender(IHttpClientFactory clients, OutboundGuard guar
     /// </summary>
     public async Task<WebhookAttempt> SendAsync(WebhookSubscription subscription, WebhookPolicy policy, string body, string? apiSecretSignature, DateTimeOffset now, CancellationToken cancellation)
     {
-        if (subscription.SigningKey is not { Length: > 0 } key)
+        var key = subscription.SigningKey;
+        if (string.IsNullOrEmpty(key) && apiSecretSignature is null)
         {
             return new WebhookAttempt(false, null, "the subscription has no signing key");
         }
@@ -49,9 +50,13 @@ public sealed class WebhookSender(IHttpClientFactory clients, OutboundGuard guar
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        var timestamp = now.ToUnixTimeSeconds();
-        request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Signature, WebhookSignatureHeaders.Sign(key, timestamp, body));
+        if (!string.IsNullOrEmpty(key))
+        {
+            var timestamp = now.ToUnixTimeSeconds();
+            request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Signature, WebhookSignatureHeaders.Sign(key, timestamp, body));
+        }
+
         if (apiSecretSignature is not null)
         {
             request.Headers.TryAddWithoutValidation("signature", apiSecretSignature);
