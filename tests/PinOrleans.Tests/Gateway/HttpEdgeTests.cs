@@ -85,6 +85,13 @@ public sealed class HttpEdgeTests(ClusterFixture fixture) : IAsyncLifetime
         using var http = Client();
         await Api.ExpectErrorAsync(await http.PostAsync(Login, new ByteArrayContent(new byte[5 * 1024 * 1024]) { Headers = { ContentType = new("application/json") } }), 413, 413);
         await Api.ExpectErrorAsync(await http.PostAsync(Login, Json("{}")), 403, 901);
+
+        // Chunked (no Content-Length): refused while the gateway reads it, answered the same way.
+        var chunked = new StreamContent(new MemoryStream(new byte[3 * 1024 * 1024])) { Headers = { ContentType = new("application/json") } };
+        var refused = await http.PostAsync(Login, chunked);
+        await Api.ExpectErrorAsync(refused, 413, 413);
+        Assert.True(refused.Headers.ConnectionClose);
+        await Api.ExpectErrorAsync(await http.PostAsync(Login, Json("{}")), 403, 901);
     }
 
     [Fact]

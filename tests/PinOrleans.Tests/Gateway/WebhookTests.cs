@@ -484,6 +484,14 @@ public sealed class WebhookTests(ClusterFixture fixture)
             Assert.Equal((false, 302), (redirected.Delivered, redirected.Status));
             Assert.Single(receiver.Attempts);
             Assert.Empty(receiver.Deliveries);
+
+            // A subscription made before signing keys existed is signed with the API secret only, as it was.
+            receiver.RedirectTo = null;
+            var legacy = await trusted.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/legacy") }, policy, "{}", "LEGACY-SIG", DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.True(legacy.Delivered);
+            var delivered = Assert.Single(receiver.Deliveries);
+            Assert.Equal("LEGACY-SIG", delivered.Headers["signature"]);
+            Assert.False(delivered.Headers.ContainsKey("x-pinorleans-signature"));
         }
     }
 }
