@@ -13,8 +13,10 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddSingleton<AdminGuard>();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
+builder.Services.AddSingleton(new PinOrleans.Outbound.OutboundGuard(
+    builder.Configuration.GetSection(PinOrleans.Outbound.OutboundOptions.Section).Get<PinOrleans.Outbound.OutboundOptions>() ?? new()));
 CaptchaVerifier.Register(builder.Services, builder.Configuration);
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiRequest.MaxBodyBytes);
+builder.WebHost.ConfigureKestrel(kestrel => RequestLimits.Configure(kestrel.Limits));
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
     // The documented default; ASPNETCORE_URLS, --urls or Urls in configuration choose another.

@@ -28,6 +28,8 @@ public static class GrainServices
     {
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
         services.AddOptions<SmsOptions>().Bind(configuration.GetSection(SmsOptions.Section));
+        // Every outbound HTTP call (SMS, webhooks) connects through the operator's guard (section Outbound).
+        services.TryAddSingleton(new Outbound.OutboundGuard(configuration.GetSection(Outbound.OutboundOptions.Section).Get<Outbound.OutboundOptions>() ?? new()));
         services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
         var provider = configuration.GetSection(SmsOptions.Section)[nameof(SmsOptions.Provider)] ?? "None";
         switch (provider.ToLowerInvariant())
@@ -39,6 +41,7 @@ public static class GrainServices
                     http.BaseAddress = new Uri(o.BaseUrl.TrimEnd('/') + "/");
                     http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline times each attempt and the whole
                 })
+                .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Outbound.OutboundGuard>().CreateHandler())
                 .AddStandardResilienceHandler(resilience =>
                 {
                     var seconds = configuration.GetSection(SmsOptions.Section).GetValue(nameof(SmsOptions.TimeoutSeconds), 10);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using PinOrleans.Outbound;
 using PinOrleans.Accounts;
 using PinOrleans.Gateway.Endpoints;
 using PinOrleans.Gateway.Wire;
@@ -15,6 +17,21 @@ public sealed class CaptchaClientOptions
 
     /// <summary>Per attempt; a provider slower than this counts as unreachable.</summary>
     public double TimeoutSeconds { get; set; } = 3;
+
+    /// <summary>reCAPTCHA's verify endpoint (v2 and v3); an operator may name another (e.g. www.recaptcha.net). Tenants cannot.</summary>
+    public string ReCaptchaVerifyUrl { get; set; } = "https://www.google.com/recaptcha/api/siteverify";
+
+    public string HCaptchaVerifyUrl { get; set; } = "https://api.hcaptcha.com/siteverify";
+
+    public string TencentVerifyUrl { get; set; } = "https://ssl.captcha.qq.com/ticket/verify";
+
+    public string? VerifyUrl(BotProtectionProvider provider) => provider switch
+    {
+        BotProtectionProvider.ReCaptchaV2 or BotProtectionProvider.ReCaptchaV3 => ReCaptchaVerifyUrl,
+        BotProtectionProvider.HCaptcha => HCaptchaVerifyUrl,
+        BotProtectionProvider.Tencent => TencentVerifyUrl,
+        _ => null,
+    };
 }
 
 /// <summary>A captcha answer as the client sent it: a reCAPTCHA/hCaptcha token, or a Tencent ticket and randstr.</summary>
@@ -59,9 +76,10 @@ public enum CaptchaVerdict
 /// Verifies captcha answers with the tenant's provider over its real protocol: reCAPTCHA and hCaptcha
 /// <c>siteverify</c> (form-encoded <c>secret</c>, <c>response</c>, <c>remoteip</c>; hCaptcha also <c>sitekey</c>),
 /// Tencent's ticket check (<c>aid</c>, <c>AppSecretKey</c>, <c>Ticket</c>, <c>Randstr</c>, <c>UserIP</c>). The
-/// <see cref="HttpClient"/> has a short per-attempt timeout; POSTs are not retried (a token is single-use).
+/// <see cref="HttpClient"/> has a short per-attempt timeout; POSTs are not retried (a token is single-use). The verify
+/// endpoints are the operator's (<see cref="CaptchaClientOptions"/>), reached through the <see cref="OutboundGuard"/>.
 /// </summary>
-public sealed partial class CaptchaVerifier(HttpClient http, ILogger<CaptchaVerifier> logger)
+public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaClientOptions> options, ILogger<CaptchaVerifier> logger)
 {
     /// <summary>Provider error codes that mean the tenant's configuration is wrong, not the client's answer.</summary>
     private static readonly HashSet<string> ConfigurationErrors =
@@ -70,7 +88,9 @@ public sealed partial class CaptchaVerifier(HttpClient http, ILogger<CaptchaVeri
     public static void Register(IServiceCollection services, IConfiguration configuration)
     {
         var seconds = Math.Max(0.1, configuration.GetSection(CaptchaClientOptions.Section).GetValue(nameof(CaptchaClientOptions.TimeoutSeconds), 3.0));
+        services.AddOptions<CaptchaClientOptions>().Bind(configuration.GetSection(CaptchaClientOptions.Section));
         services.AddHttpClient<CaptchaVerifier>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundGuard>().CreateHandler())
             .AddStandardResilienceHandler(resilience =>
             {
                 resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(seconds);
@@ -158,7 +178,7 @@ public sealed partial class CaptchaVerifier(HttpClient http, ILogger<CaptchaVeri
             form.Add(new("sitekey", policy.SiteKey));
         }
 
-        using var response = await http.PostAsync(policy.EffectiveVerifyUrl, new FormUrlEncodedContent(form), cancellation);
+        using var response = await http.PostAsync(options.Value.VerifyUrl(policy.Provider), new FormUrlEncodedContent(form), cancellation);
         if (!response.IsSuccessStatusCode)
         {
             LogStatus(logger, policy.Provider, (int)response.StatusCode);
@@ -214,7 +234,7 @@ public sealed partial class CaptchaVerifier(HttpClient http, ILogger<CaptchaVeri
             ("aid", policy.TencentAppId ?? ""), ("AppSecretKey", policy.TencentAppSecretKey ?? ""),
             ("Ticket", answer.TencentTicket), ("Randstr", answer.TencentRandstr), ("UserIP", clientIp ?? ""),
         }.Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2)}"));
-        var url = policy.EffectiveVerifyUrl!;
+        var url = options.Value.TencentVerifyUrl;
         using var response = await http.GetAsync(url + (url.Contains('?') ? "&" : "?") + query, cancellation);
         if (!response.IsSuccessStatusCode)
         {

@@ -42,7 +42,7 @@ public static class WebhooksApi
     {
         var tenant = await TenantAsync(request, grains);
         var subscription = Read(await ApiRequest.BodyAsync(request)) with { Id = "" };
-        return Answer(await grains.GetGrain<ITenantGrain>(tenant.ApiKey).SaveWebhookAsync(subscription));
+        return Answer(await grains.GetGrain<ITenantGrain>(tenant.ApiKey).SaveWebhookAsync(subscription), showSigningKey: true);
     }
 
     private static async Task<IResult> UpdateAsync(string hookId, HttpRequest request, IGrainFactory grains)
@@ -123,10 +123,14 @@ public static class WebhooksApi
     private static WebhookSubscription? Find(TenantSnapshot tenant, string hookId) =>
         tenant.Settings.Webhooks.Subscriptions.FirstOrDefault(s => string.Equals(s.Id, hookId.Trim(), StringComparison.OrdinalIgnoreCase));
 
-    private static IResult Answer(WebhookOutcome outcome) =>
-        outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : LoginRadiusJson.Ok(Render(outcome.Subscription!));
+    /// <summary>The saved subscription; its new signing key only in the answer that created it (shown once).</summary>
+    private static IResult Answer(WebhookOutcome outcome, bool showSigningKey = false) =>
+        outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : LoginRadiusJson.Ok(Render(outcome.Subscription!, showSigningKey));
 
-    /// <summary>The body of a create or update: <c>Event</c>, <c>TargetUrl</c>, <c>Name</c>, <c>Headers</c>, <c>QueryParams</c>, <c>Authentication</c>.</summary>
+    /// <summary>
+    /// The body of a create or update: <c>Event</c>, <c>TargetUrl</c>, <c>Name</c>, <c>Headers</c>, <c>QueryParams</c>,
+    /// <c>Authentication</c>, <c>SignWithApiSecret</c>. A signing key is never taken from the caller: the service makes it.
+    /// </summary>
     private static WebhookSubscription Read(JsonBody body)
     {
         try
@@ -139,6 +143,7 @@ public static class WebhooksApi
                 Name = subscription.Name?.Trim() ?? "",
                 Headers = subscription.Headers ?? [],
                 QueryParams = subscription.QueryParams ?? [],
+                SigningKey = null,
             };
         }
         catch (JsonException e)
@@ -147,8 +152,8 @@ public static class WebhooksApi
         }
     }
 
-    /// <summary>A subscription as LoginRadius shows it; authentication secrets masked.</summary>
-    private static JsonObject Render(WebhookSubscription subscription)
+    /// <summary>A subscription as LoginRadius shows it; authentication secrets masked, the signing key too unless <paramref name="showSigningKey"/>.</summary>
+    private static JsonObject Render(WebhookSubscription subscription, bool showSigningKey = false)
     {
         var authentication = subscription.Authentication is { } auth ? JsonSerializer.SerializeToNode(auth) : null;
         TenantSettingsJson.MaskWebhookSecrets(authentication);
@@ -163,6 +168,8 @@ public static class WebhooksApi
             ["Authentication"] = authentication,
             ["CreatedDate"] = LoginRadiusJson.Timestamp(subscription.CreatedDate),
             ["LastModifiedDate"] = LoginRadiusJson.Timestamp(subscription.LastModifiedDate),
+            ["SigningKey"] = subscription.SigningKey is null ? null : showSigningKey ? subscription.SigningKey : TenantSettingsJson.Masked,
+            ["SignWithApiSecret"] = subscription.SignWithApiSecret,
             ["SecretName"] = null,
             ["IsIntegrationWebhook"] = false,
         };

@@ -1130,7 +1130,7 @@ public static class OpenApiDocs
         var webhookSecret = Access.Key | Access.Secret;
         entries["CreateWebhook"] = new()
         {
-            Description = "Subscribes a target URL to an event. 1086 unknown event, 1087 target refused (not https unless `AllowHttp`, private networks unless `AllowPrivateNetworks`), 1085 more than five per event, 1110 same event and URL again.",
+            Description = "Subscribes a target URL to an event. 1086 unknown event, 1087 target refused (only public https targets; the operator's `Outbound` settings may trust internal networks), 1085 more than five per event, 1110 same event and URL again.",
             Access = webhookSecret,
             Body = webhookBody,
             Success = new("The subscription, with its `Id`; secrets masked.", Ref(WebhookSchema), SampleWebhook),
@@ -1302,6 +1302,8 @@ public static class OpenApiDocs
         ["Authentication"] = new JsonObject { ["AuthType"] = "Basic", ["BasicAuth"] = new JsonObject { ["Username"] = "crm", ["Password"] = TenantSettingsJson.Masked }, ["BearerToken"] = null },
         ["CreatedDate"] = Timestamp(SampleTime),
         ["LastModifiedDate"] = Timestamp(SampleTime),
+        ["SigningKey"] = TenantSettingsJson.Masked,
+        ["SignWithApiSecret"] = false,
         ["SecretName"] = null,
         ["IsIntegrationWebhook"] = false,
     };
@@ -1378,7 +1380,7 @@ public static class OpenApiDocs
         Properties = new Dictionary<string, IOpenApiSchema>
         {
             ["Event"] = EnumOf("The event to subscribe to (any casing).", [.. WebhookEvents.All]),
-            ["TargetUrl"] = Str("Where events are POSTed (https unless the tenant's `Webhooks:AllowHttp`).", "uri"),
+            ["TargetUrl"] = Str("Where events are POSTed: a public https URL (internal or plain-http targets only where the operator's `Outbound` settings trust them).", "uri"),
             ["Name"] = Str("A name for the subscription (at most 200 characters)."),
             ["Headers"] = Map("Extra request headers for every delivery (at most 20; not the delivery's own, such as `signature`).", Str("The header's value.")),
             ["QueryParams"] = Map("Extra query parameters added to the target URL (at most 20).", Str("The parameter's value.")),
@@ -1393,6 +1395,7 @@ public static class OpenApiDocs
                     ["BearerToken"] = ObjectOf(("Token", Str("The bearer token (`********` keeps the stored one)."))),
                 },
             },
+            ["SignWithApiSecret"] = Bool("Also send LoginRadius' `signature` header (HMAC-SHA256 of the body keyed with the API secret; no timestamp). Default false."),
         },
         Required = new HashSet<string> { "Event", "TargetUrl" },
     };
@@ -1405,6 +1408,7 @@ public static class OpenApiDocs
         schema.Properties!["Id"] = Str("The subscription's id.", "uuid");
         schema.Properties["CreatedDate"] = Str("When it was created (ISO-8601 UTC).", "date-time");
         schema.Properties["LastModifiedDate"] = Str("When it last changed (ISO-8601 UTC).", "date-time");
+        schema.Properties["SigningKey"] = Str("The subscription's signing key for `X-PinOrleans-Signature` (HMAC-SHA256 over `timestamp.body`): in clear only in the answer that created it, `********` after.");
         schema.Properties["SecretName"] = new OpenApiSchema { Type = JsonSchemaType.Null | JsonSchemaType.String, Description = "Always null." };
         schema.Properties["IsIntegrationWebhook"] = Bool("Always false.");
         schema.Examples = [SampleWebhook()];

@@ -1,27 +1,54 @@
+using Microsoft.Extensions.Primitives;
+using PinOrleans.Tenants;
 using PinOrleans.Webhooks;
 
 namespace PinOrleans.Gateway.Hosting;
 
 /// <summary>
 /// <c>prevent_webhook=true</c> (query) or <c>X-PreventWebhook: true</c> (header): every grain call the request makes
-/// carries the flag in its Orleans <see cref="RequestContext"/>, and no event of the request is recorded.
+/// carries the flag in its Orleans <see cref="RequestContext"/>, and the request's own events are not recorded. Lock,
+/// unlock and credential-change events (<see cref="WebhookEvents.Security"/>) are suppressed only when the request
+/// also carries the tenant's API secret and it matches: the gateway checks it here and only then sets
+/// <see cref="WebhookEvents.SecretVerifiedKey"/>.
 /// </summary>
 public static class PreventWebhook
 {
     public static WebApplication UsePreventWebhook(this WebApplication app)
     {
-        app.Use((context, next) =>
+        app.Use(async (context, next) =>
         {
-            if (IsTrue(context.Request.Headers["X-PreventWebhook"]) || context.Request.Query.Any(q => string.Equals(q.Key, "prevent_webhook", StringComparison.OrdinalIgnoreCase) && IsTrue(q.Value)))
+            var request = context.Request;
+            if (IsTrue(request.Headers["X-PreventWebhook"]) || request.Query.Any(q => string.Equals(q.Key, "prevent_webhook", StringComparison.OrdinalIgnoreCase) && IsTrue(q.Value)))
             {
                 RequestContext.Set(WebhookEvents.PreventKey, true);
+                if (await SecretVerifiedAsync(request))
+                {
+                    RequestContext.Set(WebhookEvents.SecretVerifiedKey, true);
+                }
             }
 
-            return next(context);
+            await next(context);
         });
         return app;
     }
 
-    private static bool IsTrue(Microsoft.Extensions.Primitives.StringValues values) =>
+    /// <summary>The request names a tenant and that tenant's API secret (checked by the tenant grain, in constant time).</summary>
+    private static async Task<bool> SecretVerifiedAsync(HttpRequest request)
+    {
+        var apiKey = First(request.Headers["X-LoginRadius-ApiKey"]) ?? First(request.Query["apikey"]);
+        var secret = First(request.Headers["X-LoginRadius-ApiSecret"]) ?? First(request.Query["apisecret"]);
+        if (secret is null || !Guid.TryParse(apiKey, out var key))
+        {
+            return false;
+        }
+
+        var grains = request.HttpContext.RequestServices.GetRequiredService<IGrainFactory>();
+        var access = await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(new Sensitive(secret), requireSecret: true);
+        return access.Problem is null;
+    }
+
+    private static string? First(StringValues values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
+
+    private static bool IsTrue(StringValues values) =>
         values.Any(v => bool.TryParse(v?.Trim(), out var on) && on);
 }

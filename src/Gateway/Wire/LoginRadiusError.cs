@@ -18,6 +18,12 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
     public static readonly LoginRadiusError PayloadTooLarge = new(413, 413, "The request body is too large",
         "The request body exceeds the size this API accepts, please send a smaller payload.");
 
+    public static readonly LoginRadiusError UriTooLong = new(414, 414, "The request URL is too long",
+        "The request URL (path and query) exceeds the length this API accepts, please send long values in the body.");
+
+    public static readonly LoginRadiusError HeadersTooLarge = new(431, 431, "The request headers are too large",
+        "The request headers exceed the size or number this API accepts, please send fewer or smaller headers.");
+
     /// <summary>Over a rate limit: the error the Node SDK itself reports for HTTP 429.</summary>
     public static readonly LoginRadiusError TooManyRequests = new(429, 429, "Too many requests in a particular time frame",
         "Too many requests in a particular time frame");

@@ -31,7 +31,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Removes a subscription; 1112 when there is none with that id.</summary>
     Task<Problem?> DeleteWebhookAsync(string id);
 
-    /// <summary>The <c>signature</c> of a webhook body: upper-case hex HMAC-SHA256 keyed with the API secret; null when the secret is not held (set it again).</summary>
+    /// <summary>
+    /// LoginRadius' <c>signature</c> of a webhook body (for subscriptions that opted in): upper-case hex HMAC-SHA256
+    /// keyed with the API secret; null when the secret is not held (set it again).
+    /// </summary>
     [AlwaysInterleave]
     Task<string?> SignAsync(string body);
 

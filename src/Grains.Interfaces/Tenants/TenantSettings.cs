@@ -259,7 +259,7 @@ public enum BotProtectionProvider
 }
 
 /// <summary>
-/// Bot protection (configuration <c>BotProtection:*</c>): the provider, its keys and verify endpoint, and when a
+/// Bot protection (configuration <c>BotProtection:*</c>): the provider, its keys, and when a
 /// solved captcha is required. Captcha answers come in <c>g-recaptcha-response</c>, <c>g_recaptcha_response</c>,
 /// <c>h-captcha-response</c>, or <c>qq_captcha_ticket</c> with <c>qq_captcha_randstr</c> (query or body).
 /// </summary>
@@ -279,8 +279,7 @@ public sealed record BotProtectionPolicy
     [Id(5)] public string? TencentAppId { get; init; }
     /// <summary>Tencent captcha App Secret Key (never shown).</summary>
     [Id(6)] public string? TencentAppSecretKey { get; init; }
-    /// <summary>The provider's verify endpoint; unset uses its public one (see <see cref="EffectiveVerifyUrl"/>).</summary>
-    [Id(7)] public string? VerifyUrl { get; init; }
+    // Id 7 (a tenant's VerifyUrl) is retired: the verify endpoint is the operator's (gateway BotProtection:*VerifyUrl).
     /// <summary>Every PIN login needs a solved captcha; otherwise only accounts under a Captcha lockout do.</summary>
     [Id(8)] public bool RequireOnPinLogin { get; init; }
     /// <summary>When the provider cannot be reached, let PIN logins through without the always-on check (never lifts a Captcha lockout). Default: fail closed.</summary>
@@ -289,15 +288,6 @@ public sealed record BotProtectionPolicy
     [Id(10)] public int TencentMaxEvilLevel { get; init; } = 70;
     /// <summary>hCaptcha Enterprise answers with a risk score (0 human, 1 bot); answers above this are rejected.</summary>
     [Id(11)] public double MaxRiskScore { get; init; } = 0.7;
-
-    [JsonIgnore]
-    public string? EffectiveVerifyUrl => !string.IsNullOrWhiteSpace(VerifyUrl) ? VerifyUrl : Provider switch
-    {
-        BotProtectionProvider.ReCaptchaV2 or BotProtectionProvider.ReCaptchaV3 => "https://www.google.com/recaptcha/api/siteverify",
-        BotProtectionProvider.HCaptcha => "https://api.hcaptcha.com/siteverify",
-        BotProtectionProvider.Tencent => "https://ssl.captcha.qq.com/ticket/verify",
-        _ => null,
-    };
 
     /// <summary>Why this configuration cannot verify anything, or null.</summary>
     public string? Problem()
@@ -310,11 +300,6 @@ public sealed record BotProtectionPolicy
         if (Provider == BotProtectionProvider.Tencent ? string.IsNullOrWhiteSpace(TencentAppId) || string.IsNullOrWhiteSpace(TencentAppSecretKey) : string.IsNullOrWhiteSpace(Secret))
         {
             return Provider == BotProtectionProvider.Tencent ? "BotProtection:TencentAppId and TencentAppSecretKey are required for Tencent." : $"BotProtection:Secret is required for {Provider}.";
-        }
-
-        if (!Uri.TryCreate(EffectiveVerifyUrl, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
-        {
-            return "BotProtection:VerifyUrl must be an absolute http(s) URL.";
         }
 
         return MinScore is < 0 or > 1 || MaxRiskScore is < 0 or > 1 ? "BotProtection:MinScore and MaxRiskScore must be between 0 and 1." : null;

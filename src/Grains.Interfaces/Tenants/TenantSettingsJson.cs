@@ -42,6 +42,10 @@ public static class TenantSettingsJson
         foreach (var subscription in json["Webhooks"]?["Subscriptions"]?.AsArray() ?? [])
         {
             MaskWebhookSecrets(subscription?["Authentication"]);
+            if (subscription?["SigningKey"] is not null)
+            {
+                subscription["SigningKey"] = Masked;
+            }
         }
 
         return json;
@@ -61,9 +65,17 @@ public static class TenantSettingsJson
         }
     }
 
-    /// <summary>A subscription whose secrets came back masked keeps the ones stored under the same id.</summary>
+    /// <summary>
+    /// A subscription whose secrets came back masked keeps the ones stored under the same id; its signing key is
+    /// kept unless a new one is given.
+    /// </summary>
     public static Webhooks.WebhookSubscription KeepMaskedSecrets(Webhooks.WebhookSubscription given, Webhooks.WebhookSubscription? stored)
     {
+        if (given.SigningKey is null or Masked && stored is not null)
+        {
+            given = given with { SigningKey = stored.SigningKey };
+        }
+
         if (given.Authentication is not { } auth || stored?.Authentication is not { } old)
         {
             return given;

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace PinOrleans.Webhooks;
 
 /// <summary>The events PinOrleans raises (LoginRadius' names) and how a request suppresses them.</summary>
@@ -19,23 +16,46 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
         [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount];
 
+    /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
+    public const string SetPassword = "SetPassword";
+    public const string ChangePassword = "ChangePassword";
+    public const string ResetPassword = "ResetPassword";
+
+    /// <summary>
+    /// Events an account holder (or whoever took the account over) must not be able to hide from the tenant: locks,
+    /// unlocks and credential changes. <c>prevent_webhook</c> suppresses them only on a request that carried the
+    /// tenant's API secret, verified (<see cref="SecretVerifiedKey"/>).
+    /// </summary>
+    public static readonly IReadOnlySet<string> Security = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        BlockAccount, UnlockAccount, ResetPIN, ChangePIN, SetPIN, SetPassword, ChangePassword, ResetPassword,
+    };
+
     /// <summary>The <see cref="RequestContext"/> key the gateway sets for <c>prevent_webhook=true</c> / <c>X-PreventWebhook: true</c>.</summary>
     public const string PreventKey = "pinorleans.prevent-webhook";
 
-    /// <summary>Whether the request being served asked for no webhooks (flows through every grain call it makes).</summary>
-    public static bool Suppressed => RequestContext.Get(PreventKey) is true;
+    /// <summary>The <see cref="RequestContext"/> key the gateway sets only when the request's API secret was checked and matched.</summary>
+    public const string SecretVerifiedKey = "pinorleans.api-secret-verified";
+
+    /// <summary>
+    /// Whether the request being served suppresses <paramref name="eventName"/> (the flags flow through every grain
+    /// call it makes): it asked for no webhooks, and the event is not a <see cref="Security"/> one or the request
+    /// carried the verified API secret.
+    /// </summary>
+    public static bool Suppressed(string eventName) =>
+        RequestContext.Get(PreventKey) is true && (!Security.Contains(eventName) || RequestContext.Get(SecretVerifiedKey) is true);
 
     public static string? Canonical(string? name) => All.FirstOrDefault(e => string.Equals(e, name?.Trim(), StringComparison.OrdinalIgnoreCase));
 }
 
-/// <summary>A tenant's webhooks (configuration <c>Webhooks:*</c>): where events go, and how deliveries are tried.</summary>
+/// <summary>
+/// A tenant's webhooks (configuration <c>Webhooks:*</c>): where events go, and how deliveries are tried. Which
+/// targets may be reached is the operator's (<see cref="Outbound.OutboundOptions"/>), never the tenant's: ids 0 and 1
+/// (the tenant's AllowHttp and AllowPrivateNetworks until issue 12) are retired.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.WebhookPolicy")]
 public sealed record WebhookPolicy
 {
-    /// <summary>Plain-HTTP targets (development only); HTTPS otherwise.</summary>
-    [Id(0)] public bool AllowHttp { get; init; }
-    /// <summary>Targets on loopback, private, link-local or otherwise internal addresses (development only).</summary>
-    [Id(1)] public bool AllowPrivateNetworks { get; init; }
     /// <summary>Attempts per delivery before it goes to the dead-letter list.</summary>
     [Id(2)] public int MaxAttempts { get; init; } = 8;
     /// <summary>How long one attempt may take.</summary>
@@ -69,7 +89,7 @@ public sealed record WebhookPolicy
 
         foreach (var subscription in Subscriptions)
         {
-            if (subscription.Check(this) is { } problem)
+            if (subscription.Check() is { } problem)
             {
                 return $"Webhooks:Subscriptions ({subscription.Event} {subscription.TargetUrl}): {problem.Code}";
             }
@@ -79,6 +99,11 @@ public sealed record WebhookPolicy
             ? $"Webhooks:Subscriptions: at most {MaxPerEvent} per event."
             : null;
     }
+
+    /// <summary>Why a subscription's target may not be reached under the operator's <paramref name="guard"/>, or null.</summary>
+    public string? TargetProblem(Outbound.OutboundGuard guard) => Subscriptions
+        .Select(s => guard.Refusal(s.TargetUrl) is { } reason ? $"Webhooks:Subscriptions ({s.Event} {s.TargetUrl}): {reason}" : null)
+        .FirstOrDefault(p => p is not null);
 }
 
 /// <summary>One subscription (LoginRadius webhook configuration): an event and the URL it is posted to.</summary>
@@ -96,16 +121,34 @@ public sealed record WebhookSubscription
     [Id(6)] public WebhookAuthentication? Authentication { get; init; }
     [Id(7)] public DateTimeOffset CreatedDate { get; init; }
     [Id(8)] public DateTimeOffset LastModifiedDate { get; init; }
+    /// <summary>
+    /// The subscription's own signing key (64 hex characters, generated when it is created, shown once in that
+    /// answer, sealed at rest): deliveries carry <c>X-PinOrleans-Timestamp</c> and <c>X-PinOrleans-Signature</c>,
+    /// the lower-case hex HMAC-SHA256 keyed with it over <c>timestamp + "." + body</c>.
+    /// </summary>
+    [Id(9)] public string? SigningKey { get; init; }
+    /// <summary>
+    /// Also send LoginRadius' <c>signature</c> header (upper-case hex HMAC-SHA256 of the body keyed with the tenant's
+    /// API secret), for receivers written against LoginRadius. Off by default: it signs no timestamp and uses the
+    /// master secret.
+    /// </summary>
+    [Id(10)] public bool SignWithApiSecret { get; init; }
 
-    /// <summary>Why this subscription is refused (1086 event, 1087 URL or its settings), or null.</summary>
-    public Problem? Check(WebhookPolicy policy)
+    /// <summary>A fresh signing key: 256 bits from the CSPRNG, as hex.</summary>
+    public static string NewSigningKey() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>
+    /// Why this subscription is refused (1086 event, 1087 URL or its settings), or null. Without the operator's
+    /// <paramref name="guard"/> only the URL's form is checked, not whether it may be reached.
+    /// </summary>
+    public Problem? Check(Outbound.OutboundGuard? guard = null)
     {
         if (WebhookEvents.Canonical(Event) is null)
         {
             return new Problem(ErrorCode.WebhookEventInvalid);
         }
 
-        if (WebhookTargets.Refusal(TargetUrl, policy) is { } reason)
+        if ((guard ?? Outbound.OutboundGuard.AnyTarget).Refusal(TargetUrl) is { } reason)
         {
             return Problem.Validation("TargetUrl", reason) with { Code = ErrorCode.WebhookTargetInvalid };
         }
@@ -122,16 +165,18 @@ public sealed record WebhookSubscription
             "BearerToken" => Authentication!.BearerToken is { Token.Length: > 0 and <= 4000 } bearer && !bearer.Token.Any(char.IsControl),
             _ => false,
         };
-        return headersOk && queryOk && authOk && Name.Length <= 200
+        var keyOk = SigningKey is null || (SigningKey.Length is >= 32 and <= 200 && !SigningKey.Any(char.IsControl));
+        return headersOk && queryOk && authOk && keyOk && Name.Length <= 200
             ? null
-            : Problem.Validation(!headersOk ? "Headers" : !queryOk ? "QueryParams" : !authOk ? "Authentication" : "Name",
-                "Headers and QueryParams: at most 20 plain entries (signature, content-type, host and the like are the service's); Authentication: AuthType None, Basic with BasicAuth {Username, Password} or BearerToken with BearerToken {Token}; Name: at most 200 characters.");
+            : Problem.Validation(!headersOk ? "Headers" : !queryOk ? "QueryParams" : !authOk ? "Authentication" : !keyOk ? "SigningKey" : "Name",
+                "Headers and QueryParams: at most 20 plain entries (signature, content-type, host and the like are the service's); Authentication: AuthType None, Basic with BasicAuth {Username, Password} or BearerToken with BearerToken {Token}; SigningKey: 32 to 200 characters; Name: at most 200 characters.");
     }
 
     /// <summary>Headers a subscription may not set: the delivery's own.</summary>
     public static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
         "signature", "content-type", "content-length", "host", "authorization", "transfer-encoding", "connection", "user-agent",
+        WebhookSignatureHeaders.Timestamp, WebhookSignatureHeaders.Signature,
     };
 }
 
@@ -157,68 +202,18 @@ public sealed record WebhookBearerToken
     [Id(0)] public string Token { get; init; } = "";
 }
 
-/// <summary>Which webhook targets a tenant may use: HTTPS on public addresses unless its settings allow more.</summary>
-public static class WebhookTargets
+/// <summary>How a delivery is signed: the headers, and the value a receiver recomputes.</summary>
+public static class WebhookSignatureHeaders
 {
-    /// <summary>Why <paramref name="url"/> is not an acceptable target under <paramref name="policy"/>, or null.</summary>
-    public static string? Refusal(string? url, WebhookPolicy policy)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || url.Length > 2000)
-        {
-            return "The TargetUrl must be an absolute https URL.";
-        }
+    /// <summary>Unix time in seconds when the attempt was signed: receivers refuse deliveries outside their replay window.</summary>
+    public const string Timestamp = "X-PinOrleans-Timestamp";
 
-        if (uri.Scheme == "http" && !policy.AllowHttp)
-        {
-            return "The TargetUrl must use https (plain http only where the tenant's Webhooks:AllowHttp allows it).";
-        }
+    /// <summary>Lower-case hex HMAC-SHA256 keyed with the subscription's signing key over <c>timestamp + "." + body</c>.</summary>
+    public const string Signature = "X-PinOrleans-Signature";
 
-        if (!string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Fragment))
-        {
-            return "The TargetUrl may not carry credentials or a fragment (use Authentication).";
-        }
-
-        return !policy.AllowPrivateNetworks && IsInternalHost(uri.IdnHost)
-            ? "The TargetUrl points to a loopback, private or internal address (allowed only where the tenant's Webhooks:AllowPrivateNetworks allows it)."
-            : null;
-    }
-
-    /// <summary>Names that are internal by definition, and literal addresses that are not public.</summary>
-    public static bool IsInternalHost(string host)
-    {
-        var name = host.Trim('[', ']').TrimEnd('.').ToLowerInvariant();
-        if (IPAddress.TryParse(name, out var address))
-        {
-            return !IsPublic(address);
-        }
-
-        return name is "localhost" || name.EndsWith(".localhost", StringComparison.Ordinal) || name.EndsWith(".local", StringComparison.Ordinal)
-            || name.EndsWith(".internal", StringComparison.Ordinal) || !name.Contains('.');
-    }
-
-    /// <summary>False for loopback, private (RFC 1918, CGNAT, ULA), link-local, unspecified, multicast, broadcast and documentation-free reserved ranges.</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] is 0 or 10 or 127 || b[0] >= 224
-                || (b[0] == 100 && b[1] >= 64 && b[1] < 128)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && b[1] >= 16 && b[1] < 32)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && b[1] is 18 or 19));
-        }
-
-        return !(IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-            || address.Equals(IPAddress.IPv6Any) || (address.GetAddressBytes()[0] & 0xFE) == 0xFC);
-    }
+    public static string Sign(string signingKey, long timestamp, string body) => Convert.ToHexStringLower(
+        System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(signingKey),
+            System.Text.Encoding.UTF8.GetBytes(timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + body)));
 }
 
 /// <summary>One event on its way to one subscription.</summary>

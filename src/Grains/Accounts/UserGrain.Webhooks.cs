@@ -32,10 +32,10 @@ public sealed partial class UserGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>Adds an event to the outbox when the tenant subscribes to it and the request did not ask for none.</summary>
+    /// <summary>Adds an event to the outbox when the tenant subscribes to it and the request does not suppress it (<see cref="WebhookEvents.Suppressed"/>).</summary>
     private void Raise(TenantSnapshot tenant, UserState user, string eventName, DateTimeOffset now, UserState? subject = null)
     {
-        if (WebhookEvents.Suppressed)
+        if (WebhookEvents.Suppressed(eventName))
         {
             return;
         }

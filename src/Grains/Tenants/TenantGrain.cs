@@ -12,6 +12,7 @@ public sealed class TenantState
     [Id(0)] public string Name { get; set; } = "";
     /// <summary>SHA-256 (hex) of the API secret: the secret is 128 random bits, so a fast hash is enough.</summary>
     [Id(1)] public string SecretHash { get; set; } = "";
+    /// <summary>The settings, their secrets sealed (<see cref="SealedSettings"/>).</summary>
     [Id(2)] public TenantSettings Settings { get; set; } = new();
     [Id(3)] public DateTimeOffset CreatedDate { get; set; }
     /// <summary>SHA-256 of the bootstrap definition last applied: an unchanged configuration does not undo runtime changes.</summary>
@@ -28,6 +29,7 @@ public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Store)] IPersistentState<TenantState> state,
     TimeProvider time,
     AtRestEncryption protector,
+    Outbound.OutboundGuard outbound,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     private TenantState? _published;
@@ -36,7 +38,7 @@ public sealed class TenantGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _published = state.RecordExists ? state.State : null;
+        _published = state.RecordExists ? Opened(state.State) : null;
         if (_published is { } tenant)
         {
             // Listed off the request path (a tenant saved before the directory existed gets listed here too).
@@ -88,7 +90,7 @@ public sealed class TenantGrain(
             throw new ArgumentException("A new tenant needs an API secret.", nameof(definition));
         }
 
-        if (definition.Settings.Problem() is { } problem)
+        if ((definition.Settings.Problem() ?? NewTargetProblem(definition.Settings)) is { } problem)
         {
             throw new ArgumentException(problem, nameof(definition));
         }
@@ -103,14 +105,15 @@ public sealed class TenantGrain(
             CreatedDate = _published?.CreatedDate ?? time.GetUtcNow(),
             BootstrapFingerprint = bootstrapFingerprint,
         };
-        state.State = next;
+        var written = state.State;
+        state.State = Sealed(next);
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            state.State = _published ?? new TenantState();
+            state.State = written;
             throw;
         }
 
@@ -131,7 +134,7 @@ public sealed class TenantGrain(
             return new TenantSettingsChange(null, "There is no such tenant.");
         }
 
-        if (TenantSettingsJson.TryMerge(current.Settings, patch, out var settings) is { } problem)
+        if ((TenantSettingsJson.TryMerge(current.Settings, patch, out var settings) ?? NewTargetProblem(settings)) is { } problem)
         {
             return new TenantSettingsChange(null, problem);
         }
@@ -157,11 +160,13 @@ public sealed class TenantGrain(
         var saved = TenantSettingsJson.KeepMaskedSecrets(subscription, existing) with
         {
             Id = existing?.Id ?? Guid.NewGuid().ToString(),
+            // A subscription made before signing keys existed keeps none: it goes on being signed with the API secret.
+            SigningKey = existing is null ? WebhookSubscription.NewSigningKey() : existing.SigningKey,
             Event = WebhookEvents.Canonical(subscription.Event) ?? subscription.Event,
             CreatedDate = existing?.CreatedDate ?? now,
             LastModifiedDate = now,
         };
-        if (saved.Check(policy) is { } refused)
+        if (saved.Check(outbound) is { } refused)
         {
             return new WebhookOutcome(null, refused);
         }
@@ -180,6 +185,17 @@ public sealed class TenantGrain(
         var subscriptions = policy.Subscriptions.Where(s => s.Id != saved.Id).Append(saved).ToList();
         await ConfigureAsync(new TenantDefinition { Name = current.Name, Settings = current.Settings with { Webhooks = policy with { Subscriptions = subscriptions } } });
         return new WebhookOutcome(saved, null);
+    }
+
+    /// <summary>
+    /// Why a webhook target that is new or changed may not be reached under the operator's Outbound settings, or null
+    /// (targets stored before keep their place; the sender checks them again on every delivery).
+    /// </summary>
+    private string? NewTargetProblem(TenantSettings settings)
+    {
+        var stored = _published?.Settings.Webhooks.Subscriptions ?? [];
+        var fresh = settings.Webhooks with { Subscriptions = settings.Webhooks.Subscriptions.Where(s => !stored.Any(o => o.Id == s.Id && o.TargetUrl == s.TargetUrl)).ToList() };
+        return fresh.TargetProblem(outbound);
     }
 
     public async Task<Problem?> DeleteWebhookAsync(string id)
@@ -204,8 +220,28 @@ public sealed class TenantGrain(
         return Task.FromResult<string?>(Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
     }
 
-    /// <summary>Subscriptions from configuration get a stable id (from their event and URL) and dates.</summary>
-    private static TenantSettings WithIds(TenantSettings settings, DateTimeOffset now) => settings with
+    /// <summary>
+    /// The signing key of a subscription given without one: the key it has now (found by its id, or by its event and
+    /// URL for one from configuration), none for one made before signing keys existed, a new one for a new subscription.
+    /// </summary>
+    private string? KeyOf(WebhookSubscription subscription) => _published?.Settings.Webhooks.Subscriptions.FirstOrDefault(p =>
+        subscription.Id.Length > 0 ? p.Id == subscription.Id : p.Event == (WebhookEvents.Canonical(subscription.Event) ?? subscription.Event) && p.TargetUrl == subscription.TargetUrl) is { } current
+        ? current.SigningKey
+        : WebhookSubscription.NewSigningKey();
+
+    /// <summary>The state as stored: its settings' secrets sealed.</summary>
+    private TenantState Sealed(TenantState tenant) => Copy(tenant, SealedSettings.Seal(tenant.Settings, protector));
+
+    private TenantState Opened(TenantState tenant) => Copy(tenant, SealedSettings.Open(tenant.Settings, protector));
+
+    private static TenantState Copy(TenantState tenant, TenantSettings settings) => new()
+    {
+        Name = tenant.Name, SecretHash = tenant.SecretHash, Settings = settings, CreatedDate = tenant.CreatedDate,
+        BootstrapFingerprint = tenant.BootstrapFingerprint, ProtectedSecret = tenant.ProtectedSecret,
+    };
+
+    /// <summary>Subscriptions from configuration get a stable id (from their event and URL), dates and a signing key.</summary>
+    private TenantSettings WithIds(TenantSettings settings, DateTimeOffset now) => settings with
     {
         Webhooks = settings.Webhooks with
         {
@@ -215,6 +251,7 @@ public sealed class TenantGrain(
                 Event = WebhookEvents.Canonical(s.Event) ?? s.Event,
                 CreatedDate = s.CreatedDate == default ? now : s.CreatedDate,
                 LastModifiedDate = s.LastModifiedDate == default ? now : s.LastModifiedDate,
+                SigningKey = s.SigningKey is null or "" or TenantSettingsJson.Masked ? KeyOf(s) : s.SigningKey,
             }).ToList(),
         },
     };

@@ -109,9 +109,12 @@ public sealed partial class WebhookDeliveryGrain(
             return;
         }
 
-        var attempt = await tenant.SignAsync(delivery.Body) is { } signature
-            ? await sender.SendAsync(subscription, settings, delivery.Body, signature, cancellation)
-            : new WebhookAttempt(false, null, "the tenant's API secret is not held (set it again to sign webhooks)");
+        // Subscriptions made before signing keys existed have none: they keep LoginRadius' API-secret signature.
+        var apiSecretSigned = subscription.SignWithApiSecret || subscription.SigningKey is null;
+        var legacy = apiSecretSigned ? await tenant.SignAsync(delivery.Body) : null;
+        var attempt = apiSecretSigned && legacy is null
+            ? new WebhookAttempt(false, null, "the tenant's API secret is not held (set it again to sign webhooks)")
+            : await sender.SendAsync(subscription, settings, delivery.Body, legacy, time.GetUtcNow(), cancellation);
         state.State.Attempts++;
         if (attempt.Delivered)
         {

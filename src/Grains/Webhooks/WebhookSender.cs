@@ -1,8 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using PinOrleans.Outbound;
 
 namespace PinOrleans.Webhooks;
 
@@ -11,62 +10,58 @@ public sealed record WebhookAttempt(bool Delivered, int? Status, string Error);
 
 /// <summary>
 /// Posts a webhook body to its target: the subscription's headers, query parameters and authentication, the
-/// <c>signature</c> header, a per-attempt timeout, no redirects (a 3xx is a failed attempt), and, unless the tenant
-/// allows internal targets, a connection only to public addresses (checked on the resolved address, so a name that
-/// resolves to 127.0.0.1 or 10.x is refused too).
+/// signature headers, a per-attempt timeout, and through the operator's <see cref="OutboundGuard"/>: no redirects (a
+/// 3xx is a failed attempt), and a connection only to addresses the operator lets outbound calls reach (checked on
+/// the resolved address, so a name that resolves to 127.0.0.1 or 10.x is refused too).
 /// </summary>
-public sealed class WebhookSender(IHttpClientFactory clients)
+public sealed class WebhookSender(IHttpClientFactory clients, OutboundGuard guard)
 {
-    public const string PublicOnly = "webhooks";
-    public const string AnyAddress = "webhooks-internal";
+    public const string Client = "webhooks";
 
     public static void Register(IServiceCollection services)
     {
-        services.AddHttpClient(PublicOnly, c => c.Timeout = Timeout.InfiniteTimeSpan).ConfigurePrimaryHttpMessageHandler(() => Handler(publicOnly: true));
-        services.AddHttpClient(AnyAddress, c => c.Timeout = Timeout.InfiniteTimeSpan).ConfigurePrimaryHttpMessageHandler(() => Handler(publicOnly: false));
+        services.AddHttpClient(Client, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundGuard>().CreateHandler());
         services.AddSingleton<WebhookSender>();
     }
 
-    private static SocketsHttpHandler Handler(bool publicOnly) => new()
+    /// <summary>
+    /// One attempt, signed at <paramref name="now"/> with the subscription's key (and, when it opted in, with
+    /// <paramref name="apiSecretSignature"/> in LoginRadius' <c>signature</c> header).
+    /// </summary>
+    public async Task<WebhookAttempt> SendAsync(WebhookSubscription subscription, WebhookPolicy policy, string body, string? apiSecretSignature, DateTimeOffset now, CancellationToken cancellation)
     {
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectCallback = async (context, cancellation) =>
+        var key = subscription.SigningKey;
+        if (string.IsNullOrEmpty(key) && apiSecretSignature is null)
         {
-            var addresses = IPAddress.TryParse(context.DnsEndPoint.Host, out var literal)
-                ? [literal]
-                : await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellation);
-            var allowed = addresses.Where(a => !publicOnly || WebhookTargets.IsPublic(a)).ToArray();
-            if (allowed.Length == 0)
-            {
-                throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves to no public address");
-            }
+            return new WebhookAttempt(false, null, "the subscription has no signing key");
+        }
 
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellation);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    };
-
-    public async Task<WebhookAttempt> SendAsync(WebhookSubscription subscription, WebhookPolicy policy, string body, string signature, CancellationToken cancellation)
-    {
         var url = subscription.TargetUrl;
+        if (guard.Refusal(url) is { } refused)
+        {
+            // Stored before the operator's rules were what they are now.
+            return new WebhookAttempt(false, null, refused);
+        }
+
         if (subscription.QueryParams.Count > 0)
         {
             url += (url.Contains('?') ? "&" : "?") + string.Join('&', subscription.QueryParams.Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("signature", signature);
+        if (!string.IsNullOrEmpty(key))
+        {
+            var timestamp = now.ToUnixTimeSeconds();
+            request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSignatureHeaders.Signature, WebhookSignatureHeaders.Sign(key, timestamp, body));
+        }
+
+        if (apiSecretSignature is not null)
+        {
+            request.Headers.TryAddWithoutValidation("signature", apiSecretSignature);
+        }
+
         request.Headers.UserAgent.ParseAdd("PinOrleans-Webhooks/1.0");
         foreach (var (name, value) in subscription.Headers)
         {
@@ -82,7 +77,7 @@ public sealed class WebhookSender(IHttpClientFactory clients)
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(TimeSpan.FromSeconds(policy.TimeoutSeconds));
-        var client = clients.CreateClient(policy.AllowPrivateNetworks ? AnyAddress : PublicOnly);
+        var client = clients.CreateClient(Client);
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);

@@ -20,12 +20,11 @@ public sealed class BotProtectionTests(ClusterFixture fixture)
         BotProtectionProvider.Tencent => new BotProtectionPolicy
         {
             Provider = provider, TencentAppId = FakeCaptchaProviders.TencentAppId, TencentAppSecretKey = FakeCaptchaProviders.TencentAppSecretKey,
-            VerifyUrl = Captcha.TencentVerifyUrl, RequireOnPinLogin = true,
+            RequireOnPinLogin = true,
         },
         _ => new BotProtectionPolicy
         {
             Provider = provider, Secret = FakeCaptchaProviders.Secret, SiteKey = FakeCaptchaProviders.SiteKey,
-            VerifyUrl = provider == BotProtectionProvider.HCaptcha ? Captcha.HCaptchaVerifyUrl : Captcha.ReCaptchaVerifyUrl,
             RequireOnPinLogin = true,
         },
     };
@@ -167,6 +166,19 @@ public sealed class BotProtectionTests(ClusterFixture fixture)
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("not-the-secret", StringComparison.Ordinal) || line.Contains(FakeCaptchaProviders.Secret, StringComparison.Ordinal));
 
         await Api.ExpectAsync(await PinLoginAsync(tenant, session, Answer()), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_verify_endpoint_is_reached_only_through_the_operators_outbound_guard()
+    {
+        // The same gateway without the operator's trust in loopback: the captcha fake there is never called.
+        await using var gateway = new GatewayFactory(fixture, web => web.UseSetting("Outbound:TrustedNetworks:0", ""));
+        var api = new Api(gateway.CreateClient());
+        var (tenant, session) = await PinLoginScenarioAsync(Policy(BotProtectionProvider.ReCaptchaV2));
+        var before = Captcha.Received.Count;
+        await Api.ExpectErrorAsync(await api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={session}&g-recaptcha-response={Captcha.IssueToken()}",
+            """{"pin":"7890"}"""), 503, 503);
+        Assert.Equal(before, Captcha.Received.Count);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class LockoutTypeTests(ClusterFixture fixture)
         SecurityQuestions = new SecurityQuestionPolicy { MinimumAnswers = 1 },
         BotProtection = new BotProtectionPolicy
         {
-            Provider = BotProtectionProvider.ReCaptchaV2, Secret = FakeCaptchaProviders.Secret, VerifyUrl = fixture.Captcha.ReCaptchaVerifyUrl,
+            Provider = BotProtectionProvider.ReCaptchaV2, Secret = FakeCaptchaProviders.Secret,
         },
     };
 

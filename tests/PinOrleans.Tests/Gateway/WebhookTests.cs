@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using PinOrleans.Outbound;
 using PinOrleans.Samples;
 using PinOrleans.Tenants;
 using PinOrleans.Tests.Infrastructure;
@@ -19,22 +20,25 @@ public sealed class WebhookTests(ClusterFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private Api Api => fixture.Api;
 
-    /// <summary>A tenant whose webhooks may go to plain HTTP on loopback (development settings), retried quickly.</summary>
+    /// <summary>A tenant whose webhooks are retried quickly (the fixture's operator settings trust loopback, where the receivers are).</summary>
     private Task<TestTenant> TenantAsync(int maxAttempts = 20, bool requirePin = false) => fixture.NewTenantAsync(new TenantSettings
     {
         Pin = new PinPolicy { IsRequired = requirePin },
         Lockout = new LockoutPolicy { MaxFailedAttempts = 2 },
-        Webhooks = new WebhookPolicy { AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = maxAttempts, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 1, TimeoutSeconds = 2 },
+        Webhooks = new WebhookPolicy { MaxAttempts = maxAttempts, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 1, TimeoutSeconds = 2 },
     });
 
     private static string Manage(TestTenant tenant, string path = "") =>
         $"/v2/manage/webhooks{path}?apikey={tenant.ApiKey}&apisecret={Uri.EscapeDataString(tenant.ApiSecret)}";
 
-    private async Task<string> SubscribeAsync(TestTenant tenant, string eventName, string url)
+    private async Task<string> SubscribeAsync(TestTenant tenant, string eventName, string url) => (await SubscribeWithKeyAsync(tenant, eventName, url)).Id;
+
+    /// <summary>Subscribes; answers the id and the signing key the answer shows (once).</summary>
+    private async Task<(string Id, string SigningKey)> SubscribeWithKeyAsync(TestTenant tenant, string eventName, string url)
     {
         var created = await Api.ExpectAsync(await Api.PostAsync(Manage(tenant), new { Event = eventName, TargetUrl = url, Name = eventName + " hook" }), HttpStatusCode.OK);
         Assert.Equal(eventName, created.GetProperty("Event").GetString());
-        return created.GetProperty("Id").GetString()!;
+        return (created.GetProperty("Id").GetString()!, created.GetProperty("SigningKey").GetString()!);
     }
 
     private static Dictionary<string, string> Secret(TestTenant tenant) => new() { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret };
@@ -42,14 +46,18 @@ public sealed class WebhookTests(ClusterFixture fixture)
     private static JsonElement Payload(WebhookReceiver.Delivery delivery) => JsonDocument.Parse(delivery.Body).RootElement.Clone();
 
     [Fact]
-    public async Task Each_event_arrives_once_signed_with_the_api_secret_and_carrying_the_profile()
+    public async Task Each_event_arrives_once_signed_with_its_subscriptions_key_and_a_timestamp_and_carrying_the_profile()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var tenant = await TenantAsync(requirePin: true);
+        var keys = new Dictionary<string, string>();
         foreach (var name in WebhookEvents.All)
         {
-            await SubscribeAsync(tenant, name, receiver.Url("/hooks/" + name));
+            keys[name] = (await SubscribeWithKeyAsync(tenant, name, receiver.Url("/hooks/" + name))).SigningKey;
+            Assert.Matches("^[0-9a-f]{64}$", keys[name]);
         }
+
+        Assert.Equal(keys.Count, keys.Values.Distinct().Count());
 
         // Create (no PIN), password login (PIN required: PINAuthToken), set the PIN, PIN login, change the PIN,
         // update the profile, reset the PIN by security answer, two wrong PINs (locked), unlock, delete.
@@ -88,9 +96,13 @@ public sealed class WebhookTests(ClusterFixture fixture)
             Assert.True(arrived.Count == count, $"{name}: {arrived.Count} deliveries, expected {count}");
             foreach (var delivery in arrived)
             {
-                Assert.True(WebhookSignature.IsValid(delivery.Body, delivery.Headers["signature"], tenant.ApiSecret), $"{name}: bad signature");
-                Assert.Equal(WebhookSignature.Compute(delivery.Body, tenant.ApiSecret), delivery.Headers["signature"]);
-                Assert.False(WebhookSignature.IsValid(delivery.Body, delivery.Headers["signature"], "another-secret"));
+                var (timestamp, signature) = (delivery.Headers["x-pinorleans-timestamp"], delivery.Headers["x-pinorleans-signature"]);
+                Assert.True(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], DateTimeOffset.UtcNow), $"{name}: bad signature");
+                Assert.Equal(WebhookSignature.Compute(keys[name], timestamp, delivery.Body), signature);
+                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name == "Login" ? "SetPIN" : "Login"], DateTimeOffset.UtcNow));
+                Assert.False(WebhookSignature.IsValid(delivery.Body, (long.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), signature, keys[name], DateTimeOffset.UtcNow));
+                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], DateTimeOffset.UtcNow.AddMinutes(6)), $"{name}: a replay after the window passed");
+                Assert.False(delivery.Headers.ContainsKey("signature"), "the API-secret signature is opt-in");
                 var payload = Payload(delivery);
                 Assert.Equal(name, payload.GetProperty("HookName").GetString());
                 Assert.True(Guid.TryParse(payload.GetProperty("HookId").GetString(), out _));
@@ -109,24 +121,32 @@ public sealed class WebhookTests(ClusterFixture fixture)
 
         Assert.Equal(receiver.Deliveries.Count, receiver.Deliveries.Select(d => Payload(d).GetProperty("HookId").GetString()).Distinct().Count());
 
-        // The README's JavaScript sample agrees, on the bytes as delivered.
+        // The README's JavaScript sample agrees, on the bytes as delivered: right key, wrong key, altered body, replay after the window.
         var sample = receiver.Deliveries.First();
-        Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sample.Headers["signature"], tenant.ApiSecret));
-        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, sample.Headers["signature"], "another-secret"));
-        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body + " ", sample.Headers["signature"], tenant.ApiSecret));
+        var (sampleKey, sampleTime, sampleSignature) = (keys[Payload(sample).GetProperty("HookName").GetString()!], sample.Headers["x-pinorleans-timestamp"], sample.Headers["x-pinorleans-signature"]);
+        Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, tenant.ApiSecret, sampleTime, sampleSignature));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body + " ", sampleKey, sampleTime, sampleSignature));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature, now: long.Parse(sampleTime, System.Globalization.CultureInfo.InvariantCulture) + 301));
         Assert.True(Payload(receiver.Deliveries.Single(d => d.Path == "/hooks/BlockAccount")).GetProperty("Data").GetProperty("IsLoginLocked").GetBoolean());
         Assert.Equal("Ada", Payload(receiver.Deliveries.Last(d => d.Path == "/hooks/UpdateProfile")).GetProperty("Data").GetProperty("FirstName").GetString());
     }
 
-    private static async Task<(string Output, int ExitCode)> VerifyWithNodeAsync(string body, string signature, string secret)
+    private static async Task<(string Output, int ExitCode)> VerifyWithNodeAsync(string body, string signingKey, string timestamp, string signature, long? now = null)
     {
         var start = new System.Diagnostics.ProcessStartInfo("node")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Samples", "verify-signature.js"));
-        start.ArgumentList.Add(secret);
+        start.ArgumentList.Add(signingKey);
+        start.ArgumentList.Add(timestamp);
         start.ArgumentList.Add(signature);
+        if (now is { } seconds)
+        {
+            start.ArgumentList.Add(seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         using var node = System.Diagnostics.Process.Start(start)!;
         await node.StandardInput.BaseStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(body));
         node.StandardInput.Close();
@@ -153,7 +173,9 @@ public sealed class WebhookTests(ClusterFixture fixture)
         var login = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login?apikey={tenant.ApiKey}",
             JsonSerializer.Serialize(new { email, password = Api.Password }), headers: quiet), HttpStatusCode.OK);
         var token = login.GetProperty("access_token").GetString()!;
-        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={token}&prevent_webhook=true", """{"OldPIN":"7890","NewPIN":"1357"}"""), HttpStatusCode.OK);
+        // ChangePIN is a security event: suppressed only with the tenant's API secret (issue 12, item 4).
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={token}&prevent_webhook=true",
+            """{"OldPIN":"7890","NewPIN":"1357"}""", headers: Secret(tenant)), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Quiet"}""",
             headers: new Dictionary<string, string>(Secret(tenant)) { ["X-PreventWebhook"] = "true" }), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.PinLoginAsync(tenant, login.GetProperty("session_token").GetString()!, "1357"), HttpStatusCode.OK);
@@ -162,6 +184,49 @@ public sealed class WebhookTests(ClusterFixture fixture)
         await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 1, Patience);
         await Task.Delay(1500);
         Assert.Single(receiver.Attempts);
+    }
+
+    [Fact]
+    public async Task An_anonymous_prevent_webhook_cannot_silence_locks_unlocks_or_credential_changes()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantAsync();
+        foreach (var name in new[] { WebhookEvents.Login, WebhookEvents.ChangePIN, WebhookEvents.BlockAccount, WebhookEvents.UnlockAccount, WebhookEvents.ResetPIN })
+        {
+            await SubscribeAsync(tenant, name, receiver.Url("/hooks/" + name));
+        }
+
+        var quiet = new Dictionary<string, string> { ["X-PreventWebhook"] = "true" };
+        var (email, uid, login) = await Api.NewLoggedInAccountAsync(tenant); // its Login arrives: the one event not asked away
+        var token = login.GetProperty("access_token").GetString()!;
+
+        // Anonymous: the call's own Login is suppressed, the PIN change (even with a wrong secret), the lock and the
+        // security-answer reset are not.
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login?apikey={tenant.ApiKey}&prevent_webhook=true",
+            JsonSerializer.Serialize(new { email, password = Api.Password })), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/change?apikey={tenant.ApiKey}&access_token={token}&prevent_webhook=true&apisecret=not-the-secret",
+            """{"OldPIN":"7890","NewPIN":"1357"}"""), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"SecurityQuestionAnswer":{"q1":"Blue","q2":"Red"}}""", headers: Secret(tenant)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/reset/securityanswer/email?apikey={tenant.ApiKey}",
+            JsonSerializer.Serialize(new { Email = email, SecurityAnswer = new { q1 = "blue", q2 = "red" }, PIN = "2468" }), headers: quiet), HttpStatusCode.OK);
+        var fresh = (await Api.LoginAsync(tenant, email)).GetProperty("session_token").GetString()!;
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={fresh}", """{"pin":"0000"}""", headers: quiet), 401, 1236);
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={fresh}", """{"pin":"0000"}""", headers: quiet), 401, 1236);
+
+        // With the verified secret the unlock is the administrator's to keep quiet.
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"IsLoginLocked":false}""",
+            headers: new Dictionary<string, string>(Secret(tenant)) { ["X-PreventWebhook"] = "true" }), HttpStatusCode.OK);
+
+        foreach (var name in new[] { WebhookEvents.ChangePIN, WebhookEvents.ResetPIN, WebhookEvents.BlockAccount })
+        {
+            await receiver.WaitForAsync(d => d.Path == "/hooks/" + name, 1, Patience);
+        }
+
+        await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 2, Patience); // account login + the reset's fresh login
+        await Task.Delay(1500); // anything extra would arrive by now
+        Assert.Equal(2, receiver.Deliveries.Count(d => d.Path == "/hooks/Login"));
+        Assert.DoesNotContain(receiver.Attempts, d => d.Path == "/hooks/UnlockAccount");
+        Assert.Equal(5, receiver.Attempts.Count);
     }
 
     [Fact]
@@ -203,7 +268,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
         receiver.Delay = TimeSpan.FromSeconds(60);
         var tenant = await fixture.NewTenantAsync(new TenantSettings
         {
-            Webhooks = new WebhookPolicy { AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = 20, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 0.5, TimeoutSeconds = 1 },
+            Webhooks = new WebhookPolicy { MaxAttempts = 20, RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 0.5, TimeoutSeconds = 1 },
         });
         await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
         var (_, session) = await Api.AccountWithSessionAsync(tenant); // its password login is the first event
@@ -244,6 +309,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
             Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/crm?tenant=acme"), Name = "CRM",
             Headers = new Dictionary<string, string> { ["X-Env"] = "prod" }, QueryParams = new { source = "pin orleans" },
             Authentication = new { AuthType = "Basic", BasicAuth = new { Username = "crm", Password = "hook-password" } },
+            SignWithApiSecret = true,
         }), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.PostAsync(Manage(tenant), new
         {
@@ -257,9 +323,13 @@ public sealed class WebhookTests(ClusterFixture fixture)
         Assert.Equal("prod", crm.Headers["x-env"]);
         Assert.Equal("?tenant=acme&source=pin%20orleans", crm.Query);
         Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("crm:hook-password")), crm.Headers["authorization"]);
-        Assert.True(WebhookSignature.IsValid(crm.Body, crm.Headers["signature"], tenant.ApiSecret));
+        // LoginRadius' API-secret signature, for the subscription that opted in; the other has only its own.
+        Assert.True(WebhookSignature.IsValidApiSecretSignature(crm.Body, crm.Headers["signature"], tenant.ApiSecret));
+        Assert.Equal(WebhookSignature.ComputeApiSecretSignature(crm.Body, tenant.ApiSecret), crm.Headers["signature"]);
         var bearer = Assert.Single(await receiver.WaitForAsync(d => d.Path == "/hooks/bearer", 1, Patience));
         Assert.Equal("Bearer hook-bearer-token", bearer.Headers["authorization"]);
+        Assert.False(bearer.Headers.ContainsKey("signature"));
+        Assert.True(bearer.Headers.ContainsKey("x-pinorleans-signature"));
         Assert.False(bearer.Headers.ContainsKey("x-env"));
         Assert.Equal(Payload(crm).GetProperty("HookId").GetString(), Payload(bearer).GetProperty("HookId").GetString());
     }
@@ -304,11 +374,28 @@ public sealed class WebhookTests(ClusterFixture fixture)
     public async Task Subscriptions_are_managed_with_loginradius_codes_and_internal_targets_are_refused_unless_allowed()
     {
         var strict = await fixture.NewTenantAsync();
-        foreach (var target in new[] { "http://hooks.example.com/in", "https://127.0.0.1/in", "https://localhost:8443/in", "https://10.1.2.3/in", "https://[::1]/in",
-            "https://169.254.169.254/latest", "https://192.168.0.10/in", "https://intranet/in", "ftp://hooks.example.com/in", "not a url", "https://user:pw@hooks.example.com/in" })
+        // The fixture's operator settings trust 127.0.0.1/32 (its receivers) and nothing else.
+        foreach (var target in new[] { "http://hooks.example.com/in", "https://127.0.0.2/in", "https://localhost:8443/in", "https://10.1.2.3/in", "https://[::1]/in",
+            "https://169.254.169.254/latest", "https://192.168.0.10/in", "https://intranet/in", "ftp://hooks.example.com/in", "not a url", "https://user:pw@hooks.example.com/in",
+            "https://[::ffff:10.0.0.1]/in", "https://[64:ff9b::a9fe:a9fe]/in", "https://100.64.0.1/in", "https://[fd00::1]/in", "https://[2002:c0a8:0001::1]/in", "https://0.0.0.0/in" })
         {
             await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = target }), 403, 1087);
         }
+
+        // Nor through the tenant's settings route: targets, and the switches that were tenant settings once.
+        var settings = $"/pinorleans/v1/tenant/settings?apikey={strict.ApiKey}";
+        foreach (var patch in new[]
+        {
+            """{"Webhooks":{"Subscriptions":[{"Event":"Login","TargetUrl":"https://10.1.2.3/in"}]}}""",
+            """{"Webhooks":{"Subscriptions":[{"Event":"Login","TargetUrl":"http://hooks.example.com/in"}]}}""",
+            """{"Webhooks":{"AllowPrivateNetworks":true}}""", """{"Webhooks":{"AllowHttp":true}}""",
+            """{"BotProtection":{"VerifyUrl":"http://169.254.169.254/latest/meta-data"}}""",
+        })
+        {
+            await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Put, settings, patch, headers: Secret(strict)), 403, 1134);
+        }
+
+        Assert.Empty((await fixture.SnapshotAsync(strict)).Settings.Webhooks.Subscriptions);
 
         await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "NoSuchEvent", TargetUrl = "https://hooks.example.com/in" }), 403, 1086);
         await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = "https://hooks.example.com/in", Headers = new { signature = "forged" } }), 403, 1134);
@@ -324,6 +411,9 @@ public sealed class WebhookTests(ClusterFixture fixture)
         Assert.Equal("Login", created.GetProperty("Event").GetString());
         Assert.Equal(TenantSettingsJson.Masked, created.GetProperty("Authentication").GetProperty("BasicAuth").GetProperty("Password").GetString());
         Assert.DoesNotContain("hook-password", created.ToString(), StringComparison.Ordinal);
+        var signingKey = created.GetProperty("SigningKey").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", signingKey);
+        Assert.False(created.GetProperty("SignWithApiSecret").GetBoolean());
         await Api.ExpectErrorAsync(await Api.PostAsync(Manage(strict), new { Event = "Login", TargetUrl = "https://hooks.example.com/in" }), 403, 1110);
         for (var i = 1; i < WebhookPolicy.MaxPerEvent; i++)
         {
@@ -342,35 +432,68 @@ public sealed class WebhookTests(ClusterFixture fixture)
         Assert.Equal("https://crm.example.com/in", updated.GetProperty("TargetUrl").GetString());
         var stored = (await fixture.SnapshotAsync(strict)).Settings.Webhooks.Subscriptions.Single(s => s.Id == id);
         Assert.Equal("hook-password", stored.Authentication!.BasicAuth!.Password);
+        Assert.Equal(signingKey, stored.SigningKey); // kept by the update, shown only when it was made
+        Assert.Equal(TenantSettingsJson.Masked, updated.GetProperty("SigningKey").GetString());
+        var everyAnswer = string.Join("\n", await (await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id))).Content.ReadAsStringAsync(),
+            await (await Api.SendAsync(HttpMethod.Get, Manage(strict))).Content.ReadAsStringAsync(),
+            await (await Api.SendAsync(HttpMethod.Get, $"/pinorleans/v1/tenant/settings?apikey={strict.ApiKey}", headers: Secret(strict))).Content.ReadAsStringAsync());
+        Assert.DoesNotContain(signingKey, everyAnswer, StringComparison.Ordinal);
+        Assert.DoesNotContain("hook-password", everyAnswer, StringComparison.Ordinal);
+        Assert.Contains(TenantSettingsJson.Masked, everyAnswer, StringComparison.Ordinal);
         Assert.Equal("https://crm.example.com/in", (await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id)), HttpStatusCode.OK)).GetProperty("TargetUrl").GetString());
         Assert.True((await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Delete, Manage(strict, "/" + id)), HttpStatusCode.OK)).GetProperty("IsDeleted").GetBoolean());
         await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Delete, Manage(strict, "/" + id)), 403, 1112);
         await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Get, Manage(strict, "/" + id)), 403, 1112);
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("hook-password", StringComparison.Ordinal));
 
-        // A development tenant may use plain HTTP on loopback.
-        var development = await TenantAsync();
-        await SubscribeAsync(development, "Login", "http://127.0.0.1:9/in");
+        // Plain HTTP to the operator's trusted network (the fixture's loopback receivers) is the operator's choice.
+        await SubscribeAsync(strict, "Login", "http://127.0.0.1:9/in");
+    }
+
+    /// <summary>A sender as a silo builds it, under the given operator settings and name resolution.</summary>
+    private static (ServiceProvider Services, WebhookSender Sender) Sender(OutboundOptions outbound, OutboundGuard.Resolver? resolve = null)
+    {
+        var services = new ServiceCollection().AddSingleton(new OutboundGuard(outbound, resolve));
+        WebhookSender.Register(services);
+        var provider = services.BuildServiceProvider();
+        return (provider, provider.GetRequiredService<WebhookSender>());
     }
 
     [Fact]
     public async Task The_sender_follows_no_redirect_and_reaches_no_internal_address_behind_a_name()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var sender = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<WebhookSender>();
         var port = new Uri(receiver.BaseUrl).Port;
-        var strict = new WebhookPolicy { AllowHttp = true, TimeoutSeconds = 2 };
+        var policy = new WebhookPolicy { TimeoutSeconds = 2 };
 
-        // "localhost" resolves to loopback: refused at connect time, whatever the name.
-        var byName = await sender.SendAsync(new WebhookSubscription { TargetUrl = $"http://localhost:{port}/in" }, strict, "{}", "SIG", CancellationToken.None);
-        Assert.False(byName.Delivered);
-        Assert.Contains("no public address", byName.Error, StringComparison.Ordinal);
-        Assert.Empty(receiver.Attempts);
+        // A public-looking name that resolves to loopback: refused at connect time, nothing reaches the receiver.
+        var (strictServices, strict) = Sender(new OutboundOptions { AllowHttp = true }, (_, _) => Task.FromResult(new[] { IPAddress.Loopback }));
+        await using (strictServices)
+        {
+            var byName = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://hooks.example.com:{port}/in", SigningKey = WebhookSubscription.NewSigningKey() }, policy, "{}", null, DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.False(byName.Delivered);
+            Assert.Contains("no public address", byName.Error, StringComparison.Ordinal);
+            var literal = await strict.SendAsync(new WebhookSubscription { TargetUrl = $"http://127.0.0.1:{port}/in", SigningKey = WebhookSubscription.NewSigningKey() }, policy, "{}", null, DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.False(literal.Delivered);
+            Assert.Empty(receiver.Attempts);
+        }
 
-        receiver.RedirectTo = receiver.Url("/elsewhere");
-        var redirected = await sender.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/in") }, strict with { AllowPrivateNetworks = true }, "{}", "SIG", CancellationToken.None);
-        Assert.Equal((false, 302), (redirected.Delivered, redirected.Status));
-        Assert.Single(receiver.Attempts);
-        Assert.Empty(receiver.Deliveries);
+        var (trustedServices, trusted) = Sender(new OutboundOptions { TrustedNetworks = ["127.0.0.1/32"] });
+        await using (trustedServices)
+        {
+            receiver.RedirectTo = receiver.Url("/elsewhere");
+            var redirected = await trusted.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/in"), SigningKey = WebhookSubscription.NewSigningKey() }, policy, "{}", null, DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.Equal((false, 302), (redirected.Delivered, redirected.Status));
+            Assert.Single(receiver.Attempts);
+            Assert.Empty(receiver.Deliveries);
+
+            // A subscription made before signing keys existed is signed with the API secret only, as it was.
+            receiver.RedirectTo = null;
+            var legacy = await trusted.SendAsync(new WebhookSubscription { TargetUrl = receiver.Url("/legacy") }, policy, "{}", "LEGACY-SIG", DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.True(legacy.Delivered);
+            var delivered = Assert.Single(receiver.Deliveries);
+            Assert.Equal("LEGACY-SIG", delivered.Headers["signature"]);
+            Assert.False(delivered.Headers.ContainsKey("x-pinorleans-signature"));
+        }
     }
 }

@@ -68,6 +68,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["Sms:TimeoutSeconds"] = "4",
                 // Pending webhook deliveries are looked at again every two seconds (production: a minute).
                 ["Webhooks:ReminderPeriodSeconds"] = "2",
+                // The loopback fakes (webhook receivers, Twilio) are the operator's own trusted network here.
+                ["Outbound:TrustedNetworks:0"] = "127.0.0.1/32",
             })
             .Build();
         var builder = new InProcessTestClusterBuilder(Silos);

@@ -21,6 +21,11 @@ public sealed class GatewayFactory(ClusterFixture fixture, Action<IWebHostBuilde
         builder.UseSetting("Cluster:Clustering", "CoHosted");
         // Captcha providers that do not answer within a second count as unreachable (the default is three).
         builder.UseSetting("BotProtection:TimeoutSeconds", "1");
+        // The captcha fakes on loopback: verify endpoints and the network they live in are operator settings.
+        builder.UseSetting("BotProtection:ReCaptchaVerifyUrl", fixture.Captcha.ReCaptchaVerifyUrl);
+        builder.UseSetting("BotProtection:HCaptchaVerifyUrl", fixture.Captcha.HCaptchaVerifyUrl);
+        builder.UseSetting("BotProtection:TencentVerifyUrl", fixture.Captcha.TencentVerifyUrl);
+        builder.UseSetting("Outbound:TrustedNetworks:0", "127.0.0.1/32");
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IClusterClient>(_ => fixture.Cluster.Client);

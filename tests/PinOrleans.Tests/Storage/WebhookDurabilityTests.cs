@@ -127,7 +127,7 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
             {
                 Webhooks = new WebhookPolicy
                 {
-                    AllowHttp = true, AllowPrivateNetworks = true, MaxAttempts = 50, RetryBaseSeconds = 0.5, MaxRetryDelaySeconds = 2, TimeoutSeconds = 2,
+                    MaxAttempts = 50, RetryBaseSeconds = 0.5, MaxRetryDelaySeconds = 2, TimeoutSeconds = 2,
                     Subscriptions = [new WebhookSubscription { Event = WebhookEvents.Login, TargetUrl = receiver.Url("/hooks/login") }],
                 },
             },
@@ -140,7 +140,7 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
     {
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(ClusterFixture.Configuration)
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Webhooks:ReminderPeriodSeconds"] = "2" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Webhooks:ReminderPeriodSeconds"] = "2", ["Outbound:TrustedNetworks:0"] = "127.0.0.1/32" })
             .Build();
         var builder = new InProcessTestClusterBuilder(3);
         builder.Options.ServiceId = $"webhooks-{Guid.NewGuid():N}";

@@ -28,9 +28,7 @@ public sealed class BootstrapConfigurationTests
             ["Bootstrap__Tenant__BotProtection__Secret"] = "captcha-secret",
             ["Bootstrap__Tenant__BotProtection__MinScore"] = "0.7",
             ["Bootstrap__Tenant__BotProtection__Action"] = "pin_login",
-            ["Bootstrap__Tenant__BotProtection__VerifyUrl"] = "https://captcha.internal/siteverify",
             ["Bootstrap__Tenant__BotProtection__RequireOnPinLogin"] = "true",
-            ["Bootstrap__Tenant__Webhooks__AllowHttp"] = "true",
             ["Bootstrap__Tenant__Webhooks__Subscriptions__0__Event"] = "Login",
             ["Bootstrap__Tenant__Webhooks__Subscriptions__0__TargetUrl"] = "http://hooks.internal/login",
             ["Bootstrap__Tenant__Webhooks__Subscriptions__0__Headers__X-Env"] = "prod",
@@ -54,9 +52,8 @@ public sealed class BootstrapConfigurationTests
             Assert.Equal((3, LockoutType.Captcha, 120, TimeSpan.FromHours(6), 3600),
                 (lockout.MaxFailedAttempts, lockout.Type, lockout.SuspendSeconds, lockout.EscalationWindow, lockout.MaxSuspendSeconds));
             var bot = options.Settings.BotProtection;
-            Assert.Equal((BotProtectionProvider.ReCaptchaV3, "captcha-secret", 0.7, "pin_login", "https://captcha.internal/siteverify", true),
-                (bot.Provider, bot.Secret, bot.MinScore, bot.Action, bot.VerifyUrl, bot.RequireOnPinLogin));
-            Assert.True(options.Settings.Webhooks.AllowHttp);
+            Assert.Equal((BotProtectionProvider.ReCaptchaV3, "captcha-secret", 0.7, "pin_login", true),
+                (bot.Provider, bot.Secret, bot.MinScore, bot.Action, bot.RequireOnPinLogin));
             var subscription = Assert.Single(options.Settings.Webhooks.Subscriptions);
             Assert.Equal((WebhookEvents.Login, "http://hooks.internal/login", "prod"), (subscription.Event, subscription.TargetUrl, subscription.Headers["X-Env"]));
             Assert.Equal(6, options.Settings.Pin.MinLength);

@@ -41,6 +41,15 @@ public sealed class MessagingTests
             ["Sms:Provider"] = "Twilio", ["Sms:BaseUrl"] = twilio.BaseUrl, ["Sms:AccountSid"] = FakeTwilio.AccountSid,
             ["Sms:AuthToken"] = FakeTwilio.AuthToken, ["Sms:From"] = FakeTwilio.From, ["Sms:TimeoutSeconds"] = "4",
         };
+
+        // The provider on loopback is reached only where the operator trusts that network (Outbound:TrustedNetworks).
+        await using (var untrusted = Services(settings))
+        {
+            await Assert.ThrowsAsync<MessageDeliveryException>(() => untrusted.GetRequiredService<ISmsSender>().SendAsync("+15551234567", "hello"));
+            Assert.Empty(twilio.Sent);
+        }
+
+        settings["Outbound:TrustedNetworks:0"] = "127.0.0.1/32";
         await using var services = Services(settings);
         var sms = services.GetRequiredService<ISmsSender>();
         var receipt = await sms.SendAsync("+15551234567", "hello");
