@@ -79,6 +79,25 @@ public sealed class Gateway(HttpClient http, string api, string apiKey, string a
         return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
     }
 
+    /// <summary>
+    /// A password login for an e-mail nobody has, as a flood sends it: the answer's HTTP status as its kind ("503" must
+    /// say when to retry, else it is "503 without Retry-After"); fine when refused (503, 429) or answered 401 after a full hash.
+    /// </summary>
+    public async Task<(string Kind, bool Ok)> UnknownLoginAsync(long n)
+    {
+        using var response = await http.PostAsync($"{api}/identity/v2/auth/login?apikey={apiKey}",
+            Json(new { email = $"nobody-{n}-{Guid.NewGuid():N}@bench.example", password = "flood-password-1" }));
+        await response.Content.LoadIntoBufferAsync();
+        var status = (int)response.StatusCode;
+        var refused = status is 503 or 429;
+        if (refused && response.Headers.RetryAfter is null)
+        {
+            return ($"{status} without Retry-After", false);
+        }
+
+        return (status.ToString(System.Globalization.CultureInfo.InvariantCulture), refused || status == 401);
+    }
+
     public async Task<bool> ValidateAsync(string baseUrl, string accessToken)
     {
         using var response = await http.GetAsync($"{baseUrl}/identity/v2/auth/access_token/validate?apikey={apiKey}&access_token={accessToken}");
