@@ -41,8 +41,11 @@ public sealed class HashingOptions
     /// </summary>
     public int AnonymousQueueLimit { get; set; }
 
-    /// <summary>A hash that has not reached a thread after this long is dropped unrun and answered 503 (default 1000).</summary>
-    public int QueueTimeoutMilliseconds { get; set; } = 1000;
+    /// <summary>
+    /// A hash that has not reached a thread after this long is dropped unrun and answered 503 (default 2000). Keep it
+    /// below the gateway's <c>Cluster:ResponseTimeoutSeconds</c> (5 s): after that nobody waits for the answer.
+    /// </summary>
+    public int QueueTimeoutMilliseconds { get; set; } = 2000;
 
     /// <summary>
     /// The Linux nice value of the hashing threads (default -5: ahead of request handling, so a flood of cheap
