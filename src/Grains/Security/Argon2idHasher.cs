@@ -47,6 +47,12 @@ public sealed class HashingOptions
     /// </summary>
     public int QueueTimeoutMilliseconds { get; set; } = 2000;
 
+    public const string AdmissionRules =
+        "Hashing:QueueLimit and Hashing:AnonymousQueueLimit may not be negative (0: the default), Hashing:QueueTimeoutMilliseconds must be positive.";
+
+    /// <summary>Whether the admission settings keep to <see cref="AdmissionRules"/>.</summary>
+    public bool AdmissionValid => QueueLimit >= 0 && AnonymousQueueLimit >= 0 && QueueTimeoutMilliseconds > 0;
+
     /// <summary>
     /// The Linux nice value of the hashing threads (default -5: ahead of request handling, so a flood of cheap
     /// refusals cannot starve PIN checks). Applied when the process may (root or CAP_SYS_NICE); otherwise ignored.

@@ -43,9 +43,9 @@ public sealed partial class HashingPool : IDisposable
     {
         var o = options.Value;
         var count = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
-        if (o.QueueLimit < 0 || o.AnonymousQueueLimit < 0 || o.QueueTimeoutMilliseconds <= 0)
+        if (!o.AdmissionValid)
         {
-            throw new InvalidOperationException("Hashing:QueueLimit and Hashing:AnonymousQueueLimit may not be negative, Hashing:QueueTimeoutMilliseconds must be positive.");
+            throw new InvalidOperationException(HashingOptions.AdmissionRules);
         }
 
         _time = time;
