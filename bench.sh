@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark: builds Release, starts a fresh Azurite + one silo + the gateway (and a bare HTTP endpoint for the
-# HTTP ceiling), seeds accounts, measures the ceilings and the five scenarios, then silo memory per active account,
+# HTTP ceiling), seeds accounts, measures the ceilings and the six scenarios, then silo memory per active account,
 # and writes bench/results/<time>.{md,json,svg} (and latest.*). Settings (environment):
 #   BENCH_SECONDS (15)              measured seconds per scenario, after BENCH_WARMUP (3) seconds of warm-up
+#   BENCH_ONLY (all)                only these scenarios, comma-separated: pin, validation, flood, unknown-flood, cold,
+#                                   mix (and what they need; no storage-write figure), e.g. BENCH_ONLY=unknown-flood
 #   BENCH_MEMORY_ACCOUNTS (10000)   accounts activated for the memory figure (0 skips it). Azurite slows down as its
 #                                   table grows (each operation scans it), so 100,000 would take hours; see README.
 set -euo pipefail
@@ -15,6 +17,7 @@ ensure_azurite
 seconds="${BENCH_SECONDS:-15}"
 warmup="${BENCH_WARMUP:-3}"
 memory_accounts="${BENCH_MEMORY_ACCOUNTS:-10000}"
+only="${BENCH_ONLY:-}"
 work="$ROOT/.local/bench"
 table_port=10102 silo_port=11212 gateway_port=30102 api_port=5190 ceiling_port=5191
 
@@ -77,7 +80,7 @@ wait_for_port 127.0.0.1 "$ceiling_port" 30 "The HTTP ceiling endpoint"
 bench() { dotnet "$(bin Bench)/PinOrleans.Bench.dll" "$1" --apikey "$key" --secret "$secret" --storage "$storage" --cluster pinorleans-bench --out "$work" "${@:2}"; }
 
 bench run --api "http://127.0.0.1:$api_port" --ceiling "http://127.0.0.1:$ceiling_port" --seconds "$seconds" --warmup "$warmup" \
-  --pids "silo=$silo_pid,gateway=$gateway_pid,azurite=$azurite_pid,ceiling=$ceiling_pid"
+  ${only:+--only "$only"} --pids "silo=$silo_pid,gateway=$gateway_pid,azurite=$azurite_pid,ceiling=$ceiling_pid"
 
 stop_pid "$ceiling_pid"
 stop_pid "$gateway_pid"
@@ -94,6 +97,9 @@ if [[ "$memory_accounts" -gt 0 ]]; then
   bench memory --step measure --pids "silo=$silo_pid"
 fi
 
-bench report --work "$work" --out "$ROOT/bench/results" >/dev/null
-cat "$ROOT/bench/results/latest.md"
-echo "Results: bench/results/latest.md, latest.json, latest.svg (and a timestamped copy of each)."
+# A partial run (BENCH_ONLY) does not replace the published results.
+results="$ROOT/bench/results"
+[[ -z "$only" ]] || results="$work/results"
+bench report --work "$work" --out "$results" >/dev/null
+cat "$results/latest.md"
+echo "Results: ${results#"$ROOT/"}/latest.md, latest.json, latest.svg (and a timestamped copy of each)."

@@ -23,17 +23,22 @@ public sealed class Gateway(HttpClient http, string api, string apiKey, string a
     public async Task<Account> SeedAsync(string tag, int index)
     {
         var email = $"{tag}-{index}-{Guid.NewGuid():N}@bench.example";
-        var create = new HttpRequestMessage(HttpMethod.Post, $"{api}/identity/v2/manage/account?apikey={apiKey}")
+        HttpRequestMessage Create()
         {
-            Content = Json(new { Email = new[] { new { Type = "Primary", Value = email } }, Password, PINInfo = new { PIN = Pin } }),
-        };
-        create.Headers.Add("X-LoginRadius-ApiSecret", apiSecret);
-        using (var created = await http.SendAsync(create))
+            var create = new HttpRequestMessage(HttpMethod.Post, $"{api}/identity/v2/manage/account?apikey={apiKey}")
+            {
+                Content = Json(new { Email = new[] { new { Type = "Primary", Value = email } }, Password, PINInfo = new { PIN = Pin } }),
+            };
+            create.Headers.Add("X-LoginRadius-ApiSecret", apiSecret);
+            return create;
+        }
+
+        using (var created = await RetriedAsync(() => http.SendAsync(Create())))
         {
             await Expect(created, HttpStatusCode.OK, "create account");
         }
 
-        using var login = await http.PostAsync($"{api}/identity/v2/auth/login?apikey={apiKey}", Json(new { email, password = Password }));
+        using var login = await RetriedAsync(() => http.PostAsync($"{api}/identity/v2/auth/login?apikey={apiKey}", Json(new { email, password = Password })));
         await Expect(login, HttpStatusCode.OK, "password login");
         using var json = JsonDocument.Parse(await login.Content.ReadAsStringAsync());
         return new Account(email, json.RootElement.GetProperty("session_token").GetString()!);
@@ -79,6 +84,25 @@ public sealed class Gateway(HttpClient http, string api, string apiKey, string a
         return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
     }
 
+    /// <summary>
+    /// A password login for an e-mail nobody has, as a flood sends it: the answer's HTTP status as its kind ("503" must
+    /// say when to retry, else it is "503 without Retry-After"); fine when refused (503, 429) or answered 401 after a full hash.
+    /// </summary>
+    public async Task<(string Kind, bool Ok)> UnknownLoginAsync(long n)
+    {
+        using var response = await http.PostAsync($"{api}/identity/v2/auth/login?apikey={apiKey}",
+            Json(new { email = $"nobody-{n}-{Guid.NewGuid():N}@bench.example", password = "flood-password-1" }));
+        await response.Content.LoadIntoBufferAsync();
+        var status = (int)response.StatusCode;
+        var refused = status is 503 or 429;
+        if (refused && response.Headers.RetryAfter is null)
+        {
+            return ($"{status} without Retry-After", false);
+        }
+
+        return (status.ToString(System.Globalization.CultureInfo.InvariantCulture), refused || status == 401);
+    }
+
     public async Task<bool> ValidateAsync(string baseUrl, string accessToken)
     {
         using var response = await http.GetAsync($"{baseUrl}/identity/v2/auth/access_token/validate?apikey={apiKey}&access_token={accessToken}");
@@ -95,6 +119,22 @@ public sealed class Gateway(HttpClient http, string api, string apiKey, string a
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallel },
             async (i, _) => accounts[i] = await SeedAsync(tag, i));
         return [.. accounts];
+    }
+
+    /// <summary>Sends again, up to five times, what was refused with 503 and a Retry-After (the hashing queue was full), as a well-behaved client does.</summary>
+    private static async Task<HttpResponseMessage> RetriedAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await send();
+            if (attempt == 5 || response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.RetryAfter?.Delta is not { } delay)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(delay);
+        }
     }
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");

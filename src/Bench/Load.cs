@@ -77,8 +77,27 @@ public static class Load
     /// <paramref name="concurrency"/> workers send requests back to back; the first <paramref name="warmup"/> is not
     /// measured. Returns one measurement per request kind (<paramref name="kindOf"/> names it) plus "all".
     /// </summary>
+    public static Task<Dictionary<string, Measured>> ClosedAsync(
+        HttpClient http, int concurrency, TimeSpan warmup, TimeSpan duration, Func<long, string> kindOf, Func<string, Request> requestFor) =>
+        ClosedAsync(concurrency, warmup, duration, async (worker, n) =>
+        {
+            var kind = kindOf(n);
+            try
+            {
+                return (kind, await requestFor(kind)(http, worker, n));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                return (kind, false);
+            }
+        });
+
+    /// <summary>
+    /// As above, with each request's kind named by its answer (<paramref name="send"/> returns it, e.g. the HTTP status),
+    /// so answers of different kinds are measured apart; a request that fails on the wire is of kind "failed".
+    /// </summary>
     public static async Task<Dictionary<string, Measured>> ClosedAsync(
-        HttpClient http, int concurrency, TimeSpan warmup, TimeSpan duration, Func<long, string> kindOf, Func<string, Request> requestFor)
+        int concurrency, TimeSpan warmup, TimeSpan duration, Func<int, long, Task<(string Kind, bool Ok)>> send)
     {
         var sequence = -1L;
         var start = Stopwatch.GetTimestamp();
@@ -93,27 +112,26 @@ public static class Load
             while (true)
             {
                 var n = Interlocked.Increment(ref sequence);
-                var kind = kindOf(n);
                 var sent = Stopwatch.GetTimestamp();
                 if (sent >= end)
                 {
                     break;
                 }
 
-                bool ok;
+                (string Kind, bool Ok) answer;
                 try
                 {
-                    ok = await requestFor(kind)(http, worker, n);
+                    answer = await send(worker, n);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                 {
-                    ok = false;
+                    answer = ("failed", false);
                 }
 
                 var done = Stopwatch.GetTimestamp();
                 if (sent >= measureFrom && done <= end)
                 {
-                    Record(latencies, errors, kind, Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds, ok);
+                    Record(latencies, errors, answer.Kind, Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds, answer.Ok);
                 }
             }
         })));

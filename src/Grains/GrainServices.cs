@@ -12,7 +12,8 @@ public static class GrainServices
 {
     public static IServiceCollection AddPinOrleansGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HashingOptions>().Bind(configuration.GetSection(HashingOptions.Section));
+        services.AddOptions<HashingOptions>().Bind(configuration.GetSection(HashingOptions.Section))
+            .Validate(o => o.AdmissionValid, HashingOptions.AdmissionRules).ValidateOnStart();
         services.TryAddSingleton<ISecretHasher, Argon2idSecretHasher>();
         services.TryAddSingleton<HashingPool>();
         services.TryAddSingleton<AtRestEncryption>();

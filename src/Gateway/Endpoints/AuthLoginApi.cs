@@ -36,7 +36,7 @@ public static class AuthLoginApi
 
         var proof = await captcha.ProofAsync(request, body, tenant);
         var index = grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier));
-        return Render(await index.LoginWithPasswordAsync(tenant, new Sensitive(password), proof));
+        return Render(await index.LoginWithPasswordAsync(tenant, new Sensitive(password), proof, request.HttpContext.RequestAborted));
     }
 
     private static async Task<IResult> LoginByPinAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
@@ -52,7 +52,7 @@ public static class AuthLoginApi
             return LoginRadiusJson.Error(new Problem(ErrorCode.SessionTokenInvalid));
         }
 
-        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin, proof);
+        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin, proof, request.HttpContext.RequestAborted);
         return Render(outcome);
     }
 

@@ -125,7 +125,7 @@ public static class PinRecoveryApi
             // Refused before any hashing: cost what a wrong secret costs, and answer as it does.
             var hasher = grains.GetGrain<IHasherGrain>(0);
             var secrets = proof.Kind == PinResetProofKind.Otp ? [proof.Secret!.Value] : proof.Answers.Values.ToList();
-            await Task.WhenAll(secrets.Select(hasher.VerifyNothingAsync));
+            await Task.WhenAll(secrets.Select(secret => hasher.VerifyNothingAsync(secret)));
             problem = new Problem(proof.Kind == PinResetProofKind.Otp ? ErrorCode.OtpInvalid : ErrorCode.SecurityAnswerIncorrect);
         }
 

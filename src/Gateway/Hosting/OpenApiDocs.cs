@@ -142,13 +142,13 @@ public static class OpenApiDocs
         `Uid` 32 hex characters. `prevent_webhook=true` or `X-PreventWebhook: true` raises no webhook events.
         Captcha answers are read from `g-recaptcha-response`, `g_recaptcha_response`, `h-captcha-response`, or
         `qq_captcha_ticket` + `qq_captcha_randstr`, in the query or the body; `X-Origin-IP` is the end user's address
-        (rate limits, captcha verification).
+        (rate limits, captcha verification), believed from the operator's proxies or with the API secret.
 
         **Errors.** Every error is `{Description, ErrorCode, Message, IsProviderError, ProviderErrorResponse}` (the
         `LoginRadiusError` schema) with a non-2xx status, plus `Data.LoginLockedTimeout` for 1198 and `Errors` for 1134.
         Errors that only HTTP produces use their status as `ErrorCode`: 404, 405, 413, 429 (rate limits, with
         `Retry-After`) and 503 (with `Retry-After`) when the cluster, its storage or the tenant's captcha provider
-        cannot be reached. Each operation lists the codes it can answer in its responses and in `x-loginradius-error-codes`.
+        cannot be reached, or the silo's hashing queue has no room for a login (nothing was checked or counted). Each operation lists the codes it can answer in its responses and in `x-loginradius-error-codes`.
         """;
 
     /// <summary>Security schemes and shared schemas; idempotent (called by the operation and the document transformers).</summary>
@@ -436,7 +436,7 @@ public static class OpenApiDocs
         if (!access.HasFlag(Access.Admin))
         {
             yield return new Param("X-Origin-IP", ParameterLocation.Header, false,
-                "The end user's IP address, as LoginRadius SDKs forward it: used for the per-IP rate limit and sent to the captcha provider. Default: the connection's address.");
+                "The end user's IP address, as LoginRadius SDKs forward it: used for the per-IP rate limit and sent to the captcha provider. Believed only from the operator's proxies or with the API secret (ForwardedHeaders:OriginIpFrom); otherwise, and by default, the connection's address.");
         }
     }
 

@@ -15,7 +15,10 @@ public sealed class RateLimitOptions
 {
     public const string Section = "RateLimiting";
 
-    /// <summary>Per client: <c>X-Origin-IP</c> (what LoginRadius SDKs send for the end user) or the connection's address.</summary>
+    /// <summary>
+    /// Per client: <c>X-Origin-IP</c> where it is believed (<see cref="ForwardedHeaders"/>: from known proxies or with the
+    /// API secret, by default), else the connection's address.
+    /// </summary>
     public RateLimitWindow PerIp { get; set; } = new();
 
     /// <summary>Per API key (query <c>apikey</c> or <c>X-LoginRadius-ApiKey</c>).</summary>

@@ -155,7 +155,7 @@ public static class ApiRequest
             || mediaType.Length == 0;
     }
 
-    private static string? First(StringValues values) =>
+    internal static string? First(StringValues values) =>
         values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
 }
 

@@ -31,6 +31,13 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
     public static readonly LoginRadiusError ServiceUnavailable = new(503, 503, "Service temporarily unavailable",
         "The service could not reach its cluster in time, please retry the request in a moment.");
 
+    /// <summary>
+    /// The silo's hashing queue had no room for this login, or could not start it in time: nothing was checked or
+    /// counted, so the request may simply be repeated (never an "invalid password" or "invalid PIN").
+    /// </summary>
+    public static readonly LoginRadiusError HashingBusy = new(503, 503, "Service temporarily unavailable",
+        "The service is busy checking other credentials and did not check these, please retry the request in a moment.");
+
     /// <summary>The bot-protection provider did not answer (or answered garbage) and the tenant fails closed.</summary>
     public static readonly LoginRadiusError CaptchaUnavailable = new(503, 503, "The captcha could not be verified",
         "The bot-protection provider could not be reached to verify the captcha answer, please retry the request in a moment.");

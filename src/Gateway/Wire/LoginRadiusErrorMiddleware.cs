@@ -8,8 +8,8 @@ namespace PinOrleans.Gateway.Wire;
 
 /// <summary>
 /// The one place where anything that went wrong becomes a LoginRadius error: refusals raised while reading a
-/// request, unreachable clusters (503 with Retry-After), framework status codes (404, 405, 413...) and
-/// unhandled exceptions (950, never a stack trace).
+/// request, unreachable clusters and a full hashing queue (503 with Retry-After), framework status codes (404, 405,
+/// 413...) and unhandled exceptions (950, never a stack trace).
 /// </summary>
 public static class LoginRadiusErrorHandling
 {
@@ -20,7 +20,7 @@ public static class LoginRadiusErrorHandling
         {
             StatusCodeSelector = _ => StatusCodes.Status500InternalServerError,
             // Refusals are answers, not faults; cluster outages are logged once, below, without the request's secrets.
-            SuppressDiagnosticsCallback = c => c.Exception is LoginRadiusException || IsClusterUnavailable(c.Exception),
+            SuppressDiagnosticsCallback = c => c.Exception is LoginRadiusException || Unavailable(c.Exception) is not null,
             ExceptionHandler = HandleAsync,
         });
         app.UseStatusCodePages(context => WriteForStatusAsync(context.HttpContext));
@@ -36,28 +36,38 @@ public static class LoginRadiusErrorHandling
                 await RequestLimits.RefuseAsync(context, tooLarge.Error);
                 break;
             case LoginRadiusException refusal:
-                if (refusal.Error.Status == StatusCodes.Status503ServiceUnavailable)
-                {
-                    context.Response.Headers.RetryAfter = "1";
-                }
-
-                await LoginRadiusJson.WriteErrorAsync(context.Response, refusal.Error, refusal.Problem);
+                await WriteRetryableAsync(context, refusal.Error, refusal.Problem);
                 break;
             case BadHttpRequestException bad:
                 // Kestrel's own refusals (a body beyond its limit, a malformed request): it closes the connection.
                 context.Response.Headers.Connection = "close";
                 await LoginRadiusJson.WriteErrorAsync(context.Response, ForStatus(bad.StatusCode));
                 break;
-            case { } e when IsClusterUnavailable(e):
-                Logger(context).LogWarning("Cluster unavailable for {Method} {Path}: {Error}", context.Request.Method, context.Request.Path, e.GetType().Name);
-                context.Response.Headers.RetryAfter = "1";
-                await LoginRadiusJson.WriteErrorAsync(context.Response, LoginRadiusError.ServiceUnavailable);
+            case { } e when Unavailable(e) is { } unavailable:
+                if (unavailable == LoginRadiusError.ServiceUnavailable)
+                {
+                    // A busy hashing queue is not logged per request (a flood would flood the log): it is counted as pinorleans.hash.dropped.
+                    Logger(context).LogWarning("Cluster unavailable for {Method} {Path}: {Error}", context.Request.Method, context.Request.Path, e.GetType().Name);
+                }
+
+                await WriteRetryableAsync(context, unavailable);
                 break;
             default:
                 Logger(context).LogError(exception, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);
                 await LoginRadiusJson.WriteErrorAsync(context.Response, LoginRadiusError.For(ErrorCode.UnknownError));
                 break;
         }
+    }
+
+    /// <summary>Writes <paramref name="error"/>; a 503 says when to try again (<c>Retry-After</c>).</summary>
+    private static Task WriteRetryableAsync(HttpContext context, LoginRadiusError error, Problem? problem = null)
+    {
+        if (error.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        return LoginRadiusJson.WriteErrorAsync(context.Response, error, problem);
     }
 
     private static ILogger Logger(HttpContext context) =>
@@ -79,14 +89,23 @@ public static class LoginRadiusErrorHandling
         _ => LoginRadiusError.For(ErrorCode.UnknownError),
     };
 
+    /// <summary>What a transient failure answers (the caller should retry), or null when <paramref name="e"/> is not one.</summary>
+    private static LoginRadiusError? Unavailable(Exception e) =>
+        Caused(e, x => x is Security.HashingBusyException) ? LoginRadiusError.HashingBusy
+        : Caused(e, IsClusterUnavailable) ? LoginRadiusError.ServiceUnavailable
+        : null;
+
     /// <summary>Failures of the cluster or its storage: transient for the caller, who should retry.</summary>
-    private static bool IsClusterUnavailable(Exception e) => e switch
-    {
-        SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or ClientNotAvailableException
+    private static bool IsClusterUnavailable(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or ClientNotAvailableException
             or GatewayTooBusyException or TimeoutException or InconsistentStateException or StorageUnavailableException
-            or Azure.RequestFailedException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException => true,
-        AggregateException { InnerExceptions.Count: > 0 } all => all.InnerExceptions.All(IsClusterUnavailable),
-        { InnerException: { } inner } => IsClusterUnavailable(inner),
+            or Azure.RequestFailedException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException;
+
+    /// <summary>Whether <paramref name="e"/>, its inner exception, or all of an aggregate's, are of <paramref name="kind"/>.</summary>
+    private static bool Caused(Exception e, Func<Exception, bool> kind) => kind(e) || e switch
+    {
+        AggregateException { InnerExceptions.Count: > 0 } all => all.InnerExceptions.All(inner => Caused(inner, kind)),
+        { InnerException: { } inner } => Caused(inner, kind),
         _ => false,
     };
 }

@@ -50,7 +50,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<AccountOutcome> GetProfileAsync();
 
     /// <summary>First-level login: checks the lock, verifies the password, counts failures, and on success issues access, refresh and PIN session tokens.</summary>
-    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null);
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null, CancellationToken cancellationToken = default);
 
     /// <summary>Sets (or replaces) the PIN after the schema check; not a login.</summary>
     Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin);
@@ -65,7 +65,7 @@ public interface IUserGrain : IGrainWithStringKey
     Task<LoginOutcome> IssueTokensAsync(TenantSnapshot tenant);
 
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
-    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, Sessions.TokenGrant session, LockProof? proof = null);
+    Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, Sessions.TokenGrant session, LockProof? proof = null, CancellationToken cancellationToken = default);
 
     /// <summary>Starts a PIN reset: records the hashes of a fresh reset token and OTP (e-mail) or OTP (SMS, voice) and hands out the secrets to deliver.</summary>
     Task<Recovery.PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, Recovery.RecoveryChannel channel);
@@ -97,7 +97,7 @@ public interface IIdentifierGrain : IGrainWithStringKey
 
     /// <summary>Password login by this identifier: the owner's login, or 966 after the same hashing cost when there is none.</summary>
     [AlwaysInterleave]
-    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null);
+    Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null, CancellationToken cancellationToken = default);
 
     /// <summary>The owner's profile, or 938 when nobody owns the identifier.</summary>
     [AlwaysInterleave]

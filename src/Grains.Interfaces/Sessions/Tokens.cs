@@ -108,7 +108,7 @@ public interface IPinSessionGrain : IGrainWithStringKey
     Task StartAsync(TokenGrant grant);
 
     /// <summary>Second-level login: session valid? then the user's PIN check; on success issues access and refresh tokens.</summary>
-    Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null);
+    Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null, CancellationToken cancellationToken = default);
 
     /// <summary>Ends the session everywhere.</summary>
     Task RevokeAsync();

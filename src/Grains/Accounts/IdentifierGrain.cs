@@ -58,14 +58,14 @@ public sealed class IdentifierGrain(
             ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync(tenant)
             : new Problem(ErrorCode.UserDoesNotExist);
 
-    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null)
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null, CancellationToken cancellationToken = default)
     {
         if (state.State.Uid is not { } uid)
         {
-            await GrainFactory.GetGrain<IHasherGrain>(0).VerifyNothingAsync(password);
+            await GrainFactory.GetGrain<IHasherGrain>(0).VerifyNothingAsync(password, cancellationToken);
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 
-        return await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).LoginWithPasswordAsync(tenant, password, proof);
+        return await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).LoginWithPasswordAsync(tenant, password, proof, cancellationToken);
     }
 }

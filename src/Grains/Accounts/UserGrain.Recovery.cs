@@ -141,13 +141,16 @@ public sealed partial class UserGrain
         user => Hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.PinReset!.TokenHash!)),
         ErrorCode.VerificationTokenInvalid) { Strength = AttemptStrength.ProofOfControl };
 
-    /// <summary>An OTP when none was sent is a wrong guess like any other: it costs a hash and counts.</summary>
+    /// <summary>
+    /// An OTP when none was sent is a wrong guess like any other: it costs a hash and counts. Hashed in the anonymous
+    /// lane, as a guess for an unknown identifier is, so a full queue does not tell them apart either.
+    /// </summary>
     private Challenge OtpChallenge(Sensitive otp) => new(
         CredentialKind.ResetSecret,
         _ => null,
         user => user.PinReset?.OtpHash ?? "",
         async user => user.PinReset?.OtpHash is { } stored
-            ? await Hasher.VerifyAsync(otp, new Sensitive(stored))
+            ? await Hasher.VerifyAsync(otp, new Sensitive(stored), HashLane.Anonymous)
             : new HashCheck(await Hasher.VerifyNothingAsync(otp), null),
         ErrorCode.OtpInvalid) { Strength = AttemptStrength.ProofOfControl };
 
@@ -179,7 +182,7 @@ public sealed partial class UserGrain
             // One hash per answer, side by side on the hashing pool; all must be right. An unknown question costs
             // what a known one costs, so the answer does not tell which ids the account has.
             var checks = await Task.WhenAll(answers.Select(async a => user.SecurityAnswers.TryGetValue(a.Key, out var stored)
-                ? (await Hasher.VerifyAsync(NormalizeAnswer(a.Value), new Sensitive(stored))).Valid
+                ? (await Hasher.VerifyAsync(NormalizeAnswer(a.Value), new Sensitive(stored), HashLane.Anonymous)).Valid
                 : await Hasher.VerifyNothingAsync(a.Value)));
             return new HashCheck(checks.All(valid => valid), null);
         },

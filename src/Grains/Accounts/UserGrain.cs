@@ -336,17 +336,17 @@ public sealed partial class UserGrain(
         }
     }
 
-    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null)
+    public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null, CancellationToken cancellationToken = default)
     {
         if (!Exists)
         {
             // A claim whose account never came to be: as slow as a wrong password, so existence does not show.
-            await Hasher.VerifyNothingAsync(password);
+            await Hasher.VerifyNothingAsync(password, cancellationToken);
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 
         var firstLogin = state.State.NoOfLogins == 0;
-        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password), RecordLogin, WebhookEvents.Login);
+        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password, HashLane.Anonymous, cancellationToken), RecordLogin, WebhookEvents.Login);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
@@ -474,7 +474,7 @@ public sealed partial class UserGrain(
         return new LoginOutcome(state.State.ToProfile(now), tokens, null);
     }
 
-    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, TokenGrant session, LockProof? proof = null)
+    public Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, TokenGrant session, LockProof? proof = null, CancellationToken cancellationToken = default)
     {
         if (!Exists)
         {
@@ -486,7 +486,7 @@ public sealed partial class UserGrain(
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }
 
-        return AttemptAsync(tenant, proof, Check(pin, Credential.Pin), RecordLogin, WebhookEvents.Login);
+        return AttemptAsync(tenant, proof, Check(pin, Credential.Pin, HashLane.Session, cancellationToken), RecordLogin, WebhookEvents.Login);
     }
 
     /// <summary>Where a login secret's hash lives, and what a wrong or missing secret answers.</summary>
@@ -519,11 +519,11 @@ public sealed partial class UserGrain(
         public Func<UserState, ErrorCode>? WrongFor { get; init; }
     }
 
-    private Challenge Check(Sensitive secret, Credential credential) => new(
+    private Challenge Check(Sensitive secret, Credential credential, HashLane lane = HashLane.Account, CancellationToken cancellationToken = default) => new(
         credential.Kind,
         user => credential.Stored(user) is null ? new Problem(credential.Missing) : null,
         user => credential.Stored(user)!,
-        user => Hasher.VerifyAsync(secret, new Sensitive(credential.Stored(user)!)),
+        user => Hasher.VerifyAsync(secret, new Sensitive(credential.Stored(user)!), lane, cancellationToken),
         credential.Wrong,
         (user, rehash) => credential.Store(user, rehash.Value));
 

@@ -30,6 +30,30 @@ public sealed class HashingOptions
     public int Threads { get; set; }
 
     /// <summary>
+    /// Most hashes waiting for a thread, all lanes together (0: 32 per hashing thread). A hash of a higher lane that
+    /// finds the queue full takes the place of the newest one of a lower lane; otherwise it is refused (503).
+    /// </summary>
+    public int QueueLimit { get; set; }
+
+    /// <summary>
+    /// Most hashes waiting in the anonymous lane, password logins by identifier (0: 8 per hashing thread). Beyond it a
+    /// password login is refused at once (503), so a flood of made-up identifiers cannot delay PIN logins.
+    /// </summary>
+    public int AnonymousQueueLimit { get; set; }
+
+    /// <summary>
+    /// A hash that has not reached a thread after this long is dropped unrun and answered 503 (default 2000). Keep it
+    /// below the gateway's <c>Cluster:ResponseTimeoutSeconds</c> (5 s): after that nobody waits for the answer.
+    /// </summary>
+    public int QueueTimeoutMilliseconds { get; set; } = 2000;
+
+    public const string AdmissionRules =
+        "Hashing:QueueLimit and Hashing:AnonymousQueueLimit may not be negative (0: the default), Hashing:QueueTimeoutMilliseconds must be positive.";
+
+    /// <summary>Whether the admission settings keep to <see cref="AdmissionRules"/>.</summary>
+    public bool AdmissionValid => QueueLimit >= 0 && AnonymousQueueLimit >= 0 && QueueTimeoutMilliseconds > 0;
+
+    /// <summary>
     /// The Linux nice value of the hashing threads (default -5: ahead of request handling, so a flood of cheap
     /// refusals cannot starve PIN checks). Applied when the process may (root or CAP_SYS_NICE); otherwise ignored.
     /// </summary>

@@ -1,24 +1,57 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace PinOrleans.Security;
 
 /// <summary>
-/// A fixed set of dedicated threads (one per core by default) that run every Argon2id hash of the silo, in
-/// arrival order. Grain turns only queue work here and await it, so hashing never blocks the Orleans scheduler,
-/// and the threads run at a higher priority than request handling where the OS allows it.
+/// A fixed set of dedicated threads (one per core by default) that run every Argon2id hash of the silo. Grain turns
+/// only queue work here and await it, so hashing never blocks the Orleans scheduler, and the threads run at a higher
+/// priority than request handling where the OS allows it.
+/// <para>
+/// Admission control: work waits in one queue per <see cref="HashLane"/>, served in lane order and first come first
+/// served within a lane. The queue is bounded (<see cref="HashingOptions.QueueLimit"/>, the anonymous lane also by
+/// <see cref="HashingOptions.AnonymousQueueLimit"/>); work that finds no room, or has not reached a thread within
+/// <see cref="HashingOptions.QueueTimeoutMilliseconds"/>, fails with <see cref="HashingBusyException"/>, and work
+/// whose caller cancels fails as cancelled. Either way it is never run, and the pool lets go of the secret at once.
+/// </para>
 /// </summary>
 public sealed partial class HashingPool : IDisposable
 {
-    private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly List<Thread> _threads = [];
+    private static readonly Histogram<double> HashDuration = CountingGrainStorage.Meter.CreateHistogram<double>(
+        "pinorleans.hash.duration", unit: "ms", description: "Time one Argon2id hash or verification takes on a hashing thread");
 
-    public HashingPool(IOptions<HashingOptions> options, ILogger<HashingPool> logger)
+    private static readonly Histogram<double> HashWait = CountingGrainStorage.Meter.CreateHistogram<double>(
+        "pinorleans.hash.queue_wait", unit: "ms", description: "Time a hash waits for a hashing thread");
+
+    private static readonly Counter<long> Dropped = CountingGrainStorage.Meter.CreateCounter<long>(
+        "pinorleans.hash.dropped", description: "Hashes never run, by lane and reason (full, timeout, cancelled)");
+
+    private static readonly HashLane[] Lanes = Enum.GetValues<HashLane>();
+
+    private readonly object _gate = new();
+    private readonly LinkedList<Work>[] _queues = [.. Lanes.Select(_ => new LinkedList<Work>())];
+    private readonly List<Thread> _threads = [];
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _timeout;
+    private int _queued;
+    private bool _disposed;
+
+    public HashingPool(IOptions<HashingOptions> options, ILogger<HashingPool> logger, TimeProvider time)
     {
         var o = options.Value;
         var count = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+        if (!o.AdmissionValid)
+        {
+            throw new InvalidOperationException(HashingOptions.AdmissionRules);
+        }
+
+        _time = time;
+        _timeout = TimeSpan.FromMilliseconds(o.QueueTimeoutMilliseconds);
+        QueueLimit = o.QueueLimit > 0 ? o.QueueLimit : 32 * count;
+        AnonymousQueueLimit = Math.Min(QueueLimit, o.AnonymousQueueLimit > 0 ? o.AnonymousQueueLimit : 8 * count);
         var prioritized = 0;
         using var started = new CountdownEvent(count);
         for (var i = 0; i < count; i++)
@@ -42,50 +75,272 @@ public sealed partial class HashingPool : IDisposable
         }
 
         started.Wait();
-        LogStarted(logger, count, prioritized == count ? $"nice {o.Nice}" : "default priority (raising it needs CAP_SYS_NICE)");
+        LogStarted(logger, count, prioritized == count ? $"nice {o.Nice}" : "default priority (raising it needs CAP_SYS_NICE)",
+            QueueLimit, AnonymousQueueLimit, o.QueueTimeoutMilliseconds);
     }
-
-    private static readonly System.Diagnostics.Metrics.Histogram<double> HashDuration = CountingGrainStorage.Meter.CreateHistogram<double>(
-        "pinorleans.hash.duration", unit: "ms", description: "Time one Argon2id hash or verification takes on a hashing thread");
-
-    private static readonly System.Diagnostics.Metrics.Histogram<double> HashWait = CountingGrainStorage.Meter.CreateHistogram<double>(
-        "pinorleans.hash.queue_wait", unit: "ms", description: "Time a hash waits for a hashing thread");
 
     public int Threads => _threads.Count;
 
-    /// <summary>Runs <paramref name="hash"/> on a hashing thread; completes (never inline) when it is done.</summary>
-    public Task<T> RunAsync<T>(Func<T> hash)
+    /// <summary>Most hashes waiting, all lanes together.</summary>
+    public int QueueLimit { get; }
+
+    /// <summary>Most hashes waiting in <see cref="HashLane.Anonymous"/>.</summary>
+    public int AnonymousQueueLimit { get; }
+
+    /// <summary>Hashes waiting for a thread right now.</summary>
+    public int Queued
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        var queued = _work.Writer.TryWrite(() =>
+        get
         {
-            try
+            lock (_gate)
             {
-                var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                var result = hash();
-                HashDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
-                HashWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt, startedAt).TotalMilliseconds);
-                done.SetResult(result);
+                return _queued;
             }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        });
-        return queued ? done.Task : Task.FromException<T>(new ObjectDisposedException(nameof(HashingPool)));
+        }
     }
 
-    public void Dispose() => _work.Writer.TryComplete();
+    /// <summary>
+    /// Runs <paramref name="hash"/> on a hashing thread; completes (never inline) when it is done. Fails with
+    /// <see cref="HashingBusyException"/> when it cannot be queued or does not start in time, and as cancelled when
+    /// <paramref name="cancellationToken"/> fires first; in both cases <paramref name="hash"/> never runs.
+    /// </summary>
+    public Task<T> RunAsync<T>(Func<T> hash, HashLane lane = HashLane.Account, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        var work = new Work<T>(this, hash, lane, _time.GetUtcNow() + _timeout, cancellationToken);
+        // Armed before it is queued, so a thread that takes it always finds the timer to stop; whichever of the
+        // deadline or the caller's cancellation fires first takes the work out of the queue unrun.
+        work.Arm();
+        Work? displaced = null;
+        string? refusal = null;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                refusal = "disposed";
+            }
+            else if (lane == HashLane.Anonymous && _queues[(int)HashLane.Anonymous].Count >= AnonymousQueueLimit)
+            {
+                refusal = "full";
+            }
+            else if (_queued >= QueueLimit && (displaced = TakeNewestBelow(lane)) is null)
+            {
+                refusal = "full";
+            }
+            else
+            {
+                work.Node = _queues[(int)lane].AddLast(work);
+                _queued++;
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        displaced?.Drop("full");
+        if (refusal is not null)
+        {
+            work.Drop(refusal);
+        }
+
+        return work.Task;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>The newest waiting work of the lowest lane below <paramref name="lane"/>, taken out of its queue; null when there is none.</summary>
+    private Work? TakeNewestBelow(HashLane lane)
+    {
+        for (var i = Lanes.Length - 1; i > (int)lane; i--)
+        {
+            if (_queues[i].Last is { } newest)
+            {
+                Remove(newest.Value);
+                return newest.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private void Remove(Work work)
+    {
+        work.Node!.List!.Remove(work.Node);
+        _queued--;
+    }
+
+    /// <summary>Takes <paramref name="work"/> out of the queue if it is still waiting; false when a thread already has it.</summary>
+    private bool TryWithdraw(Work work)
+    {
+        lock (_gate)
+        {
+            if (work.Node?.List is null)
+            {
+                return false;
+            }
+
+            Remove(work);
+            return true;
+        }
+    }
 
     private void Run()
     {
-        var reader = _work.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
-            while (reader.TryRead(out var item))
+            Work? work = null;
+            lock (_gate)
             {
-                item();
+                while (work is null)
+                {
+                    foreach (var queue in _queues)
+                    {
+                        if (queue.First is { } first)
+                        {
+                            work = first.Value;
+                            Remove(work);
+                            break;
+                        }
+                    }
+
+                    if (work is null)
+                    {
+                        if (_disposed)
+                        {
+                            return;
+                        }
+
+                        Monitor.Wait(_gate);
+                    }
+                }
+            }
+
+            work.Start();
+        }
+    }
+
+    /// <summary>One queued hash: what to run, for whom, until when; the secret goes with <see cref="Drop"/> or the run.</summary>
+    private abstract class Work(HashingPool pool, HashLane lane, DateTimeOffset deadline, CancellationToken cancellation)
+    {
+        private readonly long _queuedAt = Stopwatch.GetTimestamp();
+        private ITimer? _timer;
+        private CancellationTokenRegistration _cancellation;
+
+        public LinkedListNode<Work>? Node { get; set; }
+
+        /// <summary>Starts the deadline timer and listens to the caller's cancellation; each withdraws the work if it still waits.</summary>
+        public void Arm()
+        {
+            _timer = pool._time.CreateTimer(static state => ((Work)state!).Withdraw("timeout"), this, pool._timeout, Timeout.InfiniteTimeSpan);
+            _cancellation = cancellation.Register(static state => ((Work)state!).Withdraw("cancelled"), this);
+        }
+
+        /// <summary>On a hashing thread: runs the hash unless its caller is gone or its time ran out meanwhile.</summary>
+        public void Start()
+        {
+            Disarm();
+            if (cancellation.IsCancellationRequested)
+            {
+                Drop("cancelled");
+            }
+            else if (pool._time.GetUtcNow() >= deadline)
+            {
+                Drop("timeout");
+            }
+            else
+            {
+                var startedAt = Stopwatch.GetTimestamp();
+                HashWait.Record(Stopwatch.GetElapsedTime(_queuedAt, startedAt).TotalMilliseconds, new KeyValuePair<string, object?>("lane", LaneName));
+                Execute();
+                HashDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
+            }
+        }
+
+        /// <summary>Fails the work unrun and lets go of the secret.</summary>
+        public void Drop(string reason)
+        {
+            Disarm();
+            Dropped.Add(1, new KeyValuePair<string, object?>("lane", LaneName), new KeyValuePair<string, object?>("reason", reason));
+            Fail(reason switch
+            {
+                "cancelled" => null,
+                "disposed" => new ObjectDisposedException(nameof(HashingPool)),
+                "timeout" => new HashingBusyException($"The hash waited longer than {pool._timeout.TotalMilliseconds:F0} ms for a hashing thread and was not run."),
+                _ => new HashingBusyException($"The hashing queue ({LaneName} lane) is full; the hash was not run."),
+            }, cancellation);
+        }
+
+        protected abstract void Execute();
+
+        /// <summary>Completes the caller's task as failed (<paramref name="error"/>) or, when it is null, cancelled; forgets the hash.</summary>
+        protected abstract void Fail(Exception? error, CancellationToken cancellation);
+
+        private string LaneName => lane switch { HashLane.Session => "session", HashLane.Account => "account", _ => "anonymous" };
+
+        private void Withdraw(string reason)
+        {
+            if (pool.TryWithdraw(this))
+            {
+                Drop(reason);
+            }
+        }
+
+        private void Disarm()
+        {
+            _timer?.Dispose();
+            _cancellation.Dispose();
+        }
+    }
+
+    private sealed class Work<T>(HashingPool pool, Func<T> hash, HashLane lane, DateTimeOffset deadline, CancellationToken cancellation)
+        : Work(pool, lane, deadline, cancellation)
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Func<T>? _hash = hash;
+
+        public Task<T> Task => _done.Task;
+
+        protected override void Execute()
+        {
+            var run = Interlocked.Exchange(ref _hash, null);
+            if (run is null)
+            {
+                return;
+            }
+
+            try
+            {
+                _done.TrySetResult(run());
+            }
+            catch (Exception e)
+            {
+                _done.TrySetException(e);
+            }
+        }
+
+        protected override void Fail(Exception? error, CancellationToken cancellation)
+        {
+            if (Interlocked.Exchange(ref _hash, null) is null)
+            {
+                return;
+            }
+
+            if (error is null)
+            {
+                _done.TrySetCanceled(cancellation);
+            }
+            else
+            {
+                _done.TrySetException(error);
             }
         }
     }
@@ -113,6 +368,6 @@ public sealed partial class HashingPool : IDisposable
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetTid();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Hashing on {Threads} dedicated threads at {Priority}")]
-    private static partial void LogStarted(ILogger logger, int threads, string priority);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hashing on {Threads} dedicated threads at {Priority}; at most {QueueLimit} waiting ({AnonymousQueueLimit} anonymous), each at most {TimeoutMs} ms")]
+    private static partial void LogStarted(ILogger logger, int threads, string priority, int queueLimit, int anonymousQueueLimit, int timeoutMs);
 }

@@ -255,7 +255,7 @@ public sealed class PinSessionGrain(
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 
-    public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null)
+    public async Task<LoginOutcome> LoginWithPinAsync(TenantSnapshot tenant, Sensitive pin, LockProof? proof = null, CancellationToken cancellationToken = default)
     {
         if (!tenant.Settings.Pin.PINLogin)
         {
@@ -273,7 +273,7 @@ public sealed class PinSessionGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
         }
 
-        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant, proof);
+        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant, proof, cancellationToken);
         if (verdict.Problem is { } problem)
         {
             // The session outlived its account.

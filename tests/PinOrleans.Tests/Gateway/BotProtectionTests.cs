@@ -36,12 +36,15 @@ public sealed class BotProtectionTests(ClusterFixture fixture)
         return (tenant, session);
     }
 
-    /// <summary>PIN login with captcha fields in the query (<paramref name="query"/>) or the body (<paramref name="body"/>).</summary>
+    /// <summary>
+    /// PIN login with captcha fields in the query (<paramref name="query"/>) or the body (<paramref name="body"/>), sent as a
+    /// customer's backend does: with the API secret, so the end user's <c>X-Origin-IP</c> is believed and passed on.
+    /// </summary>
     private Task<HttpResponseMessage> PinLoginAsync(TestTenant tenant, string session, string query = "", Dictionary<string, object>? body = null, string pin = "7890")
     {
         var fields = new Dictionary<string, object>(body ?? []) { ["pin"] = pin };
         return Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={session}{query}",
-            System.Text.Json.JsonSerializer.Serialize(fields), headers: new Dictionary<string, string> { ["X-Origin-IP"] = OriginIp });
+            System.Text.Json.JsonSerializer.Serialize(fields), headers: new Dictionary<string, string> { ["X-Origin-IP"] = OriginIp, ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret });
     }
 
     [Fact]

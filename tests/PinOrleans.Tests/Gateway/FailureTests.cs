@@ -54,7 +54,7 @@ public sealed class ClusterOutageTests : IAsyncLifetime
     [Fact]
     public async Task When_the_cluster_is_gone_requests_get_503_with_retry_after_and_ready_fails()
     {
-        await using var gateway = new WebApplicationFactoryOver(_cluster);
+        await using var gateway = new GatewayOver(_cluster);
         var http = gateway.CreateClient();
         await Api.ExpectAsync(await http.GetAsync("/health/ready"), System.Net.HttpStatusCode.OK);
 
@@ -68,18 +68,5 @@ public sealed class ClusterOutageTests : IAsyncLifetime
         await Api.ExpectErrorAsync(response, 503, 503);
         Assert.Equal("1", response.Headers.RetryAfter?.ToString());
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
-    }
-
-    private sealed class WebApplicationFactoryOver(InProcessTestCluster cluster) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<PinOrleans.Gateway.Hosting.ClusterClientOptions>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Cluster:Clustering", "CoHosted");
-            builder.ConfigureServices(services =>
-            {
-                services.AddSingleton<IClusterClient>(_ => cluster.Client);
-                services.AddSingleton<IGrainFactory>(_ => cluster.Client);
-            });
-        }
     }
 }

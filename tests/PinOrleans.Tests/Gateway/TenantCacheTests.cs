@@ -34,6 +34,24 @@ public sealed class TenantCacheTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_api_secret_is_checked_by_the_grain_once_per_lifetime()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var cached = Cache(60);
+        var uncached = Cache(0);
+        Assert.True(await cached.SecretMatchesAsync(tenant.ApiKey, tenant.ApiSecret, fixture.Grains));
+        Assert.False(await cached.SecretMatchesAsync(tenant.ApiKey, "not-the-secret", fixture.Grains));
+        Assert.False(await cached.SecretMatchesAsync(Guid.NewGuid().ToString("D"), tenant.ApiSecret, fixture.Grains));
+
+        var rotated = Sessions.SecretToken.New();
+        await fixture.Grains.GetGrain<ITenantGrain>(tenant.ApiKey).RotateSecretAsync(rotated);
+        // Remembered: no grain call, so the old answer stands for the lifetime.
+        Assert.True(await cached.SecretMatchesAsync(tenant.ApiKey, tenant.ApiSecret, fixture.Grains));
+        Assert.False(await uncached.SecretMatchesAsync(tenant.ApiKey, tenant.ApiSecret, fixture.Grains));
+        Assert.True(await uncached.SecretMatchesAsync(tenant.ApiKey, rotated, fixture.Grains));
+    }
+
+    [Fact]
     public async Task A_trial_that_ends_while_cached_is_refused_from_then_on()
     {
         var tenant = await fixture.NewTenantAsync(new TenantSettings { Plan = new TenantPlan { Name = "Trial", TrialExpiresAt = DateTimeOffset.UtcNow.AddSeconds(4) } });
