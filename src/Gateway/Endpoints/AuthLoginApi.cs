@@ -36,7 +36,16 @@ public static class AuthLoginApi
 
         var proof = await captcha.ProofAsync(request, body, tenant);
         var index = grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier));
-        return Render(await index.LoginWithPasswordAsync(tenant, new Sensitive(password), proof, request.HttpContext.RequestAborted));
+        var outcome = await index.LoginWithPasswordAsync(tenant, new Sensitive(password), proof, request.HttpContext.RequestAborted);
+        if (tenant.Settings.UniformAnswers && outcome.Problem?.Code is ErrorCode.AccountSuspended or ErrorCode.AccountBlocked)
+        {
+            // A suspended or blocked account answers as a wrong password does (after the same hash), so locking an
+            // account with guesses does not tell whether it exists. Its holder learns of the lock at PIN login.
+            await PinRecoveryApi.HashLikeAWrongSecretAsync(grains, [new Sensitive(password)]);
+            outcome = LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
+        }
+
+        return Render(outcome);
     }
 
     private static async Task<IResult> LoginByPinAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)

@@ -111,25 +111,50 @@ public static class PinRecoveryApi
     /// </summary>
     private static async Task<IResult> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, IdentifierKind kind, string identifier, PinResetProof proof, Sensitive pin, LockProof lockProof)
     {
+        if (tenant.Settings.UniformAnswers)
+        {
+            // The tenant's rules first, before any lookup: an answer that depends on them must not depend on the account.
+            if (tenant.Settings.Pin.ErrorFor(pin.Value) is { } pinError)
+            {
+                throw LoginRadiusException.Of(Problem.Validation("PIN", pinError));
+            }
+
+            var questions = tenant.Settings.SecurityQuestions;
+            if (proof.Kind == PinResetProofKind.SecurityAnswers && (!questions.Enabled || proof.Answers.Count < questions.RequiredAnswers))
+            {
+                throw LoginRadiusException.Of(questions.Enabled ? ErrorCode.MinimumSecurityAnswersMissing : ErrorCode.SecurityQuestionsDisabled);
+            }
+        }
+
         var uid = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
         var problem = uid is null
             ? new Problem(ErrorCode.UserDoesNotExist)
             : await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof);
-        if (!tenant.Settings.Recovery.UniformAnswers)
+        if (!tenant.Settings.UniformAnswers)
         {
             return LoginRadiusJson.Answer(problem?.Code == ErrorCode.UserDoesNotExist ? new Problem(kind.NotFound()) : problem, new JsonObject { ["IsPosted"] = true });
         }
 
-        if (problem?.Code is ErrorCode.UserDoesNotExist or ErrorCode.AccountSuspended or ErrorCode.AccountBlocked)
+        if (problem?.Code is ErrorCode.UserDoesNotExist || (problem is { } refused && IsLockRefusal(refused)))
         {
             // Refused before any hashing: cost what a wrong secret costs, and answer as it does.
-            var hasher = grains.GetGrain<IHasherGrain>(0);
             var secrets = proof.Kind == PinResetProofKind.Otp ? [proof.Secret!.Value] : proof.Answers.Values.ToList();
-            await Task.WhenAll(secrets.Select(secret => hasher.VerifyNothingAsync(secret)));
+            await HashLikeAWrongSecretAsync(grains, secrets);
             problem = new Problem(proof.Kind == PinResetProofKind.Otp ? ErrorCode.OtpInvalid : ErrorCode.SecurityAnswerIncorrect);
         }
 
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
+    }
+
+    /// <summary>The refusals of a locked or blocked account, which come before any hashing (with uniform answers they must not show).</summary>
+    internal static bool IsLockRefusal(Problem problem) => problem.Code is ErrorCode.AccountSuspended or ErrorCode.AccountBlocked
+        or ErrorCode.CaptchaRequired or ErrorCode.SecurityAnswerRequired;
+
+    /// <summary>The hashing a wrong secret would have cost, for an answer that must not show that none was checked.</summary>
+    internal static Task HashLikeAWrongSecretAsync(IGrainFactory grains, IEnumerable<Sensitive> secrets)
+    {
+        var hasher = grains.GetGrain<IHasherGrain>(0);
+        return Task.WhenAll(secrets.Select(secret => hasher.VerifyNothingAsync(secret)));
     }
 
     /// <summary>

@@ -20,6 +20,14 @@ public sealed record TenantSettings
     /// (LoginRadius' whitelisted domains); the forms an entry takes are in <see cref="AllowedLinks"/>.
     /// </summary>
     [Id(9)] public List<string> AllowedDomains { get; init; } = [];
+    /// <summary>
+    /// No enumeration (the default): forgot PIN answers <c>IsPosted</c> whether or not the identifier belongs to an
+    /// account (and sends in the background); a reset by OTP or security answers answers an unknown identifier, or a
+    /// locked account, as a wrong secret after the same hashing; a password login to a suspended or blocked account
+    /// answers as a wrong password does. False restores LoginRadius' distinct codes (1023, 1022, 1043, 1092, 1094,
+    /// 1122, 1123, 1072, 1198, 991 and the lock prompts) and a forgot-PIN answer that waits for the provider.
+    /// </summary>
+    [Id(10)] public bool UniformAnswers { get; init; } = true;
 
     /// <summary>Why these settings cannot work together, or null.</summary>
     public string? Problem()
@@ -101,6 +109,18 @@ public sealed record PinPolicy
 
     /// <summary>Whether a password login of an account without a PIN must offer to set one.</summary>
     public bool AsksForPin(bool firstLogin) => IsRequired || AskOnLogin || (AskOnlyOnFirstLogin && firstLogin);
+
+    /// <summary>Why a new PIN breaks this policy, or null when it does not.</summary>
+    public string? ErrorFor(string pin)
+    {
+        if (pin.Length < MinLength || pin.Length > MaxLength)
+        {
+            return $"The PIN must be {MinLength} to {MaxLength} characters long.";
+        }
+
+        var allowed = NumericOnly ? pin.All(char.IsAsciiDigit) : pin.All(char.IsAsciiLetterOrDigit);
+        return allowed ? null : NumericOnly ? "The PIN may contain digits only." : "The PIN may contain letters and digits only.";
+    }
 }
 
 /// <summary>What kind of lock a brute-force lockout applies (LoginRadius <c>LoginLockedType</c>).</summary>
@@ -210,13 +230,6 @@ public sealed record RecoveryPolicy
     [Id(5)] public Dictionary<string, EmailTemplate> EmailTemplates { get; init; } = [];
     /// <summary>SMS templates by name (<c>smstemplate</c>); the text may use the same placeholders.</summary>
     [Id(6)] public Dictionary<string, string> SmsTemplates { get; init; } = [];
-    /// <summary>
-    /// No enumeration: forgot PIN answers <c>IsPosted</c> whether or not the identifier belongs to an account (and
-    /// sends in the background), and a reset by OTP or security answers answers an unknown identifier as a wrong
-    /// secret, after the same hashing. False restores LoginRadius' distinct codes (1023, 1022, 1043, 1092, 1094,
-    /// 1122, 1123, 1072) and answers a forgot-PIN request after its message was handed over.
-    /// </summary>
-    [Id(20)] public bool UniformAnswers { get; init; } = true;
 }
 
 /// <summary>

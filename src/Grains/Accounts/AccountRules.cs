@@ -59,16 +59,7 @@ public static class AccountRules
     }
 
     /// <summary>Why a new PIN breaks the tenant's PIN policy, or null when it does not.</summary>
-    public static string? PinError(string pin, PinPolicy policy)
-    {
-        if (pin.Length < policy.MinLength || pin.Length > policy.MaxLength)
-        {
-            return $"The PIN must be {policy.MinLength} to {policy.MaxLength} characters long.";
-        }
-
-        var allowed = policy.NumericOnly ? pin.All(char.IsAsciiDigit) : pin.All(char.IsAsciiLetterOrDigit);
-        return allowed ? null : policy.NumericOnly ? "The PIN may contain digits only." : "The PIN may contain letters and digits only.";
-    }
+    public static string? PinError(string pin, PinPolicy policy) => policy.ErrorFor(pin);
 
     /// <summary>Why a password breaks the tenant's password rules, or null when it does not.</summary>
     public static string? PasswordError(string? password, PasswordPolicy policy)

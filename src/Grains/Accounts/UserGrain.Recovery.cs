@@ -108,7 +108,7 @@ public sealed partial class UserGrain
                     : null;
                 break;
             default:
-                challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.Recovery.UniformAnswers);
+                challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.UniformAnswers);
                 break;
         }
 

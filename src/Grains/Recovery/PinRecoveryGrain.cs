@@ -83,7 +83,7 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
     /// </summary>
     private async Task<ForgotPinOutcome> DeliverAsync(TenantSnapshot tenant, string channel, Func<Task<SmsReceipt?>> send)
     {
-        if (tenant.Settings.Recovery.UniformAnswers)
+        if (tenant.Settings.UniformAnswers)
         {
             _ = SendLoggingFailuresAsync(tenant, channel, send);
             return new ForgotPinOutcome(null);
@@ -118,7 +118,7 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
     /// </summary>
     private async Task<ForgotPinOutcome> RefusedAsync(TenantSnapshot tenant, Problem problem, int hashes)
     {
-        if (!tenant.Settings.Recovery.UniformAnswers)
+        if (!tenant.Settings.UniformAnswers)
         {
             return new ForgotPinOutcome(problem);
         }

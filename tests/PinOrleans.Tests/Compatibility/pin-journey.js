@@ -89,7 +89,7 @@ async function main() {
 
   step('sendForgotPINSMSByPhone');
   const sms = await lr.pinAuthenticationApi.sendForgotPINSMSByPhone({ phone }, '', false);
-  // Uniform answers (the default): sent in the background, so Data carries no provider ids (Recovery:UniformAnswers=false restores them).
+  // Uniform answers (the default): sent in the background, so Data carries no provider ids (UniformAnswers=false restores them).
   expect(sms.IsPosted === true && sms.Data && sms.Data.Sid === null, 'IsPosted, Data without provider ids');
   const otp = await ask('sms-otp', phone);
   step('resetPINByPhoneAndOtp');

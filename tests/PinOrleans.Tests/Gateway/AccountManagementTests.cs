@@ -45,7 +45,8 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await ValidateAsync(account, account.Login), 403, 905);
         await Api.ExpectErrorAsync(await RefreshAsync(account, account.Login), 403, 1217);
         await Api.ExpectErrorAsync(await PinLoginAsync(account, account.Login), 403, 1245);
-        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = account.Email, password = Api.Password }), 403, 991);
+        // A blocked account's password login answers as a wrong password does (uniform answers).
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = account.Email, password = Api.Password }), 401, 966);
 
         await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"isactive":true}"""), HttpStatusCode.OK);
         await Api.ExpectErrorAsync(await ValidateAsync(account, account.Login), 403, 905);
@@ -136,7 +137,7 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
             await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = "wrong-password" }), 401, 966);
         }
 
-        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 403, 991);
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 401, 966);
         var skipped = await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{uid}", """{"IsActive":true,"PINInfo":{"Skipped":true}}"""), HttpStatusCode.OK);
         Assert.True(skipped.GetProperty("PIN").GetProperty("Skipped").GetBoolean());
         await Api.LoginAsync(tenant, email);

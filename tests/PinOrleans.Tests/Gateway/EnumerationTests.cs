@@ -121,7 +121,50 @@ public sealed class EnumerationTests(ClusterFixture fixture)
 
         Assert.Equal((locked.Status, locked.Body, locked.Hashes), (unknown.Status, unknown.Body, unknown.Hashes));
         Assert.Contains("\"ErrorCode\":1067", locked.Body, StringComparison.Ordinal);
-        // The lock is real: its holder's password login says so.
-        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = account.Email, password = Api.Password }), 403, 1198);
+        // The lock is real (the right password is refused), and a password login does not show it either.
+        var lockedLogin = await MeasureAsync(() => Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = account.Email, password = Api.Password }));
+        var unknownLogin = await MeasureAsync(() => Api.PostAsync($"/identity/v2/auth/login?apikey={account.Tenant.ApiKey}", new { email = $"{Guid.NewGuid():N}@example.com", password = Api.Password }));
+        Assert.Equal((401, 1), (lockedLogin.Status, lockedLogin.Hashes));
+        Assert.Equal((lockedLogin.Status, lockedLogin.Body, lockedLogin.Hashes), (unknownLogin.Status, unknownLogin.Body, unknownLogin.Hashes));
+    }
+
+    [Fact]
+    public async Task A_captcha_lock_does_not_show_on_the_reset_routes_either()
+    {
+        var account = await AccountAsync(new TenantSettings
+        {
+            Recovery = new RecoveryPolicy { ResetPinUrl = ResetPage },
+            Lockout = new LockoutPolicy { Type = LockoutType.Captcha, MaxFailedAttempts = 3 },
+            BotProtection = new BotProtectionPolicy { Provider = BotProtectionProvider.ReCaptchaV2, Secret = FakeCaptchaProviders.Secret },
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            await Api.ExpectErrorAsync(await ResetAsync(account, "otp/email", new { account.Email, OTP = "000000", PIN = "2468" }), 403, 1067);
+        }
+
+        var locked = await MeasureAsync(() => ResetAsync(account, "otp/email", new { account.Email, OTP = "000000", PIN = "2468" }));
+        var unknown = await MeasureAsync(() => ResetAsync(account, "otp/email", new { Email = $"{Guid.NewGuid():N}@example.com", OTP = "000000", PIN = "2468" }));
+
+        Assert.Equal((403, 1), (locked.Status, locked.Hashes));
+        Assert.Equal((locked.Status, locked.Body, locked.Hashes), (unknown.Status, unknown.Body, unknown.Hashes));
+    }
+
+    [Fact]
+    public async Task The_tenants_rules_answer_before_any_lookup_alike_for_known_and_unknown_identifiers()
+    {
+        var account = await AccountAsync();
+        var nobody = $"{Guid.NewGuid():N}@example.com";
+
+        var badPinKnown = await MeasureAsync(() => ResetAsync(account, "otp/email", new { account.Email, OTP = "123456", PIN = "1" }));
+        var badPinUnknown = await MeasureAsync(() => ResetAsync(account, "otp/email", new { Email = nobody, OTP = "123456", PIN = "1" }));
+        var oneAnswerKnown = await MeasureAsync(() => ResetAsync(account, "securityanswer/email", new { account.Email, SecurityAnswer = new { q1 = "orca" }, PIN = "2468" }));
+        var oneAnswerUnknown = await MeasureAsync(() => ResetAsync(account, "securityanswer/email", new { Email = nobody, SecurityAnswer = new { q1 = "orca" }, PIN = "2468" }));
+
+        Assert.Equal((403, 0), (badPinKnown.Status, badPinKnown.Hashes));
+        Assert.Contains("\"ErrorCode\":1134", badPinKnown.Body, StringComparison.Ordinal);
+        Assert.Equal((badPinKnown.Status, badPinKnown.Body, badPinKnown.Hashes), (badPinUnknown.Status, badPinUnknown.Body, badPinUnknown.Hashes));
+        Assert.Equal((403, 0), (oneAnswerKnown.Status, oneAnswerKnown.Hashes));
+        Assert.Contains("\"ErrorCode\":1260", oneAnswerKnown.Body, StringComparison.Ordinal);
+        Assert.Equal((oneAnswerKnown.Status, oneAnswerKnown.Body, oneAnswerKnown.Hashes), (oneAnswerUnknown.Status, oneAnswerUnknown.Body, oneAnswerUnknown.Hashes));
     }
 }

@@ -146,7 +146,8 @@ public sealed class PinLoginApiTests(ClusterFixture fixture)
         var locked = await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant, session, "7890"), 403, 1198);
         var until = DateTimeOffset.Parse(locked.GetProperty("Data").GetProperty("LoginLockedTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(until - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.1));
-        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 403, 1198);
+        // The password login is refused too, answered as a wrong password (uniform answers: no account shows by its lock).
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 401, 966);
     }
 
     [Fact]
@@ -164,7 +165,16 @@ public sealed class PinLoginApiTests(ClusterFixture fixture)
             await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = "wrong-password" }), 401, 966);
         }
 
-        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 403, 1198);
+        // Locked: even the right password is refused, as a wrong one is (LoginRadius' 1198 with UniformAnswers=false).
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 401, 966);
+        var distinct = await fixture.NewTenantAsync(new TenantSettings { UniformAnswers = false });
+        await Api.CreateAccountAsync(distinct, email);
+        for (var i = 0; i < 5; i++)
+        {
+            await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={distinct.ApiKey}", new { email, password = "wrong-password" }), 401, 966);
+        }
+
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={distinct.ApiKey}", new { email, password = Api.Password }), 403, 1198);
     }
 
     [Fact]

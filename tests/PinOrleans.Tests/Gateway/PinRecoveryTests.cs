@@ -23,7 +23,8 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
     {
         AllowedDomains = ["app.example.com"],
         // These tests check LoginRadius' distinct codes; EnumerationTests checks the uniform answers of the default.
-        Recovery = (recovery ?? new RecoveryPolicy()) with { UniformAnswers = false },
+        UniformAnswers = false,
+        Recovery = recovery ?? new RecoveryPolicy(),
         Lockout = lockout ?? new LockoutPolicy(),
         SecurityQuestions = questions ?? new SecurityQuestionPolicy(),
     };
