@@ -77,6 +77,11 @@ public sealed record UserProfile
     [Id(17)] public IReadOnlyDictionary<string, string> ProfileFields { get; init; } = new Dictionary<string, string>();
     /// <summary>The account's token generation (not rendered): tokens issued now carry it.</summary>
     [Id(18)] public int TokenGeneration { get; init; }
+    /// <summary>How many password or PIN changes ended the account's sessions (not rendered): tokens issued now carry it.</summary>
+    [Id(19)] public int CredentialEpoch { get; init; }
+
+    /// <summary>What tokens issued on the strength of this profile are stamped with.</summary>
+    public Sessions.TokenStamp Stamp => new(TokenGeneration, CredentialEpoch);
 }
 
 /// <summary>The answer to a call that yields a profile.</summary>

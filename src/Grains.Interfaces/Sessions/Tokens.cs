@@ -44,6 +44,10 @@ public static class SecretToken
     }
 }
 
+/// <summary>What an account stamps on the tokens it issues: its token generation and its credential epoch.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TokenStamp")]
+public readonly record struct TokenStamp([property: Id(0)] int Generation, [property: Id(1)] int CredentialEpoch);
+
 /// <summary>What a token is bound to.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TokenGrant")]
 public sealed record TokenGrant(
@@ -63,6 +67,11 @@ public sealed record TokenGrant(
 
     /// <summary>Access and refresh tokens: when the family's login happened (rotation never extends a family past its absolute lifetime).</summary>
     [Id(8)] public DateTimeOffset? FamilyStartedAt { get; init; }
+
+    /// <summary>The account's credential epoch at issue: a password or PIN change moves it on, ending older tokens (but the changer's).</summary>
+    [Id(9)] public int CredentialEpoch { get; init; }
+
+    public TokenStamp Stamp => new(Generation, CredentialEpoch);
 
     /// <summary>Whether the account still accepts this token (exists, not blocked since, family not revoked, not ended by a credential change).</summary>
     public Task<bool> AccountAcceptsAsync(IGrainFactory grains) =>

@@ -66,8 +66,11 @@ public static class LockoutRules
 
         if (!user.IsLocked(now))
         {
-            if (user.LockedUntil is not null)
+            if (user.LockedUntil is { } ended)
             {
+                // Escalation is measured from when a suspension ended, so a capped one that runs out does not
+                // drop the next back to the base period.
+                user.LastLockedAt = ended;
                 Lift(user);
             }
 
@@ -80,7 +83,8 @@ public static class LockoutRules
             LockoutType.SecurityQuestion when proof.SecurityAnswers is { Count: > 0 } => new Admission(null, LockoutType.SecurityQuestion, true),
             // A reset that reached the holder's mailbox or phone gets past a suspension, unless guessing that very
             // kind of secret caused it: an attacker cannot keep a known account suspended, nor guess OTPs through it.
-            LockoutType.Suspend when strength == AttemptStrength.ProofOfControl && user.LockedBy != kind => new Admission(null, LockoutType.Suspend, false),
+            // (A lock from before locks were attributed to a kind counts as caused by every kind.)
+            LockoutType.Suspend when strength == AttemptStrength.ProofOfControl && user.LockedBy is { } cause && cause != kind => new Admission(null, LockoutType.Suspend, false),
             _ => new Admission(Refusal(user), null, false),
         };
     }
@@ -103,7 +107,7 @@ public static class LockoutRules
         var count = CountOf(user, kind);
         count.Count++;
         count.Consecutive++;
-        if (count.Consecutive >= LockoutPolicy.NistCeiling && lockedAs != LockoutType.Block)
+        if (ConsecutiveGuessesOfTheSameSecret(user, kind) >= LockoutPolicy.NistCeiling && lockedAs != LockoutType.Block)
         {
             return Lock(user, kind, policy, LockoutType.Block, now, LockReason.NistCeiling);
         }
@@ -151,6 +155,16 @@ public static class LockoutRules
         user.LockEscalations = 0;
         return unlocked;
     }
+
+    /// <summary>
+    /// NIST's ceiling is per secret: the PIN re-entered for a step-up is the same PIN, so those guesses and PIN
+    /// guesses add up toward it (while each kind keeps its own threshold count).
+    /// </summary>
+    private static int ConsecutiveGuessesOfTheSameSecret(UserState user, CredentialKind kind) => kind is CredentialKind.Pin or CredentialKind.StepUp
+        ? Consecutive(user, CredentialKind.Pin) + Consecutive(user, CredentialKind.StepUp)
+        : Consecutive(user, kind);
+
+    private static int Consecutive(UserState user, CredentialKind kind) => user.Failures.TryGetValue(kind, out var count) ? count.Consecutive : 0;
 
     /// <summary>Ends the lock; the threshold counts restart, the consecutive ones go on.</summary>
     private static void Lift(UserState user)

@@ -49,6 +49,7 @@ public sealed partial class UserGrain(
     {
         if (tenant.Settings.Tokens.EndSessionsOnCredentialChange)
         {
+            user.CredentialEpoch++;
             user.LastCredentialChange = new CredentialChange { At = now, KeptFamily = caller?.Family, KeptSession = caller?.Session };
         }
     }
@@ -358,7 +359,7 @@ public sealed partial class UserGrain(
         {
             var token = SecretToken.New();
             await GrainFactory.GetGrain<IPinAuthTokenGrain>(SecretToken.KeyOf(token)!)
-                .StartAsync(new TokenGrant(ApiKey, Uid, now, now.AddMinutes(tenant.Settings.Tokens.PinAuthTokenMinutes)) { Generation = state.State.TokenGeneration });
+                .StartAsync(new TokenGrant(ApiKey, Uid, now, now.AddMinutes(tenant.Settings.Tokens.PinAuthTokenMinutes)) { Generation = state.State.TokenGeneration, CredentialEpoch = state.State.CredentialEpoch });
             pinAuthToken = token;
             if (tenant.Settings.Pin.IsRequired)
             {
@@ -367,7 +368,7 @@ public sealed partial class UserGrain(
             }
         }
 
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.TokenGeneration, now, withPinSession: true);
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.Stamp, now, withPinSession: true);
         return new LoginOutcome(verdict.Profile, tokens, null) { PinAuthToken = pinAuthToken };
     }
 
@@ -433,7 +434,7 @@ public sealed partial class UserGrain(
         var token = SecretToken.New();
         var expires = now.AddMinutes(tenant.Settings.Tokens.StepUpTokenMinutes);
         await GrainFactory.GetGrain<IStepUpTokenGrain>(SecretToken.KeyOf(token)!)
-            .StartAsync(new TokenGrant(ApiKey, Uid, now, expires) { Generation = state.State.TokenGeneration });
+            .StartAsync(new TokenGrant(ApiKey, Uid, now, expires) { Generation = state.State.TokenGeneration, CredentialEpoch = state.State.CredentialEpoch });
         return new StepUpOutcome(token, expires, null);
     }
 
@@ -470,7 +471,7 @@ public sealed partial class UserGrain(
         }
 
         var now = time.GetUtcNow();
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.TokenGeneration, now, withPinSession: false);
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.Stamp, now, withPinSession: false);
         return new LoginOutcome(state.State.ToProfile(now), tokens, null);
     }
 
@@ -667,10 +668,12 @@ public sealed partial class UserGrain(
             {
                 logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
                 await state.ReadStateAsync();
+                state.State.UpgradeLegacyCounts();
             }
-            catch (Exception e) when (e is not InconsistentStateException)
+            catch
             {
-                // The attempt was not recorded, so it is not answered; the next call starts from what storage holds.
+                // The attempt was not recorded (storage failed, or conflicts went on), so it is not answered; the next
+                // call starts from what storage holds, never from this activation's unwritten state.
                 DeactivateOnIdle();
                 throw;
             }

@@ -67,12 +67,20 @@ public sealed class UserState
 
     /// <summary>The last password or PIN change that ended the account's sessions, and whose login it spared.</summary>
     [Id(35)] public CredentialChange? LastCredentialChange { get; set; }
+    /// <summary>Moves on with every such change; tokens carry the epoch they were issued under.</summary>
+    [Id(36)] public int CredentialEpoch { get; set; }
+
+    /// <summary>What tokens issued now are stamped with.</summary>
+    public Sessions.TokenStamp Stamp => new(TokenGeneration, CredentialEpoch);
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
 
-    /// <summary>Whether a credential change since this grant was issued ended it (the changer's own family and PIN session are spared).</summary>
+    /// <summary>
+    /// Whether a credential change since this grant was issued ended it (the changer's own family and PIN session are
+    /// spared). Decided by epoch, not time: tokens of a login decided before the change end even if issued after it.
+    /// </summary>
     public bool EndedByCredentialChange(Sessions.TokenGrant grant) =>
-        LastCredentialChange is { } change && grant.IssuedAt <= change.At
+        LastCredentialChange is { } change && grant.CredentialEpoch != CredentialEpoch
         && !(change.KeptFamily is not null && grant.Family == change.KeptFamily)
         && !(change.KeptSession is not null && grant.Session == change.KeptSession);
 
@@ -84,7 +92,10 @@ public sealed class UserState
             return false;
         }
 
-        Failures.TryAdd(CredentialKind.Pin, new FailureCount { Count = LegacyFailedLoginAttempts, Consecutive = Math.Max(LegacyConsecutiveFailures, LegacyFailedLoginAttempts) });
+        // An older silo may have counted on after a newer one wrote: keep the larger counts.
+        var pin = Failures.TryGetValue(CredentialKind.Pin, out var counted) ? counted : Failures[CredentialKind.Pin] = new FailureCount();
+        pin.Count = Math.Max(pin.Count, LegacyFailedLoginAttempts);
+        pin.Consecutive = Math.Max(pin.Consecutive, Math.Max(LegacyConsecutiveFailures, LegacyFailedLoginAttempts));
         LegacyFailedLoginAttempts = LegacyConsecutiveFailures = 0;
         return true;
     }
@@ -112,6 +123,7 @@ public sealed class UserState
         LastPasswordChangeDate = LastPasswordChangeDate,
         ProfileFields = ProfileFields,
         TokenGeneration = TokenGeneration,
+        CredentialEpoch = CredentialEpoch,
     };
 }
 

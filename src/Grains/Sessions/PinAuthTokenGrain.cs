@@ -42,7 +42,7 @@ public sealed class PinAuthTokenGrain(
             return LoginOutcome.Fail(problem);
         }
 
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, set.Profile!.TokenGeneration, time.GetUtcNow(), withPinSession: true);
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, set.Profile!.Stamp, time.GetUtcNow(), withPinSession: true);
         return new LoginOutcome(set.Profile, tokens, null);
     }
 }

@@ -19,12 +19,12 @@ public static class TokenIssuer
 {
     /// <summary>
     /// Access + refresh token (one record; and a PIN session when asked), stamped with the account's token
-    /// <paramref name="generation"/> and a token <paramref name="family"/> (new for a login, kept by a refresh).
+    /// <paramref name="stamp"/> (its token generation and credential epoch) and a token <paramref name="family"/> (new for a login, kept by a refresh).
     /// A PIN login passes the session (grain key) it came from as <c>fromSession</c>; a refresh passes the family it
     /// keeps and <c>familyStartedAt</c>, when that family's login happened.
     /// </summary>
     public static async Task<IssuedTokens> IssueAsync(
-        IGrainFactory grains, TenantSnapshot tenant, string uid, int generation, DateTimeOffset now, bool withPinSession,
+        IGrainFactory grains, TenantSnapshot tenant, string uid, TokenStamp stamp, DateTimeOffset now, bool withPinSession,
         string? family = null, string? fromSession = null, DateTimeOffset? familyStartedAt = null)
     {
         var lifetimes = tenant.Settings.Tokens;
@@ -40,7 +40,7 @@ public static class TokenIssuer
 
         var grant = new TokenGrant(tenant.ApiKey, uid, now, now.AddMinutes(lifetimes.AccessTokenMinutes))
         {
-            Generation = generation, Family = family, Session = fromSession, FamilyStartedAt = familyStart,
+            Generation = stamp.Generation, CredentialEpoch = stamp.CredentialEpoch, Family = family, Session = fromSession, FamilyStartedAt = familyStart,
         };
         // Rotation never takes a family past its absolute lifetime.
         var refreshExpires = Min(now.AddDays(lifetimes.RefreshTokenDays), familyStart.AddDays(lifetimes.MaxRefreshFamilyDays));
@@ -53,7 +53,7 @@ public static class TokenIssuer
         {
             sessionExpires = now.AddMinutes(lifetimes.PinSessionTokenMinutes);
             started = grains.GetGrain<IPinSessionGrain>(fromSession!)
-                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = generation, Session = fromSession });
+                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = stamp.Generation, CredentialEpoch = stamp.CredentialEpoch, Session = fromSession });
         }
 
         await Task.WhenAll(pair, started);
@@ -212,7 +212,7 @@ public sealed class LoginTokensGrain(
         Pair.RefreshUsed = true;
         await SaveAsync();
         var tokens = await TokenIssuer.IssueAsync(
-            GrainFactory, tenant, grant.Uid, grant.Generation, now, withPinSession: false, grant.Family, grant.Session, grant.FamilyStartedAt ?? grant.IssuedAt);
+            GrainFactory, tenant, grant.Uid, grant.Stamp, now, withPinSession: false, grant.Family, grant.Session, grant.FamilyStartedAt ?? grant.IssuedAt);
         return new LoginOutcome(null, tokens, null);
     }
 
@@ -280,9 +280,10 @@ public sealed class PinSessionGrain(
             return LoginOutcome.Fail(problem.Code == ErrorCode.UserDoesNotExist ? new Problem(ErrorCode.SessionTokenInvalid) : problem);
         }
 
-        // Stamped with the generation the PIN was verified under: a block that lands meanwhile kills these too.
+        // Stamped with the generation and credential epoch the PIN was verified under: a block or a credential
+        // change that lands meanwhile kills these too.
         var tokens = await TokenIssuer.IssueAsync(
-            GrainFactory, tenant, grant.Uid, verdict.Profile!.TokenGeneration, time.GetUtcNow(), withPinSession: false, fromSession: this.GetPrimaryKeyString());
+            GrainFactory, tenant, grant.Uid, verdict.Profile!.Stamp, time.GetUtcNow(), withPinSession: false, fromSession: this.GetPrimaryKeyString());
         return new LoginOutcome(verdict.Profile, tokens, null);
     }
 

@@ -159,11 +159,52 @@ public sealed class LockoutRulesTests
     }
 
     [Fact]
+    public void A_capped_suspension_that_runs_out_does_not_drop_the_next_back_to_the_base_period()
+    {
+        var policy = Suspend with { EscalationWindow = TimeSpan.FromMinutes(10), MaxSuspendSeconds = 3600 };
+        var user = new UserState();
+        var now = Start;
+        var periods = new List<int>();
+        for (var i = 0; i < 8; i++)
+        {
+            Fail(user, CredentialKind.Pin, 5, now, policy);
+            periods.Add((int)(user.LockedUntil!.Value - now).TotalSeconds);
+            now = user.LockedUntil!.Value.AddMinutes(1);
+        }
+
+        // Each lock comes a minute after the previous one ended (long after it began): it keeps doubling, capped.
+        Assert.Equal([60, 120, 240, 480, 960, 1920, 3600, 3600], periods);
+    }
+
+    [Fact]
+    public void Step_up_and_pin_guesses_share_nists_ceiling_because_they_guess_the_same_pin()
+    {
+        var policy = Suspend with { Type = LockoutType.Captcha };
+        var user = new UserState();
+        for (var i = 0; i < 50; i++)
+        {
+            Attempt(user, CredentialKind.Pin, right: false, Start, policy, Captcha);
+            Attempt(user, CredentialKind.StepUp, right: false, Start, policy, Captcha);
+        }
+
+        Assert.Equal(LockoutType.Block, user.LockType);
+        Assert.Equal((50, 50), (user.Failures[CredentialKind.Pin].Consecutive, user.Failures[CredentialKind.StepUp].Consecutive));
+    }
+
+    [Fact]
+    public void A_lock_from_before_locks_had_a_cause_lets_no_proof_of_control_through()
+    {
+        var user = new UserState { LockType = LockoutType.Suspend, LockedUntil = Start.AddMinutes(5) };
+
+        Assert.Equal(ErrorCode.AccountSuspended, Attempt(user, CredentialKind.ResetSecret, right: true, Start, strength: AttemptStrength.ProofOfControl));
+    }
+
+    [Fact]
     public void A_suspension_outside_the_escalation_window_starts_from_the_base_period()
     {
         var user = new UserState();
         Fail(user, CredentialKind.Pin, 5, Start);
-        var later = Start + Suspend.EscalationWindow + TimeSpan.FromSeconds(1);
+        var later = user.LockedUntil!.Value + Suspend.EscalationWindow + TimeSpan.FromSeconds(1);
 
         Fail(user, CredentialKind.Pin, 5, later);
 
