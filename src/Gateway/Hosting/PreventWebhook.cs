@@ -21,9 +21,10 @@ public static class PreventWebhook
             if (IsTrue(request.Headers["X-PreventWebhook"]) || request.Query.Any(q => string.Equals(q.Key, "prevent_webhook", StringComparison.OrdinalIgnoreCase) && IsTrue(q.Value)))
             {
                 RequestContext.Set(WebhookEvents.PreventKey, true);
-                if (await SecretVerifiedAsync(request))
+                if (await SecretVerifiedAsync(request) is { } verifiedFor)
                 {
-                    RequestContext.Set(WebhookEvents.SecretVerifiedKey, true);
+                    // The tenant whose secret it is: it silences security events of that tenant only.
+                    RequestContext.Set(WebhookEvents.SecretVerifiedKey, verifiedFor);
                 }
             }
 
@@ -32,19 +33,22 @@ public static class PreventWebhook
         return app;
     }
 
-    /// <summary>The request names a tenant and that tenant's API secret (checked by the tenant grain, in constant time).</summary>
-    private static async Task<bool> SecretVerifiedAsync(HttpRequest request)
+    /// <summary>
+    /// The API key whose secret the request carries, when the tenant grain confirms it (in constant time); the key is
+    /// read as the routes read it (query first), so a request cannot name one tenant to the route and another here.
+    /// </summary>
+    private static async Task<string?> SecretVerifiedAsync(HttpRequest request)
     {
-        var apiKey = First(request.Headers["X-LoginRadius-ApiKey"]) ?? First(request.Query["apikey"]);
-        var secret = First(request.Headers["X-LoginRadius-ApiSecret"]) ?? First(request.Query["apisecret"]);
+        var apiKey = Wire.ApiRequest.Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"]);
+        var secret = First(request.Headers["X-LoginRadius-ApiSecret"]) ?? Wire.ApiRequest.Query(request, "apisecret");
         if (secret is null || !Guid.TryParse(apiKey, out var key))
         {
-            return false;
+            return null;
         }
 
         var grains = request.HttpContext.RequestServices.GetRequiredService<IGrainFactory>();
         var access = await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(new Sensitive(secret), requireSecret: true);
-        return access.Problem is null;
+        return access.Problem is null ? key.ToString("D") : null;
     }
 
     private static string? First(StringValues values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();

@@ -102,6 +102,8 @@ public sealed class OutboundGuard
     public SocketsHttpHandler CreateHandler() => new()
     {
         AllowAutoRedirect = false,
+        // An environment proxy would resolve the target itself, after the guard checked only the proxy's address.
+        UseProxy = false,
         UseCookies = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         ConnectCallback = ConnectAsync,

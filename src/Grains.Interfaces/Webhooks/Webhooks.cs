@@ -42,8 +42,9 @@ public static class WebhookEvents
     /// call it makes): it asked for no webhooks, and the event is not a <see cref="Security"/> one or the request
     /// carried the verified API secret.
     /// </summary>
-    public static bool Suppressed(string eventName) =>
-        RequestContext.Get(PreventKey) is true && (!Security.Contains(eventName) || RequestContext.Get(SecretVerifiedKey) is true);
+    public static bool Suppressed(string eventName, string apiKey) =>
+        RequestContext.Get(PreventKey) is true
+        && (!Security.Contains(eventName) || (RequestContext.Get(SecretVerifiedKey) is string verified && string.Equals(verified, apiKey, StringComparison.OrdinalIgnoreCase)));
 
     public static string? Canonical(string? name) => All.FirstOrDefault(e => string.Equals(e, name?.Trim(), StringComparison.OrdinalIgnoreCase));
 }

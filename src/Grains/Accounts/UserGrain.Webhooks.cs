@@ -35,7 +35,7 @@ public sealed partial class UserGrain
     /// <summary>Adds an event to the outbox when the tenant subscribes to it and the request does not suppress it (<see cref="WebhookEvents.Suppressed"/>).</summary>
     private void Raise(TenantSnapshot tenant, UserState user, string eventName, DateTimeOffset now, UserState? subject = null)
     {
-        if (WebhookEvents.Suppressed(eventName))
+        if (WebhookEvents.Suppressed(eventName, tenant.ApiKey))
         {
             return;
         }

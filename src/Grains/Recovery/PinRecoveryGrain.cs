@@ -124,7 +124,7 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
         }
 
         var hasher = GrainFactory.GetGrain<IHasherGrain>(0);
-        await Task.WhenAll(Enumerable.Range(0, hashes).Select(_ => hasher.HashAsync(new Sensitive(SecretToken.New()))));
+        await Task.WhenAll(Enumerable.Range(0, hashes).Select(_ => hasher.HashAsync(new Sensitive(SecretToken.New()), HashLane.Anonymous)));
         return new ForgotPinOutcome(null);
     }
 

@@ -210,8 +210,11 @@ public sealed class WebhookTests(ClusterFixture fixture)
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/pin/reset/securityanswer/email?apikey={tenant.ApiKey}",
             JsonSerializer.Serialize(new { Email = email, SecurityAnswer = new { q1 = "blue", q2 = "red" }, PIN = "2468" }), headers: quiet), HttpStatusCode.OK);
         var fresh = (await Api.LoginAsync(tenant, email)).GetProperty("session_token").GetString()!;
+        // Another tenant's key and verified secret in the headers do not silence this tenant's lock.
+        var other = await TenantAsync();
+        var othersSecret = new Dictionary<string, string>(quiet) { ["X-LoginRadius-ApiKey"] = other.ApiKey, ["X-LoginRadius-ApiSecret"] = other.ApiSecret };
         await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={fresh}", """{"pin":"0000"}""", headers: quiet), 401, 1236);
-        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={fresh}", """{"pin":"0000"}""", headers: quiet), 401, 1236);
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/login/pin?apikey={tenant.ApiKey}&session_token={fresh}", """{"pin":"0000"}""", headers: othersSecret), 401, 1236);
 
         // With the verified secret the unlock is the administrator's to keep quiet.
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"IsLoginLocked":false}""",
