@@ -12,16 +12,15 @@ public sealed class PinAuthTokenGrain(
 
     public async Task<LoginOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin)
     {
-        var grant = Token.Grant;
-        if (grant is null || grant.ApiKey != tenant.ApiKey || Token.Used || Token.Revoked)
+        switch (StandingFor(tenant.ApiKey, time.GetUtcNow(), singleUse: true))
         {
-            return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenInvalid));
+            case Standing.Unknown:
+                return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenInvalid));
+            case Standing.Expired:
+                return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenExpired));
         }
 
-        if (grant.ExpiresAt <= time.GetUtcNow())
-        {
-            return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenExpired));
-        }
+        var grant = Token.Grant!;
 
         // A PIN the schema refuses does not spend the token: the user may try another.
         if (AccountRules.PinError(pin.Value, tenant.Settings.Pin) is { } error)

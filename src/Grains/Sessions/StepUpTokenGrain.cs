@@ -9,8 +9,8 @@ public sealed class StepUpTokenGrain(
 
     public async Task<bool> ConsumeAsync(string apiKey, string uid)
     {
-        if (Token.Grant is not { } grant || grant.ApiKey != apiKey || !string.Equals(grant.Uid, uid, StringComparison.OrdinalIgnoreCase)
-            || Token.Used || Token.Revoked || grant.ExpiresAt <= time.GetUtcNow() || !await grant.AccountAcceptsAsync(GrainFactory))
+        if (StandingFor(apiKey, time.GetUtcNow(), singleUse: true) != Standing.Live || Token.Grant is not { } grant
+            || !string.Equals(grant.Uid, uid, StringComparison.OrdinalIgnoreCase) || !await grant.AccountAcceptsAsync(GrainFactory))
         {
             return false;
         }

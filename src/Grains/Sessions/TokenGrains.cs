@@ -71,6 +71,21 @@ public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain
 {
     protected TokenState Token => state.State;
 
+    /// <summary>Where a token stands, before the account is asked: the one validity guard of every single-record token.</summary>
+    protected enum Standing
+    {
+        Live,
+        /// <summary>Never issued, revoked, of another tenant, or (for a single-use token) spent.</summary>
+        Unknown,
+        Expired,
+    }
+
+    /// <summary>Where this token stands for <paramref name="apiKey"/> at <paramref name="now"/>; <paramref name="singleUse"/> tokens stand no more once used.</summary>
+    protected Standing StandingFor(string apiKey, DateTimeOffset now, bool singleUse = false) =>
+        state.State.Grant is not { } grant || state.State.Revoked || (singleUse && state.State.Used) || grant.ApiKey != apiKey ? Standing.Unknown
+        : grant.ExpiresAt <= now ? Standing.Expired
+        : Standing.Live;
+
     /// <summary>A token key is a hash of 128 random bits: a second issue under the same key means a bug, not a collision.</summary>
     protected Task IssueOnceAsync(TokenGrant grant)
     {
@@ -262,17 +277,15 @@ public sealed class PinSessionGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.PinLoginNotEnabled));
         }
 
-        var grant = Token.Grant;
-        if (grant is null || Token.Revoked || grant.ApiKey != tenant.ApiKey)
+        switch (StandingFor(tenant.ApiKey, time.GetUtcNow()))
         {
-            return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid));
+            case Standing.Unknown:
+                return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid));
+            case Standing.Expired:
+                return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
         }
 
-        if (grant.ExpiresAt <= time.GetUtcNow())
-        {
-            return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
-        }
-
+        var grant = Token.Grant!;
         var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant, proof, cancellationToken);
         if (verdict.Problem is { } problem)
         {
@@ -291,7 +304,8 @@ public sealed class PinSessionGrain(
 
     public async Task<Problem?> InvalidateAsync(string apiKey)
     {
-        if (Token.Grant is not { } grant || Token.Revoked || grant.ApiKey != apiKey)
+        // An expired session may still be ended.
+        if (StandingFor(apiKey, time.GetUtcNow()) == Standing.Unknown)
         {
             return new Problem(ErrorCode.SessionTokenInvalid);
         }
@@ -302,16 +316,15 @@ public sealed class PinSessionGrain(
 
     public async Task<TokenValidation> ValidateAsync(string apiKey)
     {
-        if (Token.Grant is not { } grant || Token.Revoked || grant.ApiKey != apiKey)
+        switch (StandingFor(apiKey, time.GetUtcNow()))
         {
-            return new TokenValidation(null, new Problem(ErrorCode.SessionTokenInvalid));
+            case Standing.Unknown:
+                return new TokenValidation(null, new Problem(ErrorCode.SessionTokenInvalid));
+            case Standing.Expired:
+                return new TokenValidation(null, new Problem(ErrorCode.SessionTokenExpired));
         }
 
-        if (grant.ExpiresAt <= time.GetUtcNow())
-        {
-            return new TokenValidation(null, new Problem(ErrorCode.SessionTokenExpired));
-        }
-
+        var grant = Token.Grant!;
         return await grant.AccountAcceptsAsync(GrainFactory)
             ? new TokenValidation(grant, null)
             : new TokenValidation(null, new Problem(ErrorCode.SessionTokenInvalid));
