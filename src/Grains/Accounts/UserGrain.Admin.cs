@@ -15,7 +15,7 @@ public sealed partial class UserGrain
         }
 
         state.State.TokenGeneration++;
-        await WriteOrReloadAsync();
+        await WriteOrDeactivateAsync();
         return null;
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class UserGrain
         reset.OtpHash = (await otpHash).Value;
         user.PinReset = reset;
         sent.Add(now);
-        await WriteOrReloadAsync();
+        await WriteOrDeactivateAsync();
         return new PinResetTicket
         {
             ResetToken = resetToken,

@@ -62,7 +62,7 @@ public sealed partial class UserGrain(
         }
 
         state.State.RefreshTokensRevokedAt = time.GetUtcNow();
-        await WriteOrReloadAsync();
+        await WriteOrDeactivateAsync();
         return null;
     }
 
@@ -81,7 +81,7 @@ public sealed partial class UserGrain(
         }
 
         families[family] = until;
-        await WriteOrReloadAsync();
+        await WriteOrDeactivateAsync();
     }
 
     public async Task<AccountOutcome> UpdateAsync(TenantSnapshot tenant, AccountUpdate update)
@@ -162,7 +162,7 @@ public sealed partial class UserGrain(
             Raise(tenant, user, WebhookEvents.UnlockAccount, now);
         }
 
-        await WriteOrReloadAsync();
+        await WriteOrDeactivateAsync();
         if (unlocked is not null)
         {
             Audit(unlocked, user);
@@ -215,7 +215,7 @@ public sealed partial class UserGrain(
         state.State.PasswordHash = hash.Value;
         state.State.LastPasswordChangeDate = state.State.ModifiedDate = now;
         EndOtherSessions(tenant, state.State, now);
-        await WriteOrReloadAsync();
+        await WriteOrDeactivateAsync();
         return null;
     }
 
@@ -239,7 +239,7 @@ public sealed partial class UserGrain(
         if (tombstone.Outbox.Count > 0)
         {
             state.State = tombstone;
-            await WriteOrReloadAsync();
+            await WriteOrDeactivateAsync();
         }
         else
         {
@@ -251,13 +251,12 @@ public sealed partial class UserGrain(
         return null;
     }
 
-    /// <summary>Writes the state; if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
-    private async Task WriteOrReloadAsync()
+    /// <summary>Writes the state (after guarding its outbox); if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
+    private async Task WriteOrDeactivateAsync()
     {
         try
         {
             await GuardOutboxAsync();
-            await state.WriteStateAsync();
         }
         catch
         {
@@ -265,6 +264,7 @@ public sealed partial class UserGrain(
             throw;
         }
 
+        await state.WriteOrDeactivateAsync(GrainContext);
         ScheduleFlush();
     }
 
@@ -322,7 +322,7 @@ public sealed partial class UserGrain(
                 ProfileFields = new Dictionary<string, string>(account.ProfileFields),
             };
             Raise(tenant, state.State, WebhookEvents.CreateTraditionalAccount, now);
-            await WriteOrReloadAsync();
+            await WriteOrDeactivateAsync();
             return AccountOutcome.Of(state.State.ToProfile(now));
         }
         catch
@@ -393,7 +393,7 @@ public sealed partial class UserGrain(
 
         SetPin(state.State, hash, now);
         Raise(tenant, state.State, WebhookEvents.SetPIN, now);
-        await WriteOrReloadAsync();
+        await WriteOrDeactivateAsync();
         return AccountOutcome.Of(state.State.ToProfile(now));
     }
 

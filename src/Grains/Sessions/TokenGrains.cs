@@ -110,18 +110,7 @@ public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain
         return SaveAsync();
     }
 
-    protected async Task SaveAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    protected Task SaveAsync() => state.WriteOrDeactivateAsync(GrainContext);
 }
 
 /// <summary>What a login's token pair persists: hashes only.</summary>
@@ -248,19 +237,7 @@ public sealed class LoginTokensGrain(
         storedHash.Length > 0 && CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.ASCII.GetBytes(storedHash), System.Text.Encoding.ASCII.GetBytes(LoginTokens.HashOf(presented.Value)));
 
-    /// <summary>Writes the state; if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
-    private async Task SaveAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task SaveAsync() => state.WriteOrDeactivateAsync(GrainContext);
 }
 
 /// <summary>A PIN session: valid, unexpired and unrevoked sessions let the user's PIN stand in for the password.</summary>

@@ -24,16 +24,8 @@ public sealed class TenantDirectoryGrain(
         }
 
         state.State.Tenants[apiKey] = entry;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Nothing unwritten is ever listed: the next activation reads what storage holds.
-            DeactivateOnIdle();
-            throw;
-        }
+        // Nothing unwritten is ever listed: the next activation reads what storage holds.
+        await state.WriteOrDeactivateAsync(GrainContext);
     }
 
     public Task<IReadOnlyList<TenantEntry>> ListAsync() => Task.FromResult<IReadOnlyList<TenantEntry>>(
