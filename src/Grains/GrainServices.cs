@@ -15,6 +15,8 @@ public static class GrainServices
         services.AddOptions<HashingOptions>().Bind(configuration.GetSection(HashingOptions.Section))
             .Validate(o => o.AdmissionValid, HashingOptions.AdmissionRules).ValidateOnStart();
         services.TryAddSingleton<ISecretHasher, Argon2idSecretHasher>();
+        services.AddMetrics();
+        services.TryAddSingleton<Operations.PinOrleansMetrics>();
         services.TryAddSingleton<HashingPool>();
         services.TryAddSingleton<AtRestEncryption>();
         Webhooks.WebhookSender.Register(services);

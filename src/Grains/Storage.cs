@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using PinOrleans.Operations;
 
 namespace PinOrleans;
@@ -15,10 +14,8 @@ public static class StorageNames
 /// Wraps the grain-state store and counts its operations by state name (for the benchmark's writes-per-login
 /// figure and for operators), as .NET metrics (meter <c>PinOrleans</c>) and as per-silo totals.
 /// </summary>
-public sealed class CountingGrainStorage(IGrainStorage inner) : IGrainStorage
+public sealed class CountingGrainStorage(IGrainStorage inner, PinOrleansMetrics metrics) : IGrainStorage
 {
-    public static readonly Meter Meter = new("PinOrleans");
-    private static readonly Counter<long> Operations = Meter.CreateCounter<long>("pinorleans.storage.operations", description: "Grain-state storage operations by kind and state name");
     private static readonly Counts ProcessCounts = new();
     private readonly Counts _counts = new();
 
@@ -62,7 +59,7 @@ public sealed class CountingGrainStorage(IGrainStorage inner) : IGrainStorage
     {
         ProcessCounts.Add(kind, stateName);
         _counts.Add(kind, stateName);
-        Operations.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("state", stateName));
+        metrics.StorageOperations.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("state", stateName));
     }
 
     private sealed class Counts

@@ -101,7 +101,7 @@ public static class SiloHosting
             o.DeleteStateOnClear = true;
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
-        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(table)));
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(table), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>()));
         return silo;
     }
 

@@ -34,7 +34,7 @@ public static class SiloTelemetry
             .ConfigureResource(resource => resource.AddService("pinorleans-silo", serviceInstanceId: instance))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter("Microsoft.Orleans", CountingGrainStorage.Meter.Name);
+                metrics.AddMeter("Microsoft.Orleans", PinOrleans.Operations.PinOrleansMetrics.MeterName);
                 if (options.MetricsPort > 0)
                 {
                     metrics.AddPrometheusHttpListener(listener =>

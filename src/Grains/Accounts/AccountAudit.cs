@@ -1,5 +1,5 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using PinOrleans.Operations;
 using PinOrleans.Tenants;
 
 namespace PinOrleans.Accounts;
@@ -42,28 +42,21 @@ public static partial class AccountAudit
 {
     public const string Category = "PinOrleans.Audit";
 
-    private static readonly Counter<long> Locks = CountingGrainStorage.Meter.CreateCounter<long>(
-        "pinorleans.account.locks", description: "Accounts locked, by lock type and reason");
 
-    private static readonly Counter<long> Unlocks = CountingGrainStorage.Meter.CreateCounter<long>(
-        "pinorleans.account.unlocks", description: "Locks lifted, by lock type and who lifted them");
-
-    private static readonly Counter<long> Attempts = CountingGrainStorage.Meter.CreateCounter<long>(
-        "pinorleans.logins", description: "Login attempts (password and PIN) by outcome: success, invalid, locked, blocked, refused");
 
     /// <summary>Counts a password or PIN login attempt by outcome (never a secret or an account in the tags).</summary>
-    public static void CountLogin(string outcome) => Attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public static void CountLogin(PinOrleansMetrics metrics, string outcome) => metrics.Logins.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
-    public static void Write(ILogger audit, string apiKey, string uid, AuditEntry entry)
+    public static void Write(ILogger audit, PinOrleansMetrics metrics, string apiKey, string uid, AuditEntry entry)
     {
         if (entry.Event == "AccountLocked")
         {
-            Locks.Add(1, new("lock_type", entry.LockType.ToString()), new("reason", entry.Reason.ToString()));
+            metrics.AccountLocks.Add(1, new("lock_type", entry.LockType.ToString()), new("reason", entry.Reason.ToString()));
             AccountLocked(audit, apiKey, uid, entry.LockType, entry.Reason, entry.Until, entry.Failures, entry.ConsecutiveFailures);
         }
         else
         {
-            Unlocks.Add(1, new("lock_type", entry.LockType.ToString()), new("by", entry.By.ToString()));
+            metrics.AccountUnlocks.Add(1, new("lock_type", entry.LockType.ToString()), new("by", entry.By.ToString()));
             AccountUnlocked(audit, apiKey, uid, entry.LockType, entry.By);
         }
     }

@@ -16,7 +16,8 @@ public sealed partial class UserGrain(
     TimeProvider time,
     ILogger<UserGrain> logger,
     ILoggerFactory loggers,
-    IOptions<WebhookDeliveryOptions> webhookOptions) : Grain, IUserGrain, IRemindable
+    IOptions<WebhookDeliveryOptions> webhookOptions,
+    Operations.PinOrleansMetrics metrics) : Grain, IUserGrain, IRemindable
 {
     private readonly ILogger _audit = loggers.CreateLogger(AccountAudit.Category);
 
@@ -566,7 +567,7 @@ public sealed partial class UserGrain(
         var outcome = await DecideAttemptAsync(tenant, proof, challenge, onSuccess, successEvent, unlockedBy);
         if (successEvent == WebhookEvents.Login)
         {
-            AccountAudit.CountLogin(outcome.Problem?.Code switch
+            AccountAudit.CountLogin(metrics, outcome.Problem?.Code switch
             {
                 null => "success",
                 ErrorCode.InvalidPin or ErrorCode.InvalidCredentials or ErrorCode.SecurityAnswerIncorrect => "invalid",
@@ -680,7 +681,7 @@ public sealed partial class UserGrain(
         }
     }
 
-    private void Audit(AuditEntry entry, UserState user) => AccountAudit.Write(_audit, ApiKey, user.Uid, entry);
+    private void Audit(AuditEntry entry, UserState user) => AccountAudit.Write(_audit, metrics, ApiKey, user.Uid, entry);
 
     private static IEnumerable<(IdentifierKind Kind, string Value, ErrorCode Conflict)> Identifiers(IEnumerable<EmailAddress> emails, string? userName, string? phone)
     {

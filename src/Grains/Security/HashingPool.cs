@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,17 +19,9 @@ namespace PinOrleans.Security;
 /// </summary>
 public sealed partial class HashingPool : IDisposable
 {
-    private static readonly Histogram<double> HashDuration = CountingGrainStorage.Meter.CreateHistogram<double>(
-        "pinorleans.hash.duration", unit: "ms", description: "Time one Argon2id hash or verification takes on a hashing thread");
-
-    private static readonly Histogram<double> HashWait = CountingGrainStorage.Meter.CreateHistogram<double>(
-        "pinorleans.hash.queue_wait", unit: "ms", description: "Time a hash waits for a hashing thread");
-
-    private static readonly Counter<long> Dropped = CountingGrainStorage.Meter.CreateCounter<long>(
-        "pinorleans.hash.dropped", description: "Hashes never run, by lane and reason (full, timeout, cancelled)");
-
     private static readonly HashLane[] Lanes = Enum.GetValues<HashLane>();
 
+    private readonly Operations.PinOrleansMetrics _metrics;
     private readonly object _gate = new();
     private readonly LinkedList<Work>[] _queues = [.. Lanes.Select(_ => new LinkedList<Work>())];
     private readonly List<Thread> _threads = [];
@@ -39,8 +30,9 @@ public sealed partial class HashingPool : IDisposable
     private int _queued;
     private bool _disposed;
 
-    public HashingPool(IOptions<HashingOptions> options, ILogger<HashingPool> logger, TimeProvider time)
+    public HashingPool(IOptions<HashingOptions> options, ILogger<HashingPool> logger, TimeProvider time, Operations.PinOrleansMetrics metrics)
     {
+        _metrics = metrics;
         var o = options.Value;
         var count = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
         if (!o.AdmissionValid)
@@ -259,9 +251,9 @@ public sealed partial class HashingPool : IDisposable
             else
             {
                 var startedAt = Stopwatch.GetTimestamp();
-                HashWait.Record(Stopwatch.GetElapsedTime(_queuedAt, startedAt).TotalMilliseconds, new KeyValuePair<string, object?>("lane", LaneName));
+                pool._metrics.HashWait.Record(Stopwatch.GetElapsedTime(_queuedAt, startedAt).TotalMilliseconds, new KeyValuePair<string, object?>("lane", LaneName));
                 Execute();
-                HashDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
+                pool._metrics.HashDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
             }
         }
 
@@ -269,7 +261,7 @@ public sealed partial class HashingPool : IDisposable
         public void Drop(string reason)
         {
             Disarm();
-            Dropped.Add(1, new KeyValuePair<string, object?>("lane", LaneName), new KeyValuePair<string, object?>("reason", reason));
+            pool._metrics.HashDropped.Add(1, new KeyValuePair<string, object?>("lane", LaneName), new KeyValuePair<string, object?>("reason", reason));
             Fail(reason switch
             {
                 "cancelled" => null,

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PinOrleans.Tenants;
@@ -39,11 +38,10 @@ public sealed partial class WebhookDeliveryGrain(
     WebhookSender sender,
     TimeProvider time,
     IOptions<WebhookDeliveryOptions> options,
-    ILogger<WebhookDeliveryGrain> logger) : Grain, IWebhookDeliveryGrain, IRemindable
+    ILogger<WebhookDeliveryGrain> logger,
+    Operations.PinOrleansMetrics metrics) : Grain, IWebhookDeliveryGrain, IRemindable
 {
     private const string ReminderName = "deliver";
-    private static readonly Counter<long> Deliveries = CountingGrainStorage.Meter.CreateCounter<long>(
-        "pinorleans.webhook.deliveries", description: "Webhook delivery attempts by outcome (delivered, retry, dead_letter, dropped)");
 
     private IGrainTimer? _timer;
 
@@ -104,7 +102,7 @@ public sealed partial class WebhookDeliveryGrain(
         if (settings?.Subscriptions.FirstOrDefault(s => s.Id == delivery.SubscriptionId) is not { } subscription)
         {
             LogDropped(logger, delivery.EventId, delivery.SubscriptionId);
-            Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
+            metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
             await FinishAsync();
             return;
         }
@@ -118,7 +116,7 @@ public sealed partial class WebhookDeliveryGrain(
         state.State.Attempts++;
         if (attempt.Delivered)
         {
-            Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
+            metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
             await FinishAsync();
             return;
         }
@@ -127,7 +125,7 @@ public sealed partial class WebhookDeliveryGrain(
         if (state.State.Attempts >= settings.MaxAttempts)
         {
             LogDead(logger, delivery.Event, delivery.EventId, delivery.SubscriptionId, state.State.Attempts, attempt.Error);
-            Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dead_letter"));
+            metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dead_letter"));
             await GrainFactory.GetGrain<IWebhookLogGrain>($"{delivery.ApiKey}/{delivery.SubscriptionId}").AddAsync(new DeadLetter
             {
                 Delivery = delivery, Attempts = state.State.Attempts, LastError = attempt.Error, FailedAt = time.GetUtcNow(),
@@ -138,7 +136,7 @@ public sealed partial class WebhookDeliveryGrain(
 
         var delay = settings.RetryDelay(state.State.Attempts, Random.Shared.NextDouble());
         state.State.NextAttemptAt = time.GetUtcNow() + delay;
-        Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", "retry"));
+        metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "retry"));
         LogRetry(logger, delivery.EventId, delivery.SubscriptionId, state.State.Attempts, attempt.Error, delay.TotalSeconds);
         await state.WriteStateAsync();
         Schedule(delay);

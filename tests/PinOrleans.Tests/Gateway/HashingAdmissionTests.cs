@@ -140,7 +140,7 @@ public sealed class HashingAdmissionTests(HashingAdmissionTests.Silo silo) : ICl
                 // The deadline's clock only: the rest of the silo keeps real time.
                 silo.Services.AddSingleton(sp => Pool = new HashingPool(
                     Options.Create(new HashingOptions { Threads = 1, Nice = 0, AnonymousQueueLimit = 1, QueueTimeoutMilliseconds = (int)QueueTimeout.TotalMilliseconds }),
-                    NullLogger<HashingPool>.Instance, Clock));
+                    NullLogger<HashingPool>.Instance, Clock, sp.GetRequiredService<Operations.PinOrleansMetrics>()));
                 silo.Services.AddPinOrleansGrainServices(ClusterFixture.Configuration);
             });
             _cluster = builder.Build();

@@ -117,7 +117,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         if (!_perSilo.TryGetValue(index, out var silo))
         {
             var storage = new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory"));
-            silo = (new CountingHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())), storage, new CountingGrainStorage(storage));
+            silo = (new CountingHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())), storage, new CountingGrainStorage(storage, sp.GetRequiredService<Operations.PinOrleansMetrics>()));
             _perSilo[index] = silo;
         }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PinOrleans.Security;
@@ -19,7 +20,7 @@ public sealed class HashingPoolTests
     [Fact]
     public async Task Runs_at_most_its_thread_count_at_once_and_returns_results_and_failures()
     {
-        using var pool = new HashingPool(Options.Create(new HashingOptions { Threads = 2, Nice = 0 }), NullLogger<HashingPool>.Instance, TimeProvider.System);
+        using var pool = new HashingPool(Options.Create(new HashingOptions { Threads = 2, Nice = 0 }), NullLogger<HashingPool>.Instance, TimeProvider.System, Metrics);
         var running = 0;
         var most = 0;
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => pool.RunAsync(() =>
@@ -146,8 +147,11 @@ public sealed class HashingPoolTests
         Assert.Equal(["next"], ran);
     }
 
+    private static readonly Operations.PinOrleansMetrics Metrics =
+        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+
     private static HashingPool Pool(HashingOptions options, TimeProvider? time = null) =>
-        new(Options.Create(options), NullLogger<HashingPool>.Instance, time ?? TimeProvider.System);
+        new(Options.Create(options), NullLogger<HashingPool>.Instance, time ?? TimeProvider.System, Metrics);
 
     private static string Ran(ConcurrentQueue<string> ran, string name)
     {
