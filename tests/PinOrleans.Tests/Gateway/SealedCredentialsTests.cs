@@ -13,7 +13,7 @@ namespace PinOrleans.Tests.Gateway;
 /// carries them in clear, no answer shows them once set, and the service still uses them.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class SealedSecretsTests(ClusterFixture fixture)
+public sealed class SealedCredentialsTests(ClusterFixture fixture)
 {
     private const string CaptchaSecret = "captcha-secret-0123456789";
     private const string TencentKey = "tencent-app-secret-key-0123";
