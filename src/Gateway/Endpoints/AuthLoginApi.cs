@@ -41,7 +41,7 @@ public static class AuthLoginApi
         {
             // A suspended or blocked account answers as a wrong password does (after the same hash), so locking an
             // account with guesses does not tell whether it exists. Its holder learns of the lock at PIN login.
-            await PinRecoveryApi.HashLikeAWrongSecretAsync(grains, [new Sensitive(password)]);
+            await UniformAnswers.HashLikeAWrongSecretAsync(grains, [new Sensitive(password)]);
             outcome = LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 

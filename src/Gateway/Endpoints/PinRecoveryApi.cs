@@ -4,7 +4,6 @@ using PinOrleans.Accounts;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Recovery;
-using PinOrleans.Security;
 using PinOrleans.Tenants;
 
 namespace PinOrleans.Gateway.Endpoints;
@@ -135,26 +134,15 @@ public static class PinRecoveryApi
             return LoginRadiusJson.Answer(problem?.Code == ErrorCode.UserDoesNotExist ? new Problem(kind.NotFound()) : problem, new JsonObject { ["IsPosted"] = true });
         }
 
-        if (problem?.Code is ErrorCode.UserDoesNotExist || (problem is { } refused && IsLockRefusal(refused)))
+        if (problem?.Code is ErrorCode.UserDoesNotExist || (problem is { } refused && UniformAnswers.IsLockRefusal(refused)))
         {
             // Refused before any hashing: cost what a wrong secret costs, and answer as it does.
             var secrets = proof.Kind == PinResetProofKind.Otp ? [proof.Secret!.Value] : proof.Answers.Values.ToList();
-            await HashLikeAWrongSecretAsync(grains, secrets);
+            await UniformAnswers.HashLikeAWrongSecretAsync(grains, secrets);
             problem = new Problem(proof.Kind == PinResetProofKind.Otp ? ErrorCode.OtpInvalid : ErrorCode.SecurityAnswerIncorrect);
         }
 
         return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
-    }
-
-    /// <summary>The refusals of a locked or blocked account, which come before any hashing (with uniform answers they must not show).</summary>
-    internal static bool IsLockRefusal(Problem problem) => problem.Code is ErrorCode.AccountSuspended or ErrorCode.AccountBlocked
-        or ErrorCode.CaptchaRequired or ErrorCode.SecurityAnswerRequired;
-
-    /// <summary>The hashing a wrong secret would have cost, for an answer that must not show that none was checked.</summary>
-    internal static Task HashLikeAWrongSecretAsync(IGrainFactory grains, IEnumerable<Sensitive> secrets)
-    {
-        var hasher = grains.GetGrain<IHasherGrain>(0);
-        return Task.WhenAll(secrets.Select(secret => hasher.VerifyNothingAsync(secret)));
     }
 
     /// <summary>
