@@ -46,15 +46,7 @@ public sealed class IdentifierGrain(
         }
     }
 
-    public Task<string?> ResolveAsync()
-    {
-        if (state.State.Uid is null)
-        {
-            DeactivateOnIdle();
-        }
-
-        return Task.FromResult(state.State.Uid);
-    }
+    public Task<string?> ResolveAsync() => Task.FromResult(state.State.Uid);
 
     public async Task<AccountOutcome> GetProfileAsync() =>
         state.State.Uid is { } uid
@@ -70,8 +62,6 @@ public sealed class IdentifierGrain(
     {
         if (state.State.Uid is not { } uid)
         {
-            // Made-up identifiers (a flood of them) do not stay in memory.
-            DeactivateOnIdle();
             await GrainFactory.GetGrain<IHasherGrain>(0).VerifyNothingAsync(password, cancellationToken);
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
