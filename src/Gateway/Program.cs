@@ -9,6 +9,7 @@ builder.AddPinOrleansClient();
 builder.AddPinOrleansTelemetry();
 builder.Services.AddGatewayHealthChecks();
 builder.Services.AddPinOrleansOpenApi();
+builder.Services.ConfigureHttpJsonOptions(json => LoginRadiusJson.Configure(json.SerializerOptions));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddSingleton<AdminGuard>();

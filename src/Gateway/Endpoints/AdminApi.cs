@@ -60,6 +60,7 @@ public static class AdminApi
         // The application's guard (one count for every guarded endpoint); an application that registered none gets
         // one for these endpoints.
         AdminGuard? own = null;
+        builder.WithMetadata(new CallerMetadata(Caller.Administrator));
         return builder.AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;

@@ -162,8 +162,7 @@ public static class ApiRequest
 /// <summary>A JSON object body whose keys are matched case-insensitively, as LoginRadius' own backend does.</summary>
 public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
 {
-    /// <summary>Longer PINs cannot satisfy any PIN policy; they are refused before reaching the cluster.</summary>
-    public const int MaxPinLength = 64;
+    public const int MaxPinLength = Fields.MaxPinLength;
 
     /// <summary>The first property whose name matches <paramref name="name"/> in any casing.</summary>
     public JsonElement? Property(string name) => Find(Root, name);
@@ -209,16 +208,7 @@ public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
     }
 
     /// <summary>A PIN field in any casing: missing or empty is 1234; longer than any PIN policy allows is 1134.</summary>
-    public Sensitive RequiredPin(string field)
-    {
-        var pin = String(field);
-        if (string.IsNullOrEmpty(pin))
-        {
-            throw LoginRadiusException.Of(ErrorCode.PinRequired);
-        }
-
-        return pin.Length <= MaxPinLength ? new Sensitive(pin) : throw Invalid(field, $"The {field} field may not be longer than {MaxPinLength} characters.");
-    }
+    public Sensitive RequiredPin(string field) => Fields.Pin(String(field), field);
 
     public static LoginRadiusException Invalid(string field, string message) => LoginRadiusException.Of(Problem.Validation(field, message));
 

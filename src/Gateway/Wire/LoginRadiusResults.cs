@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace PinOrleans.Gateway.Wire;
 
@@ -21,20 +22,31 @@ public static class LoginRadiusJson
 {
     public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = null, WriteIndented = false };
 
+    /// <summary>The gateway's answers: names as declared (LoginRadius' own spellings), times as <see cref="Timestamp(DateTimeOffset)"/>.</summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = null;
+        options.DictionaryKeyPolicy = null;
+        options.WriteIndented = false;
+        options.Converters.Add(new LoginRadiusTimeConverter());
+    }
+
     /// <summary>LoginRadius' timestamp form, e.g. <c>2019-09-30T09:51:22.8149253Z</c>.</summary>
     public static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
 
     public static JsonNode? Timestamp(DateTimeOffset? value) => value is { } v ? JsonValue.Create(Timestamp(v)) : null;
 
+    // Until every route answers a typed result (then these two go).
     public static IResult Ok(JsonNode body) => Results.Text(body.ToJsonString(Options), "application/json; charset=utf-8", statusCode: 200);
 
-    public static IResult Error(Problem problem) => Error(LoginRadiusError.For(problem.Code), problem);
-
-    /// <summary>The refusal when there is one, else the success body.</summary>
     public static IResult Answer(Problem? problem, JsonObject success) => problem is null ? Ok(success) : Error(problem);
 
-    public static IResult Error(LoginRadiusError error, Problem? problem = null) =>
-        Results.Text(ErrorBody(error, problem).ToJsonString(Options), "application/json; charset=utf-8", statusCode: error.Status);
+    public static Refusal Error(Problem problem) => new(LoginRadiusError.For(problem.Code), problem);
+
+    public static Refusal Error(LoginRadiusError error, Problem? problem = null) => new(error, problem);
+
+    /// <summary>The refusal when there is one, else the success answer.</summary>
+    public static Results<Ok<T>, Refusal> Answer<T>(Problem? problem, T success) => problem is null ? TypedResults.Ok(success) : Error(problem);
 
     public static JsonObject ErrorBody(LoginRadiusError error, Problem? problem = null)
     {
@@ -65,4 +77,14 @@ public static class LoginRadiusJson
         response.ContentType = "application/json; charset=utf-8";
         await response.WriteAsync(ErrorBody(error, problem).ToJsonString(Options));
     }
+}
+
+/// <summary>A LoginRadius error answer: its HTTP status and <c>{Description, ErrorCode, Message, ...}</c>.</summary>
+public sealed class Refusal(LoginRadiusError error, Problem? problem = null) : IResult, IStatusCodeHttpResult
+{
+    public LoginRadiusError Error { get; } = error;
+
+    public int? StatusCode => Error.Status;
+
+    public Task ExecuteAsync(HttpContext httpContext) => LoginRadiusJson.WriteErrorAsync(httpContext.Response, Error, problem);
 }
