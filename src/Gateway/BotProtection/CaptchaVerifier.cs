@@ -4,7 +4,6 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using PinOrleans.Outbound;
 using PinOrleans.Accounts;
-using PinOrleans.Gateway.Endpoints;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Tenants;
 
@@ -112,7 +111,7 @@ public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaCli
     public async Task<LockProof> ProofAsync(HttpRequest request, JsonBody body, TenantSnapshot tenant, bool pinLogin = false)
     {
         var answer = CaptchaAnswer.Read(request, body);
-        var answers = PinRecoveryApi.SecurityAnswers(body, "securityanswer");
+        var answers = Fields.SecurityAnswers(body, "securityanswer");
         var policy = tenant.Settings.BotProtection;
         var required = pinLogin && policy.RequireOnPinLogin && policy.Provider != BotProtectionProvider.None;
         var solved = false;

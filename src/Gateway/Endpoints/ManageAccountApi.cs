@@ -1,89 +1,163 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using PinOrleans.Accounts;
 using PinOrleans.Gateway.Wire;
+using PinOrleans.Webhooks;
 
 namespace PinOrleans.Gateway.Endpoints;
 
 /// <summary>Account management with the API secret (<c>/identity/v2/manage/account</c>).</summary>
 public static class ManageAccountApi
 {
+    internal const string UidNote = "The account's Uid (1 to 50 letters, digits, '_' or '-'; else 1200).";
+
     public static IEndpointRouteBuilder MapManageAccountApi(this IEndpointRouteBuilder app)
     {
-        var account = app.MapGroup("/identity/v2/manage/account").WithTags("Account management");
+        var account = app.MapApiGroup("/identity/v2/manage/account", "Account management");
         account.MapPost("", CreateAccountAsync)
             .WithName("CreateAccount")
-            .WithSummary("Create an account with e-mail, password, profile fields and optionally a PIN (API key + secret).");
+            .WithSummary("Create an account with e-mail, password, profile fields and optionally a PIN (API key + secret).")
+            .WithDescription("Creates an account with e-mail addresses, a password, profile fields and optionally a PIN. Every failed field is reported at once (1134).")
+            .Refuses(ErrorCode.ValidationFailed, ErrorCode.EmailAlreadyRegistered, ErrorCode.UserNameAlreadyExists, ErrorCode.PhoneAlreadyExists)
+            .Raises(WebhookEvents.CreateTraditionalAccount);
         account.MapGet("", GetAccountByIdentifierAsync)
             .WithName("GetAccountByIdentifier")
-            .WithSummary("The profile of the account with this email, userName or phone (API key + secret).");
+            .WithSummary("The profile of the account with this email, userName or phone (API key + secret).")
+            .WithDescription("The profile of the account with this e-mail address, user name or phone number (give one).")
+            .Refuses(ErrorCode.UserDoesNotExist)
+            .RefusesMalformed("email");
         account.MapGet("/{uid}", GetAccountByUidAsync)
             .WithName("GetAccountByUid")
-            .WithSummary("The profile of the account with this Uid (API key + secret).");
+            .WithSummary("The profile of the account with this Uid (API key + secret).")
+            .WithDescription("The profile of the account with this Uid.")
+            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist);
         account.MapPut("/{uid}", UpdateAccountAsync)
             .WithName("UpdateAccount")
-            .WithSummary("Update profile fields; PINInfo sets or clears the PIN, SecurityQuestionAnswer sets answers, IsLoginLocked=false unlocks, IsActive=false blocks (API key + secret).");
+            .WithSummary("Update profile fields; PINInfo sets or clears the PIN, SecurityQuestionAnswer sets answers, IsLoginLocked=false unlocks, IsActive=false blocks (API key + secret).")
+            .WithDescription("Updates profile fields. `PINInfo {PIN}` sets the PIN (`\"PIN\": null` clears it), `PINInfo {Skipped}` records a skipped PIN; `SecurityQuestionAnswer {\"<questionId>\": \"<answer>\"}` sets answers (`\"\"` removes one); `IsLoginLocked: false` lifts any lock and forgets earlier ones; `IsActive: false` blocks the account and kills every token and session at once (`true` unblocks; old tokens stay dead).")
+            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist, ErrorCode.ValidationFailed)
+            .Raises(WebhookEvents.UpdateProfile, WebhookEvents.BlockAccount, WebhookEvents.UnlockAccount);
         account.MapPut("/{uid}/password", SetPasswordAsync)
             .WithName("SetAccountPassword")
-            .WithSummary("Set a new password (API key + secret).");
+            .WithSummary("Set a new password (API key + secret).")
+            .WithDescription("Sets a new password. LoginRadius answers with the new hash; PinOrleans never shows one.")
+            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist, ErrorCode.ValidationFailed);
         account.MapDelete("/{uid}", DeleteByUidAsync)
             .WithName("DeleteAccount")
-            .WithSummary("Delete an account; its tokens and sessions stop working at once (API key + secret).");
+            .WithSummary("Delete an account; its tokens and sessions stop working at once (API key + secret).")
+            .WithDescription("Deletes the account: its identifiers are free again, and its tokens and sessions stop working at once.")
+            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist)
+            .Raises(WebhookEvents.DeleteAccount);
         account.MapDelete("", DeleteByEmailAsync)
             .WithName("DeleteAccountByEmail")
-            .WithSummary("Delete the account with this email (API key + secret).");
+            .WithSummary("Delete the account with this email (API key + secret).")
+            .WithDescription("Deletes the account with this e-mail address, as `DELETE /identity/v2/manage/account/{uid}` does.")
+            .Refuses(ErrorCode.UserDoesNotExist)
+            .Raises(WebhookEvents.DeleteAccount);
         return app;
     }
 
-    private static async Task<IResult> UpdateAccountAsync(string uid, HttpRequest request, IGrainFactory grains)
+    /// <summary>An e-mail address of an account.</summary>
+    public sealed record EmailEntry(
+        [property: Description("The e-mail address.")] string? Value,
+        [property: Description("`Primary`, `Secondary`... (default `Primary`).")] string? Type = null);
+
+    /// <summary><c>PINInfo</c>: the PIN to set, or that the user chose not to set one.</summary>
+    public sealed record PinInfo(
+        [property: Description("The PIN to set; null clears it (update only).")] string? PIN = null,
+        [property: Description("Whether the user chose not to set a PIN.")] bool? Skipped = null);
+
+    /// <summary>
+    /// A new account. Besides the fields below, any settable field of the LoginRadius Profile (FirstName, LastName,
+    /// BirthDate, Gender, Company, CustomFields...) is taken by its name.
+    /// </summary>
+    public sealed record NewAccountBody(
+        [property: Description("The account's e-mail addresses (1 to 10)."), Example("""[{"Type": "Primary", "Value": "jane@example.com"}]""", IsJson = true)] List<EmailEntry?>? Email,
+        [property: Description("The password, as the tenant's password policy allows."), Example("correct-horse-42")] string? Password,
+        [property: Description("A unique user name (no spaces, at most 100 characters).")] string? UserName = null,
+        [property: Description("A unique phone number in international format, e.g. +14155550100.")] string? PhoneId = null,
+        [property: Description("Whether the e-mail address is verified.")] bool? EmailVerified = null,
+        [property: Description("Whether the phone number is verified.")] bool? PhoneIdVerified = null,
+        [property: Description("`{PIN, Skipped}`."), Example("""{"PIN": "1357"}""", IsJson = true)] PinInfo? PINInfo = null) : RequestBody<NewAccountBody>
     {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
+        [JsonExtensionData, Description("Further profile fields, by their LoginRadius names.")]
+        public Dictionary<string, JsonElement>? ProfileFields { get; init; }
+    }
+
+    /// <summary>
+    /// Changes to an account; absent fields are kept. Besides the fields below, any settable field of the LoginRadius
+    /// Profile is taken by its name.
+    /// </summary>
+    public sealed record AccountChange(
+        [property: Description("Whether the e-mail address is verified.")] bool? EmailVerified = null,
+        [property: Description("Whether the phone number is verified.")] bool? PhoneIdVerified = null,
+        [property: Description("`false` blocks the account and kills its tokens and sessions; `true` unblocks (and lifts a Block lockout).")] bool? IsActive = null,
+        [property: Description("`false` lifts any lockout."), Example("false", IsJson = true)] bool? IsLoginLocked = null,
+        [property: Description("`{PIN, Skipped}`: `PIN` sets the PIN (`null` clears it)."), Example("""{"PIN": "2468"}""", IsJson = true)] PinInfo? PINInfo = null,
+        [property: Description("Answers by question id (1 to 64 letters, digits, '_' or '-'); an empty answer removes it.")] Dictionary<string, string?>? SecurityQuestionAnswer = null) : RequestBody<AccountChange>
+    {
+        [JsonExtensionData, Description("Further profile fields, by their LoginRadius names.")]
+        public Dictionary<string, JsonElement>? ProfileFields { get; init; }
+    }
+
+    /// <summary>A new password.</summary>
+    public sealed record NewPassword(
+        [property: JsonPropertyName("password"), Description("The new password, as the tenant's password policy allows."), Example("correct-horse-43")] string? Password) : RequestBody<NewPassword>;
+
+    /// <summary>LoginRadius answers with the new hash; PinOrleans never shows one.</summary>
+    public sealed record PasswordSet([property: Description("Always `********`.")] string PasswordHash);
+
+    /// <summary>An account was deleted by its e-mail address.</summary>
+    public sealed record DeletedByEmail(
+        [property: Description("Always true.")] bool IsDeleted,
+        [property: Description("Always 1.")] int RecordsDeleted);
+
+    private static async Task<Results<Ok<Profile>, Refusal>> UpdateAccountAsync(TrustedTenant tenant, [Description(UidNote)] string uid, AccountChange body, IGrainFactory grains)
+    {
         var user = UserGrain(tenant.ApiKey, uid, grains);
-        var body = await ApiRequest.BodyAsync(request);
-        var pinInfo = PinInfo(body);
+        var pinInfo = body.Json.Property("PINInfo");
         var update = new AccountUpdate
         {
-            ProfileFields = ProfileJson.ReadProfileFields(body.Root),
-            EmailVerified = body.Boolean("EmailVerified"),
-            PhoneIdVerified = body.Boolean("PhoneIdVerified"),
-            IsActive = body.Boolean("IsActive"),
-            IsLoginLocked = body.Boolean("IsLoginLocked"),
-            SetsPin = pinInfo is { } info && JsonBody.Find(info.Root, "PIN") is not null,
-            Pin = pinInfo?.String("PIN") is { } pin ? new Sensitive(pin) : (Sensitive?)null,
-            PinSkipped = pinInfo?.Boolean("Skipped"),
-            SecurityAnswers = PinRecoveryApi.SecurityAnswers(body, "SecurityQuestionAnswer"),
+            ProfileFields = ProfileJson.ReadProfileFields(body.Json.Root),
+            EmailVerified = body.EmailVerified,
+            PhoneIdVerified = body.PhoneIdVerified,
+            IsActive = body.IsActive,
+            IsLoginLocked = body.IsLoginLocked,
+            // "PINInfo": {"PIN": null} clears the PIN; a PINInfo without PIN leaves it.
+            SetsPin = pinInfo is { ValueKind: JsonValueKind.Object } info && JsonBody.Find(info, "PIN") is not null,
+            Pin = body.PINInfo?.PIN is { } pin ? new Sensitive(pin) : (Sensitive?)null,
+            PinSkipped = body.PINInfo?.Skipped,
+            SecurityAnswers = Fields.SecurityAnswers(body.Json, "SecurityQuestionAnswer"),
         };
         return Render(await user.UpdateAsync(tenant, update));
     }
 
-    private static async Task<IResult> SetPasswordAsync(string uid, HttpRequest request, IGrainFactory grains)
+    private static async Task<Results<Ok<PasswordSet>, Refusal>> SetPasswordAsync(TrustedTenant tenant, [Description(UidNote)] string uid, NewPassword body, IGrainFactory grains)
     {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var user = UserGrain(tenant.ApiKey, uid, grains);
-        var password = (await ApiRequest.BodyAsync(request)).String("password");
-        if (string.IsNullOrEmpty(password))
-        {
-            throw JsonBody.Invalid("password", "The password field is required.");
-        }
-
+        var password = Fields.Required(body.Password, "password");
         var problem = await user.SetPasswordAsync(tenant, password);
         // LoginRadius answers with the new hash; PinOrleans never shows one.
-        return LoginRadiusJson.Answer(problem, new JsonObject { ["PasswordHash"] = "********" });
+        return LoginRadiusJson.Answer(problem, new PasswordSet("********"));
     }
 
-    private static async Task<IResult> DeleteByUidAsync(string uid, HttpRequest request, IGrainFactory grains)
+    private static async Task<Results<Ok<Deleted>, Refusal>> DeleteByUidAsync(TrustedTenant tenant, [Description(UidNote)] string uid, IGrainFactory grains)
     {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var problem = await UserGrain(tenant.ApiKey, uid, grains).DeleteAsync(tenant);
-        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true });
+        return LoginRadiusJson.Answer(problem, Deleted.Yes);
     }
 
-    private static async Task<IResult> DeleteByEmailAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<Results<Ok<DeletedByEmail>, Refusal>> DeleteByEmailAsync(
+        TrustedTenant tenant,
+        [FromQuery(Name = "email"), Required, Description("The account's e-mail address (missing: 908)."), Example("jane@example.com")] string? email,
+        IGrainFactory grains)
     {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        var email = ApiRequest.RequiredQuery(request, "email");
-        var problem = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email)).DeleteOwnerAsync(tenant);
-        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsDeleted"] = true, ["RecordsDeleted"] = 1 });
+        var problem = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email!)).DeleteOwnerAsync(tenant);
+        return LoginRadiusJson.Answer(problem, new DeletedByEmail(true, 1));
     }
 
     /// <summary>The user grain of a Uid from the request; 1200 when it cannot be a Uid.</summary>
@@ -96,89 +170,59 @@ public static class ManageAccountApi
             ? uid.ToLowerInvariant()
             : throw LoginRadiusException.Of(ErrorCode.UidNotValid);
 
-    /// <summary><c>PINInfo</c>: an object <c>{PIN, Skipped}</c>, or absent.</summary>
-    private static JsonBody? PinInfo(JsonBody body) => body.Property("PINInfo") switch
+    private static async Task<Results<Ok<Profile>, Refusal>> GetAccountByIdentifierAsync(
+        TrustedTenant tenant,
+        [FromQuery(Name = "email"), Description("The account's e-mail address (one of email, username, phone is required: 908)."), Example("jane@example.com")] string? email,
+        [FromQuery(Name = "username"), Description("The account's user name (`userName` works too: query keys match in any casing).")] string? userName,
+        [FromQuery(Name = "phone"), Description("The account's phone number.")] string? phone,
+        IGrainFactory grains)
     {
-        null or { ValueKind: JsonValueKind.Null } => null,
-        { ValueKind: JsonValueKind.Object } info => new JsonBody(info, body.InvalidBody),
-        _ => throw JsonBody.Invalid("PINInfo", "The PINInfo field must be an object {PIN, Skipped}."),
-    };
+        var (kind, value) = email is not null ? (IdentifierKind.Email, email)
+            : userName is not null ? (IdentifierKind.UserName, userName)
+            : phone is not null ? (IdentifierKind.Phone, phone)
+            : throw new LoginRadiusException(LoginRadiusError.MissingParameter("email"));
+        return Render(await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).GetProfileAsync());
+    }
 
-    private static async Task<IResult> GetAccountByIdentifierAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<Results<Ok<Profile>, Refusal>> GetAccountByUidAsync(TrustedTenant tenant, [Description(UidNote)] string uid, IGrainFactory grains) =>
+        Render(await UserGrain(tenant.ApiKey, uid, grains).GetProfileAsync());
+
+    internal static Results<Ok<Profile>, Refusal> Render(AccountOutcome outcome) =>
+        outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : TypedResults.Ok(new Profile(outcome.Profile!));
+
+    private static async Task<Results<Ok<Profile>, Refusal>> CreateAccountAsync(TrustedTenant tenant, NewAccountBody body, IGrainFactory grains)
     {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        foreach (var (kind, name) in ApiRequest.Identifiers)
+        var newAccount = new NewAccount
         {
-            if (ApiRequest.Query(request, name) is { } value)
-            {
-                return Render(await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).GetProfileAsync());
-            }
-        }
-
-        throw new LoginRadiusException(LoginRadiusError.MissingParameter("email"));
-    }
-
-    private static async Task<IResult> GetAccountByUidAsync(string uid, HttpRequest request, IGrainFactory grains)
-    {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        return Render(await UserGrain(tenant.ApiKey, uid, grains).GetProfileAsync());
-    }
-
-    private static IResult Render(AccountOutcome outcome) =>
-        outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : LoginRadiusJson.Ok(ProfileJson.Render(outcome.Profile!));
-
-    private static async Task<IResult> CreateAccountAsync(HttpRequest request, IGrainFactory grains)
-    {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
-        var body = await ApiRequest.BodyAsync(request);
-        var newAccount = ReadNewAccount(body);
+            Email = Emails(body.Email),
+            Password = body.Password is { } password ? new Sensitive(password) : (Sensitive?)null,
+            UserName = body.UserName,
+            PhoneId = body.PhoneId,
+            Pin = body.PINInfo?.PIN is { } pin ? new Sensitive(pin) : (Sensitive?)null,
+            PinSkipped = body.PINInfo?.Skipped,
+            EmailVerified = body.EmailVerified,
+            PhoneIdVerified = body.PhoneIdVerified,
+            ProfileFields = ProfileJson.ReadProfileFields(body.Json.Root),
+        };
         var user = grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, AccountKeys.NewUid()));
         return Render(await user.CreateAsync(tenant, newAccount));
     }
 
-    private static NewAccount ReadNewAccount(JsonBody body)
+    /// <summary><c>Email</c>: at most 10 <c>{"Type": "Primary", "Value": "a@b.c"}</c>.</summary>
+    private static List<EmailAddress> Emails(List<EmailEntry?>? emails)
     {
-        var pinInfoBody = PinInfo(body);
-        return new NewAccount
-        {
-            Email = ReadEmails(body.Property("Email")),
-            Password = body.String("Password") is { } password ? new Sensitive(password) : (Sensitive?)null,
-            UserName = body.String("UserName"),
-            PhoneId = body.String("PhoneId"),
-            Pin = pinInfoBody?.String("PIN") is { } pin ? new Sensitive(pin) : (Sensitive?)null,
-            PinSkipped = pinInfoBody?.Boolean("Skipped"),
-            EmailVerified = body.Boolean("EmailVerified"),
-            PhoneIdVerified = body.Boolean("PhoneIdVerified"),
-            ProfileFields = ProfileJson.ReadProfileFields(body.Root),
-        };
-    }
-
-    /// <summary><c>Email</c>: an array of <c>{"Type": "Primary", "Value": "a@b.c"}</c>.</summary>
-    private static List<EmailAddress> ReadEmails(JsonElement? emails)
-    {
-        if (emails is null || emails.Value.ValueKind == JsonValueKind.Null)
+        if (emails is null)
         {
             return [];
         }
 
-        if (emails.Value.ValueKind != JsonValueKind.Array || emails.Value.GetArrayLength() > 10)
+        if (emails.Count > 10)
         {
             throw JsonBody.Invalid("Email", "The Email field must be an array of at most 10 {Type, Value} objects.");
         }
 
-        var list = new List<EmailAddress>();
-        foreach (var item in emails.Value.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                throw JsonBody.Invalid("Email", "Each Email entry must be an object {Type, Value}.");
-            }
-
-            var value = JsonBody.StringOf(JsonBody.Find(item, "Value"), "Email.Value") ?? "";
-            var type = JsonBody.StringOf(JsonBody.Find(item, "Type"), "Email.Type") ?? "Primary";
-            list.Add(new EmailAddress(type, value));
-        }
-
-        return list;
+        return emails.Select(e => e is null
+            ? throw JsonBody.Invalid("Email", "Each Email entry must be an object {Type, Value}.")
+            : new EmailAddress(e.Type ?? "Primary", e.Value ?? "")).ToList();
     }
 }

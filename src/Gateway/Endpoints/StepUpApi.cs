@@ -1,8 +1,11 @@
-using System.Text.Json.Nodes;
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PinOrleans.Accounts;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
+using PinOrleans.Webhooks;
 
 namespace PinOrleans.Gateway.Endpoints;
 
@@ -11,44 +14,59 @@ public static class StepUpApi
 {
     public static IEndpointRouteBuilder MapStepUpApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/identity/v2/auth/account/reauth/pin", ReauthenticateAsync)
-            .WithName("ReauthenticateByPin").WithTags("Step-up")
-            .WithSummary("Re-checks the PIN of the access token's account; returns a short-lived SecondFactorValidationToken.");
-        app.MapPost("/identity/v2/manage/account/{uid}/reauth/pin", ValidateAsync)
-            .WithName("ValidateReauthenticationByPin").WithTags("Step-up")
-            .WithSummary("Checks a SecondFactorValidationToken for a Uid (API secret): IsValid true once.");
+        var stepUp = app.MapApiGroup("/identity/v2", "Step-up");
+        stepUp.MapPut("/auth/account/reauth/pin", ReauthenticateAsync)
+            .WithName("ReauthenticateByPin")
+            .WithSummary("Re-checks the PIN of the access token's account; returns a short-lived SecondFactorValidationToken.")
+            .WithDescription("Step-up: re-checks the PIN of the access token's account and returns a single-use `SecondFactorValidationToken` (5 minutes by default). Wrong PINs are 1236 and count toward the lockout.")
+            .Refuses(ErrorCode.PinRequired, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable, ErrorCode.UserDoesNotExist)
+            .Raises(WebhookEvents.BlockAccount, WebhookEvents.UnlockAccount);
+        stepUp.MapPost("/manage/account/{uid}/reauth/pin", ValidateAsync)
+            .WithName("ValidateReauthenticationByPin")
+            .WithSummary("Checks a SecondFactorValidationToken for a Uid (API secret): IsValid true once.")
+            .WithDescription("Checks a `SecondFactorValidationToken` for a Uid: `{\"IsValid\": true}` once, for that account only; `false` when it is unknown, spent, expired or another account's.")
+            .Refuses(ErrorCode.UidNotValid)
+            .RefusesMalformed("SecondFactorValidationToken");
         return app;
     }
 
-    private static async Task<IResult> ReauthenticateAsync(HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
+    /// <summary>The PIN to re-check.</summary>
+    public sealed record Reauthentication(
+        [property: Description("The account's PIN."), Example("1357")] string? PIN,
+        [property: JsonPropertyName("access_token"), Description("The access token, when not in the header or query.")] string? AccessToken = null) : LockProofBody<Reauthentication>;
+
+    /// <summary>The step-up token to check.</summary>
+    public sealed record StepUpCheck(
+        [property: Description("The token of `PUT /identity/v2/auth/account/reauth/pin` (missing: 908).")] string? SecondFactorValidationToken) : RequestBody<StepUpCheck>;
+
+    /// <summary>The step-up token and its expiry.</summary>
+    public sealed record StepUpToken(
+        [property: Description("Single-use proof of the PIN, for `POST /identity/v2/manage/account/{uid}/reauth/pin`.")] string SecondFactorValidationToken,
+        [property: Description("When it expires (ISO-8601 UTC).")] DateTimeOffset ExpireIn);
+
+    /// <summary>Whether the token proves a PIN check of this account.</summary>
+    public sealed record StepUpValidity([property: Description("True once for a live token of this Uid.")] bool IsValid);
+
+    private static async Task<Results<Ok<StepUpToken>, Refusal>> ReauthenticateAsync(Tenant tenant, UserToken token, Reauthentication body, HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
     {
-        var tenant = await ApiRequest.TenantAsync(request, grains);
-        var body = await ApiRequest.BodyAsync(request);
-        var token = ApiRequest.AccessToken(request, body);
-        var pin = body.RequiredPin("PIN");
-        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token, grains, tenant);
-        var proof = await captcha.ProofAsync(request, body, tenant);
+        var pin = Fields.Pin(body.PIN, "PIN");
+        var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token.Value, grains, tenant);
+        var proof = await captcha.ProofAsync(request, body.Json, tenant);
 
         var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin, proof);
         return outcome.Problem is { } problem
             ? LoginRadiusJson.Error(problem)
-            : LoginRadiusJson.Ok(new JsonObject
-            {
-                ["SecondFactorValidationToken"] = outcome.Token!.Value.Value,
-                ["ExpireIn"] = LoginRadiusJson.Timestamp(outcome.ExpiresAt),
-            });
+            : TypedResults.Ok(new StepUpToken(outcome.Token!.Value.Value, outcome.ExpiresAt));
     }
 
-    private static async Task<IResult> ValidateAsync(string uid, HttpRequest request, IGrainFactory grains)
+    private static async Task<Ok<StepUpValidity>> ValidateAsync(TrustedTenant tenant, [Description(ManageAccountApi.UidNote)] string uid, StepUpCheck body, IGrainFactory grains)
     {
-        var tenant = await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         var checkedUid = ManageAccountApi.CheckedUid(uid);
-        var body = await ApiRequest.BodyAsync(request);
-        var token = body.String("SecondFactorValidationToken") is { Length: > 0 } value
+        var token = body.SecondFactorValidationToken is { Length: > 0 } value
             ? value
             : throw new LoginRadiusException(LoginRadiusError.MissingParameter("SecondFactorValidationToken"));
         var valid = SecretToken.KeyOf(token) is { } key
             && await grains.GetGrain<IStepUpTokenGrain>(key).ConsumeAsync(tenant.ApiKey, checkedUid);
-        return LoginRadiusJson.Ok(new JsonObject { ["IsValid"] = valid });
+        return TypedResults.Ok(new StepUpValidity(valid));
     }
 }

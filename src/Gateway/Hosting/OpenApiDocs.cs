@@ -316,7 +316,8 @@ public static class OpenApiDocs
 
         var caller = metadata.OfType<CallerMetadata>().Aggregate(Caller.None, (all, each) => all | each.Caller);
         var parameters = operation.Parameters ??= new List<IOpenApiParameter>();
-        var required = parameters.Where(p => p.In == ParameterLocation.Query && p.Required && p.Name is not null).Select(p => p.Name!).ToList();
+        var required = parameters.Where(p => p.In == ParameterLocation.Query && p.Required && p.Name is not null).Select(p => p.Name!)
+            .Concat(metadata.OfType<MalformedParametersMetadata>().SelectMany(m => m.Parameters)).ToList();
         foreach (var parameter in CommonParameters(caller))
         {
             Upsert(parameters, parameter);

@@ -24,6 +24,10 @@ public static class ApiGroups
     public static TBuilder Refuses<TBuilder>(this TBuilder builder, params ErrorCode[] codes) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RefusalsMetadata(codes));
 
+    /// <summary>Query parameters (beyond the required ones) whose malformed value answers 908.</summary>
+    public static TBuilder RefusesMalformed<TBuilder>(this TBuilder builder, params string[] parameters) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new MalformedParametersMetadata(parameters));
+
     /// <summary>The webhook events the endpoint can raise (documented with <c>prevent_webhook</c>).</summary>
     public static TBuilder Raises<TBuilder>(this TBuilder builder, params string[] events) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new EventsMetadata(events));
@@ -63,6 +67,9 @@ public static class ApiGroups
 
 /// <summary>The LoginRadius codes an endpoint answers beyond those of its credentials, parameters and body.</summary>
 public sealed record RefusalsMetadata(IReadOnlyList<ErrorCode> Codes);
+
+/// <summary>Query parameters whose malformed value answers 908.</summary>
+public sealed record MalformedParametersMetadata(IReadOnlyList<string> Parameters);
 
 /// <summary>The webhook events an endpoint raises.</summary>
 public sealed record EventsMetadata(IReadOnlyList<string> Events);

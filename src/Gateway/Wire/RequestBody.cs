@@ -93,6 +93,39 @@ public static class Fields
         : pin.Length <= MaxPinLength ? new Sensitive(pin)
         : throw JsonBody.Invalid(field, $"The {field} field may not be longer than {MaxPinLength} characters.");
 
+    /// <summary>
+    /// <c>SecurityAnswer</c> / <c>SecurityQuestionAnswer</c>: <c>{"questionId": "answer"}</c>; null when absent.
+    /// Question ids are 1 to 64 letters, digits, '_' or '-'; answers are text of at most 256 characters (empty removes, on update).
+    /// </summary>
+    public static Dictionary<string, Sensitive>? SecurityAnswers(JsonBody body, string field)
+    {
+        var value = body.Property(field);
+        if (value is null || value.Value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.Value.ValueKind != JsonValueKind.Object)
+        {
+            throw JsonBody.Invalid(field, $"The {field} field must be an object of answers by question id.");
+        }
+
+        var answers = new Dictionary<string, Sensitive>(StringComparer.Ordinal);
+        foreach (var property in value.Value.EnumerateObject())
+        {
+            var id = property.Name.Trim();
+            if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                throw LoginRadiusException.Of(Problem.Validation(field, "A security question id is 1 to 64 letters, digits, '_' or '-'."));
+            }
+
+            var answer = JsonBody.StringOf(property.Value, field) ?? "";
+            answers[id] = answer.Length <= 256 ? new Sensitive(answer) : throw JsonBody.Invalid(field, "A security answer may not be longer than 256 characters.");
+        }
+
+        return answers;
+    }
+
     /// <summary>A required text field: 1134 "The {field} field is required." when missing or empty.</summary>
     public static string Required(string? value, string field) =>
         string.IsNullOrEmpty(value) ? throw JsonBody.Invalid(field, $"The {field} field is required.") : value;
