@@ -1,7 +1,6 @@
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using PinOrleans.Gateway.Wire;
 
 namespace PinOrleans.Gateway.Endpoints;
 
@@ -16,22 +15,28 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
-            .WithName("Liveness").WithSummary("The gateway process is up.").WithTags("Health");
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync })
-            .WithName("Readiness").WithSummary("The gateway reaches the Orleans cluster.").WithTags("Health");
+        var health = app.MapGroup("/health").WithTags("Health");
+        health.MapGet("/live", (HttpContext context) => Answer(context, new HealthReport(new Dictionary<string, HealthReportEntry>(), TimeSpan.Zero)))
+            .WithName("Liveness").WithSummary("The gateway process is up.")
+            .WithDescription("Answers as soon as the gateway process serves requests. Needs no credentials and is never rate limited.");
+        health.MapGet("/ready", async (HttpContext context, HealthCheckService checks) =>
+                Answer(context, await checks.CheckHealthAsync(c => c.Tags.Contains("ready"), context.RequestAborted)))
+            .WithName("Readiness").WithSummary("The gateway reaches the Orleans cluster.")
+            .WithDescription("Healthy when a management call to the Orleans cluster answers within two seconds and lists an active silo (503 when it does not). Needs no credentials and is never rate limited.");
         return app;
     }
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    /// <summary>A health report: the overall status and each check's.</summary>
+    public sealed record HealthAnswer(
+        [property: Description("`Healthy`, `Degraded` or `Unhealthy`.")] string Status,
+        [property: Description("Each check's status by name (`cluster` for readiness).")] Dictionary<string, string> Checks);
+
+    /// <summary>200 unless unhealthy (503), never cached, as ASP.NET Core's health check middleware answers.</summary>
+    private static Results<Ok<HealthAnswer>, JsonHttpResult<HealthAnswer>> Answer(HttpContext context, HealthReport report)
     {
-        var body = new JsonObject
-        {
-            ["Status"] = report.Status.ToString(),
-            ["Checks"] = new JsonObject(report.Entries.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value.Status.ToString()))),
-        };
-        context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(body.ToJsonString(LoginRadiusJson.Options));
+        context.Response.Headers.CacheControl = "no-store, no-cache";
+        var answer = new HealthAnswer(report.Status.ToString(), report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString()));
+        return report.Status == HealthStatus.Unhealthy ? TypedResults.Json(answer, statusCode: StatusCodes.Status503ServiceUnavailable) : TypedResults.Ok(answer);
     }
 
     /// <summary>Healthy when a management call to the cluster answers within two seconds and lists an active silo.</summary>

@@ -46,7 +46,7 @@ public static class OpenApiDocs
         {
             options.AddDocumentTransformer((document, context, _) =>
             {
-                DescribeDocument(document, context.ApplicationServices);
+                DescribeDocument(document);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>
@@ -73,17 +73,16 @@ public static class OpenApiDocs
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // The document: title, description, security schemes, shared schemas, and the endpoints ApiExplorer cannot see.
+    // The document: title, description, security schemes and the error schema.
     // ---------------------------------------------------------------------------------------------------------------
 
-    private static void DescribeDocument(OpenApiDocument document, IServiceProvider services)
+    private static void DescribeDocument(OpenApiDocument document)
     {
         document.Info ??= new OpenApiInfo();
         document.Info.Title = Title;
         document.Info.Version = Version();
         document.Info.Description = DocumentDescription;
         EnsureComponents(document);
-        AddHealthEndpoints(document, services);
         DescribeTags(document);
     }
 
@@ -106,12 +105,6 @@ public static class OpenApiDocs
     private static void DescribeTags(OpenApiDocument document)
     {
         document.Tags ??= new HashSet<OpenApiTag>();
-        if (document.Paths?.Values.Any(p => p.Operations?.Values.Any(o => o.Tags?.Any(t => t.Name == "Health") == true) == true) == true
-            && !document.Tags.Any(t => t.Name == "Health"))
-        {
-            document.Tags.Add(new OpenApiTag { Name = "Health" });
-        }
-
         foreach (var tag in document.Tags)
         {
             if (tag.Description is null && tag.Name is { } name && TagDescriptions.TryGetValue(name, out var description))
@@ -223,69 +216,6 @@ public static class OpenApiDocs
         schema.Properties = definition.Properties;
         schema.Required = definition.Required;
         schema.Examples = definition.Examples;
-    }
-
-    /// <summary>
-    /// The health checks are not minimal-API handlers, so ApiExplorer does not list them: they are added here, at the
-    /// routes they are mapped at.
-    /// </summary>
-    private static void AddHealthEndpoints(OpenApiDocument document, IServiceProvider services)
-    {
-        if (services.GetService<EndpointDataSource>() is not { } endpoints)
-        {
-            return;
-        }
-
-        document.Paths ??= new OpenApiPaths();
-        foreach (var endpoint in endpoints.Endpoints.OfType<RouteEndpoint>())
-        {
-            var name = endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
-            if (name is not ("Liveness" or "Readiness") || endpoint.RoutePattern.RawText is not { } route)
-            {
-                continue;
-            }
-
-            var path = "/" + route.Trim('/');
-            if (document.Paths.ContainsKey(path))
-            {
-                continue;
-            }
-
-            var ready = name == "Readiness";
-            var report = new OpenApiSchema
-            {
-                Type = JsonSchemaType.Object,
-                Properties = new Dictionary<string, IOpenApiSchema>
-                {
-                    ["Status"] = EnumOf("`Healthy`, `Degraded` or `Unhealthy`.", "Healthy", "Degraded", "Unhealthy"),
-                    ["Checks"] = Map("Each check's status by name (`cluster` for readiness).", Str("The check's status.")),
-                },
-            };
-            var operation = new OpenApiOperation
-            {
-                OperationId = name,
-                Summary = endpoint.Metadata.GetMetadata<IEndpointSummaryMetadata>()?.Summary ?? name,
-                Description = ready
-                    ? "Healthy when a management call to the Orleans cluster answers within two seconds and lists an active silo. Needs no credentials and is never rate limited."
-                    : "Answers as soon as the gateway process serves requests. Needs no credentials and is never rate limited.",
-                Tags = new HashSet<OpenApiTagReference> { new("Health", document) },
-                Responses = new OpenApiResponses
-                {
-                    ["200"] = JsonResponse("Healthy.", report, ready
-                        ? new JsonObject { ["Status"] = "Healthy", ["Checks"] = new JsonObject { ["cluster"] = "Healthy" } }
-                        : new JsonObject { ["Status"] = "Healthy", ["Checks"] = new JsonObject() }),
-                },
-            };
-            if (ready)
-            {
-                operation.Responses["503"] = JsonResponse("The cluster does not answer.", report,
-                    new JsonObject { ["Status"] = "Unhealthy", ["Checks"] = new JsonObject { ["cluster"] = "Unhealthy" } });
-            }
-
-            var item = new OpenApiPathItem();
-            item.AddOperation(HttpMethod.Get, operation);
-            document.Paths[path] = item;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
