@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
-using PinOrleans.Sessions;
 
 namespace PinOrleans.Gateway.Wire;
 
@@ -17,23 +16,4 @@ public static class ProfileJson
     }
 
     public static JsonObject Render(UserProfile profile) => ProfileDocument.Render(profile);
-
-    /// <summary>A login answer: <c>Profile</c>, the tokens, and the PIN session when one was started.</summary>
-    public static JsonObject Login(UserProfile profile, IssuedTokens tokens)
-    {
-        var json = new JsonObject
-        {
-            ["Profile"] = Render(profile),
-            ["access_token"] = tokens.AccessToken,
-            ["refresh_token"] = tokens.RefreshToken,
-            ["expires_in"] = LoginRadiusJson.Timestamp(tokens.ExpiresIn),
-        };
-        if (tokens.SessionToken is { } session)
-        {
-            json["session_token"] = session;
-            json["session_expires_in"] = LoginRadiusJson.Timestamp(tokens.SessionExpiresIn);
-        }
-
-        return json;
-    }
 }
