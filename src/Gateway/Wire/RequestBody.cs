@@ -23,16 +23,7 @@ public abstract record RequestBody<TSelf> : IEndpointParameterMetadataProvider w
     public static async ValueTask<TSelf?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
         var json = await RequestJson.BodyAsync(context.Request);
-        TSelf body;
-        try
-        {
-            body = json.Root.Deserialize<TSelf>(RequestJson.Options)!;
-        }
-        catch (JsonException e)
-        {
-            throw RequestJson.FieldProblem(e);
-        }
-
+        var body = RequestJson.Read<TSelf>(json.Root);
         body.Json = json;
         return body;
     }
@@ -167,6 +158,19 @@ public static class RequestJson
         body = await ApiRequest.BodyAsync(request);
         request.HttpContext.Items[BodyKey] = body;
         return body;
+    }
+
+    /// <summary>A body object as <typeparamref name="T"/>; a field of the wrong kind is <see cref="FieldProblem"/>.</summary>
+    public static T Read<T>(JsonElement root)
+    {
+        try
+        {
+            return root.Deserialize<T>(Options)!;
+        }
+        catch (JsonException e)
+        {
+            throw FieldProblem(e);
+        }
     }
 
     /// <summary>A field of the wrong kind: 1134 naming it, with the converter's words when it gave some.</summary>
