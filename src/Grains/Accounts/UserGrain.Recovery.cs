@@ -98,15 +98,11 @@ public sealed partial class UserGrain
         {
             case PinResetProofKind.ResetToken:
                 challenge = ResetTokenChallenge(proof);
-                usable = (reset, now) => reset.UsedAt is not null ? new Problem(ErrorCode.PinResetLinkUsed)
-                    : reset.TokenExpiresAt <= now ? new Problem(ErrorCode.LinkExpired)
-                    : null;
+                usable = (reset, now) => Refusal(TokenGuard.StandingOf(now, reset.TokenExpiresAt, spent: reset.UsedAt is not null), ErrorCode.PinResetLinkUsed, ErrorCode.LinkExpired);
                 break;
             case PinResetProofKind.Otp:
                 challenge = OtpChallenge(proof.Secret!.Value);
-                usable = (reset, now) => reset.UsedAt is not null ? new Problem(ErrorCode.OtpAlreadyUsed)
-                    : reset.OtpExpiresAt <= now ? new Problem(ErrorCode.OtpExpired)
-                    : null;
+                usable = (reset, now) => Refusal(TokenGuard.StandingOf(now, reset.OtpExpiresAt, spent: reset.UsedAt is not null), ErrorCode.OtpAlreadyUsed, ErrorCode.OtpExpired);
                 break;
             default:
                 challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.UniformAnswers);
@@ -132,6 +128,14 @@ public sealed partial class UserGrain
         }, WebhookEvents.ResetPIN);
         return verdict.Problem;
     }
+
+    /// <summary>Why a right reset secret is refused (<paramref name="spent"/> or <paramref name="expired"/>), or null when it is live.</summary>
+    private static Problem? Refusal(TokenStanding standing, ErrorCode spent, ErrorCode expired) => standing switch
+    {
+        TokenStanding.Spent => new Problem(spent),
+        TokenStanding.Expired => new Problem(expired),
+        _ => null,
+    };
 
     private Challenge ResetTokenChallenge(PinResetProof proof) => new(
         CredentialKind.ResetSecret,
