@@ -33,7 +33,7 @@ public sealed class IdentifierGrain(
         }
 
         state.State.Uid = uid;
-        await state.WriteStateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
         return uid;
     }
 
@@ -41,7 +41,7 @@ public sealed class IdentifierGrain(
     {
         if (state.State.Uid == uid)
         {
-            await state.ClearStateAsync();
+            await state.ClearOrDeactivateAsync(GrainContext);
             state.State = new IdentifierState();
         }
     }

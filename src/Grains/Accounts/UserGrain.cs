@@ -244,7 +244,7 @@ public sealed partial class UserGrain(
         }
         else
         {
-            await state.ClearStateAsync();
+            await state.ClearOrDeactivateAsync(GrainContext);
             state.State = new UserState();
         }
 
@@ -255,18 +255,23 @@ public sealed partial class UserGrain(
     /// <summary>Writes the state (after guarding its outbox); if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
     private async Task WriteOrDeactivateAsync()
     {
+        await GuardOutboxOrDeactivateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
+        ScheduleFlush();
+    }
+
+    /// <summary>The outbox reminder before a write; if it cannot be registered, the change in memory is not written and the activation goes.</summary>
+    private async Task GuardOutboxOrDeactivateAsync()
+    {
         try
         {
             await GuardOutboxAsync();
         }
         catch
         {
-            DeactivateOnIdle();
+            GrainContext.DeactivateUnwritten();
             throw;
         }
-
-        await state.WriteOrDeactivateAsync(GrainContext);
-        ScheduleFlush();
     }
 
     public Task<AccountOutcome> GetProfileAsync() => Task.FromResult(
@@ -653,31 +658,23 @@ public sealed partial class UserGrain(
                 Raise(tenant, user, audit.Event == "AccountLocked" ? WebhookEvents.BlockAccount : WebhookEvents.UnlockAccount, now);
             }
 
-            try
-            {
-                await GuardOutboxAsync();
-                await state.WriteStateAsync();
-                ScheduleFlush();
-                if (audit is not null)
-                {
-                    Audit(audit, user);
-                }
-
-                return problem is null ? AccountOutcome.Of(user.ToProfile(now)) : AccountOutcome.Fail(problem);
-            }
-            catch (InconsistentStateException) when (attempt < MaxConflictRetries)
+            // Not recorded (storage failed, or conflicts went on): not answered, and the next call starts from what
+            // storage holds, never from this activation's unwritten state.
+            await GuardOutboxOrDeactivateAsync();
+            if (!await state.WriteOrRereadAsync(GrainContext, rereadOnConflict: attempt < MaxConflictRetries))
             {
                 logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
-                await state.ReadStateAsync();
                 state.State.UpgradeLegacyCounts();
+                continue;
             }
-            catch
+
+            ScheduleFlush();
+            if (audit is not null)
             {
-                // The attempt was not recorded (storage failed, or conflicts went on), so it is not answered; the next
-                // call starts from what storage holds, never from this activation's unwritten state.
-                DeactivateOnIdle();
-                throw;
+                Audit(audit, user);
             }
+
+            return problem is null ? AccountOutcome.Of(user.ToProfile(now)) : AccountOutcome.Fail(problem);
         }
     }
 

@@ -105,17 +105,9 @@ public sealed class TenantGrain(
             CreatedDate = _published?.CreatedDate ?? time.GetUtcNow(),
             BootstrapFingerprint = bootstrapFingerprint,
         };
-        var written = state.State;
         state.State = Sealed(next);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = written;
-            throw;
-        }
+        // Nothing is published unwritten: a failed write keeps the last acknowledged state until the activation goes.
+        await state.WriteOrDeactivateAsync(GrainContext);
 
         var previous = _published;
         _published = next;
