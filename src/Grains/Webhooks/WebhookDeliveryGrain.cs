@@ -97,9 +97,9 @@ public sealed partial class WebhookDeliveryGrain(
             return;
         }
 
+        // Asked for on each attempt, secrets whole: the subscription as it is now (gone, or its tenant's plan: dropped).
         var tenant = GrainFactory.GetGrain<ITenantGrain>(delivery.ApiKey);
-        var settings = (await tenant.AuthorizeAsync(null, requireSecret: false)).Tenant?.Settings.Webhooks;
-        if (settings?.Subscriptions.FirstOrDefault(s => s.Id == delivery.SubscriptionId) is not { } subscription)
+        if (await tenant.GetWebhookTargetAsync(delivery.SubscriptionId) is not (var settings, var subscription))
         {
             LogDropped(logger, delivery.EventId, delivery.SubscriptionId);
             metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
