@@ -18,6 +18,7 @@ public static class GrainServices
         services.AddMetrics();
         services.TryAddSingleton<Operations.PinOrleansMetrics>();
         services.TryAddSingleton<HashingPool>();
+        services.TryAddSingleton<PooledHasher>();
         services.TryAddSingleton<AtRestEncryption>();
         Webhooks.WebhookSender.Register(services);
         services.AddOptions<Webhooks.WebhookDeliveryOptions>().Bind(configuration.GetSection(Webhooks.WebhookDeliveryOptions.Section));
