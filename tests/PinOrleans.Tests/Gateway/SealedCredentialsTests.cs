@@ -109,6 +109,28 @@ public sealed class SealedCredentialsTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void Settings_shown_from_a_snapshot_read_exactly_as_they_did_from_the_full_settings()
+    {
+        var settings = new TenantSettings
+        {
+            BotProtection = new BotProtectionPolicy { Provider = BotProtectionProvider.ReCaptchaV2, Secret = CaptchaSecret, SiteKey = "site-key" },
+            Webhooks = new WebhookPolicy
+            {
+                Subscriptions =
+                [
+                    new WebhookSubscription { Id = "a", SigningKey = WebhookSubscription.NewSigningKey(), Authentication = new WebhookAuthentication { AuthType = "Basic", BasicAuth = new WebhookBasicAuth { Username = "u", Password = HookPassword } } },
+                    new WebhookSubscription { Id = "b", Authentication = new WebhookAuthentication { AuthType = "Basic", BasicAuth = new WebhookBasicAuth { Username = "u" } } },
+                    new WebhookSubscription { Id = "c", Authentication = new WebhookAuthentication { AuthType = "BearerToken", BearerToken = new WebhookBearerToken { Token = HookToken } } },
+                ],
+            },
+        };
+
+        // GET settings renders what the gateway holds: the snapshot's masks show as the full settings' secrets did.
+        Assert.Equal(TenantSettingsJson.Render(settings).ToJsonString(), TenantSettingsJson.Render(TenantSecrets.Withheld(settings)).ToJsonString());
+        Assert.Null(TenantSecrets.Withheld(settings).BotProtection.TencentAppSecretKey);
+    }
+
+    [Fact]
     public void Sealed_settings_open_to_what_was_sealed_and_values_from_before_sealing_read_as_they_are()
     {
         var encryption = new AtRestEncryption(Options.Create(new HashingOptions { Pepper = ClusterFixture.Configuration["Hashing:Pepper"] }));
