@@ -2,19 +2,57 @@ namespace PinOrleans;
 
 /// <summary>
 /// The one write policy of every grain: success is answered only after storage took the state, and an activation
-/// whose write failed goes, so the next call reads what storage really holds and nothing unwritten is ever served.
+/// whose write (or clear) failed goes, so the next call reads what storage really holds and nothing unwritten is
+/// ever served. A write whose outcome is unknown (a timeout) leaves a stale ETag behind too: only a fresh
+/// activation can write again.
 /// </summary>
 public static class DurableWrites
 {
-    public static async Task WriteOrDeactivateAsync<T>(this IPersistentState<T> state, IGrainContext grain)
+    public static Task WriteOrDeactivateAsync<T>(this IPersistentState<T> state, IGrainContext grain) =>
+        OrDeactivateAsync(state.WriteStateAsync, grain);
+
+    /// <summary>Removes the record; a failure deactivates as a failed write does.</summary>
+    public static Task ClearOrDeactivateAsync<T>(this IPersistentState<T> state, IGrainContext grain) =>
+        OrDeactivateAsync(state.ClearStateAsync, grain);
+
+    /// <summary>
+    /// As <see cref="WriteOrDeactivateAsync{T}"/>, except that an ETag conflict (another activation wrote the record
+    /// since it was read) while <paramref name="rereadOnConflict"/> reads what storage holds and answers false: the
+    /// caller decides again on that state instead of overwriting it.
+    /// </summary>
+    public static async Task<bool> WriteOrRereadAsync<T>(this IPersistentState<T> state, IGrainContext grain, bool rereadOnConflict)
     {
         try
         {
             await state.WriteStateAsync();
+            return true;
+        }
+        catch (InconsistentStateException) when (rereadOnConflict)
+        {
         }
         catch
         {
-            grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "Its state was not written."));
+            grain.DeactivateUnwritten();
+            throw;
+        }
+
+        await OrDeactivateAsync(state.ReadStateAsync, grain);
+        return false;
+    }
+
+    /// <summary>Has the activation go (after the current turn): something it holds may not be in storage.</summary>
+    public static void DeactivateUnwritten(this IGrainContext grain) =>
+        grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "Its state was not written."));
+
+    private static async Task OrDeactivateAsync(Func<Task> operation, IGrainContext grain)
+    {
+        try
+        {
+            await operation();
+        }
+        catch
+        {
+            grain.DeactivateUnwritten();
             throw;
         }
     }

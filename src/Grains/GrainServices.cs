@@ -18,6 +18,7 @@ public static class GrainServices
         services.AddMetrics();
         services.TryAddSingleton<Operations.PinOrleansMetrics>();
         services.TryAddSingleton<HashingPool>();
+        services.TryAddSingleton<PooledHasher>();
         services.TryAddSingleton<AtRestEncryption>();
         Webhooks.WebhookSender.Register(services);
         services.AddOptions<Webhooks.WebhookDeliveryOptions>().Bind(configuration.GetSection(Webhooks.WebhookDeliveryOptions.Section));
@@ -33,7 +34,7 @@ public static class GrainServices
         services.AddOptions<SmsOptions>().Bind(configuration.GetSection(SmsOptions.Section));
         // Every outbound HTTP call (SMS, webhooks) connects through the operator's guard (section Outbound).
         services.TryAddSingleton(new Outbound.OutboundGuard(configuration.GetSection(Outbound.OutboundOptions.Section).Get<Outbound.OutboundOptions>() ?? new()));
-        services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
+        SmtpEmailSender.Register(services);
         var provider = configuration.GetSection(SmsOptions.Section)[nameof(SmsOptions.Provider)] ?? "None";
         switch (provider.ToLowerInvariant())
         {

@@ -77,8 +77,9 @@ public enum CaptchaVerdict
 /// Tencent's ticket check (<c>aid</c>, <c>AppSecretKey</c>, <c>Ticket</c>, <c>Randstr</c>, <c>UserIP</c>). The
 /// <see cref="HttpClient"/> has a short per-attempt timeout; POSTs are not retried (a token is single-use). The verify
 /// endpoints are the operator's (<see cref="CaptchaClientOptions"/>), reached through the <see cref="OutboundGuard"/>.
+/// The tenant's keys are not in its snapshot: they are asked of the tenant grain for each answer to check.
 /// </summary>
-public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaClientOptions> options, ILogger<CaptchaVerifier> logger)
+public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaClientOptions> options, IGrainFactory grains, ILogger<CaptchaVerifier> logger)
 {
     /// <summary>Provider error codes that mean the tenant's configuration is wrong, not the client's answer.</summary>
     private static readonly HashSet<string> ConfigurationErrors =
@@ -117,7 +118,8 @@ public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaCli
         var solved = false;
         if (!answer.IsEmpty && policy.Provider != BotProtectionProvider.None)
         {
-            switch (await VerifyAsync(policy, answer, ApiRequest.ClientIp(request.HttpContext), request.HttpContext.RequestAborted))
+            var keyed = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).GetBotProtectionAsync() ?? new BotProtectionPolicy();
+            switch (await VerifyAsync(keyed, answer, ApiRequest.ClientIp(request.HttpContext), request.HttpContext.RequestAborted))
             {
                 case CaptchaVerdict.Passed:
                     solved = true;
@@ -140,6 +142,7 @@ public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaCli
         return new LockProof { CaptchaSolved = solved, SecurityAnswers = answers };
     }
 
+    /// <summary>Checks <paramref name="answer"/> with the provider of <paramref name="policy"/>, which must carry the tenant's keys (not a snapshot's masks).</summary>
     public async Task<CaptchaVerdict> VerifyAsync(BotProtectionPolicy policy, CaptchaAnswer answer, string? clientIp, CancellationToken cancellation)
     {
         try

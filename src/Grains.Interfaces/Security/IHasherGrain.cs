@@ -1,10 +1,10 @@
 namespace PinOrleans.Security;
 
 /// <summary>
-/// The bounded CPU pool for PIN and password hashing: a stateless worker, one activation per silo handing work to
-/// the silo's hashing threads. Work waits in a bounded queue per <see cref="HashLane"/>; what cannot be queued, or
-/// has not started by its deadline, fails with <see cref="HashingBusyException"/> and is never run; a cancelled
-/// caller's work is dropped unrun.
+/// The silo's bounded CPU pool for PIN and password hashing, for callers outside the silo (the gateway): a stateless
+/// worker handing work to the silo's hashing threads (grains on the silo use the pool without this call). Work waits
+/// in a bounded queue per <see cref="HashLane"/>; what cannot be queued, or has not started by its deadline, fails
+/// with <see cref="HashingBusyException"/> and is never run; a cancelled caller's work is dropped unrun.
 /// </summary>
 [Alias("PinOrleans.IHasherGrain")]
 public interface IHasherGrain : IGrainWithIntegerKey

@@ -38,13 +38,27 @@ public interface ITenantGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<string?> SignAsync(string body);
 
-    /// <summary>Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret matches.</summary>
+    /// <summary>
+    /// Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret
+    /// matches. The snapshot carries no secret (<see cref="TenantSecrets.Withheld"/>).
+    /// </summary>
     [AlwaysInterleave]
     Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret);
 
-    /// <summary>The tenant for operators: name, creation date and settings (null settings: there is no such tenant). Never the secret.</summary>
+    /// <summary>The tenant for operators: name, creation date and settings, secrets withheld (null settings: there is no such tenant). Never the secret.</summary>
     [AlwaysInterleave]
     Task<TenantInfo> GetInfoAsync();
+
+    /// <summary>The bot protection settings with their keys, for the captcha verifier when it checks an answer; null when there is no such tenant.</summary>
+    [AlwaysInterleave]
+    Task<BotProtectionPolicy?> GetBotProtectionAsync();
+
+    /// <summary>
+    /// What a delivery to one subscription needs, its secrets whole; null when there is no such subscription, or no
+    /// tenant with a live plan (its deliveries are dropped).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<Webhooks.WebhookTarget?> GetWebhookTargetAsync(string subscriptionId);
 }
 
 /// <summary>How a tenant is defined by configuration (the bootstrap section) or by an operator.</summary>
@@ -57,7 +71,10 @@ public sealed record TenantDefinition
     [Id(2)] public TenantSettings Settings { get; init; } = new();
 }
 
-/// <summary>A tenant as the rest of the system sees it: never its secret.</summary>
+/// <summary>
+/// A tenant as the rest of the system sees it, sent with every call: never its API secret, and settings whose
+/// secrets read as a mask (<see cref="TenantSecrets.Withheld"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TenantSnapshot")]
 public sealed record TenantSnapshot(
     [property: Id(0)] string ApiKey,

@@ -72,6 +72,11 @@ public sealed record WebhookPolicy
     public IEnumerable<WebhookSubscription> For(string eventName) =>
         Subscriptions.Where(s => string.Equals(s.Event, eventName, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>What a delivery to subscription <paramref name="subscriptionId"/> needs: these settings without the other subscriptions, and that one; null when there is none.</summary>
+    public WebhookTarget? Target(string subscriptionId) => Subscriptions.FirstOrDefault(s => s.Id == subscriptionId) is { } subscription
+        ? new WebhookTarget(this with { Subscriptions = [] }, subscription)
+        : null;
+
     /// <summary>
     /// The wait before attempt <paramref name="attempt"/> + 1 (attempt counts from 1): the base doubling with each
     /// attempt, capped at <see cref="MaxRetryDelaySeconds"/>, then spread by <paramref name="jitter"/> (0 to 1) over
@@ -106,6 +111,13 @@ public sealed record WebhookPolicy
         .Select(s => guard.Refusal(s.TargetUrl) is { } reason ? $"Webhooks:Subscriptions ({s.Event} {s.TargetUrl}): {reason}" : null)
         .FirstOrDefault(p => p is not null);
 }
+
+/// <summary>
+/// One subscription as its deliveries need it: secrets whole (<see cref="Tenants.ITenantGrain.GetWebhookTargetAsync"/>),
+/// with the tenant's delivery settings (attempts, timeout, backoff).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.WebhookTarget")]
+public sealed record WebhookTarget([property: Id(0)] WebhookPolicy Policy, [property: Id(1)] WebhookSubscription Subscription);
 
 /// <summary>One subscription (LoginRadius webhook configuration): an event and the URL it is posted to.</summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.WebhookSubscription")]

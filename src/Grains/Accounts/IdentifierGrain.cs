@@ -15,7 +15,8 @@ public sealed class IdentifierState
 /// completed (its user grain does not exist) is taken over, so a crash between claim and create loses nothing.
 /// </summary>
 public sealed class IdentifierGrain(
-    [PersistentState("identifier", StorageNames.Store)] IPersistentState<IdentifierState> state) : Grain, IIdentifierGrain
+    [PersistentState("identifier", StorageNames.Store)] IPersistentState<IdentifierState> state,
+    PooledHasher hasher) : Grain, IIdentifierGrain
 {
     private string ApiKey => this.GetPrimaryKeyString().Split('/')[0];
 
@@ -33,7 +34,7 @@ public sealed class IdentifierGrain(
         }
 
         state.State.Uid = uid;
-        await state.WriteStateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
         return uid;
     }
 
@@ -41,7 +42,7 @@ public sealed class IdentifierGrain(
     {
         if (state.State.Uid == uid)
         {
-            await state.ClearStateAsync();
+            await state.ClearOrDeactivateAsync(GrainContext);
             state.State = new IdentifierState();
         }
     }
@@ -62,7 +63,7 @@ public sealed class IdentifierGrain(
     {
         if (state.State.Uid is not { } uid)
         {
-            await GrainFactory.GetGrain<IHasherGrain>(0).VerifyNothingAsync(password, cancellationToken);
+            await hasher.VerifyNothingAsync(password, cancellationToken);
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 

@@ -50,7 +50,7 @@ public sealed partial class UserGrain
 
         var otp = new Sensitive(NewOtp(policy.OtpLength));
         // The anonymous lane, like the hashing an unknown identifier's request is given: under load they fare alike.
-        var otpHash = Hasher.HashAsync(otp, HashLane.Anonymous);
+        var otpHash = hasher.HashAsync(otp, HashLane.Anonymous);
         var reset = new PendingPinReset { OtpExpiresAt = now.AddMinutes(policy.OtpMinutes) };
         Sensitive? resetToken = null;
         if (byEmail)
@@ -58,7 +58,7 @@ public sealed partial class UserGrain
             var (selector, secret) = ResetTokens.New();
             reset.Selector = selector;
             reset.TokenExpiresAt = now.AddMinutes(policy.ResetTokenMinutes);
-            reset.TokenHash = (await Hasher.HashAsync(secret, HashLane.Anonymous)).Value;
+            reset.TokenHash = (await hasher.HashAsync(secret, HashLane.Anonymous)).Value;
             // The link is findable before the account points at it; a link whose account moved on is simply stale.
             await GrainFactory.GetGrain<IPinResetLinkGrain>(ResetTokens.Key(ApiKey, selector))
                 .StartAsync(new TokenGrant(ApiKey, Uid, now, reset.TokenExpiresAt));
@@ -98,15 +98,11 @@ public sealed partial class UserGrain
         {
             case PinResetProofKind.ResetToken:
                 challenge = ResetTokenChallenge(proof);
-                usable = (reset, now) => reset.UsedAt is not null ? new Problem(ErrorCode.PinResetLinkUsed)
-                    : reset.TokenExpiresAt <= now ? new Problem(ErrorCode.LinkExpired)
-                    : null;
+                usable = (reset, now) => Refusal(TokenGuard.StandingOf(now, reset.TokenExpiresAt, spent: reset.UsedAt is not null), ErrorCode.PinResetLinkUsed, ErrorCode.LinkExpired);
                 break;
             case PinResetProofKind.Otp:
                 challenge = OtpChallenge(proof.Secret!.Value);
-                usable = (reset, now) => reset.UsedAt is not null ? new Problem(ErrorCode.OtpAlreadyUsed)
-                    : reset.OtpExpiresAt <= now ? new Problem(ErrorCode.OtpExpired)
-                    : null;
+                usable = (reset, now) => Refusal(TokenGuard.StandingOf(now, reset.OtpExpiresAt, spent: reset.UsedAt is not null), ErrorCode.OtpAlreadyUsed, ErrorCode.OtpExpired);
                 break;
             default:
                 challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.UniformAnswers);
@@ -133,13 +129,21 @@ public sealed partial class UserGrain
         return verdict.Problem;
     }
 
+    /// <summary>Why a right reset secret is refused (<paramref name="spent"/> or <paramref name="expired"/>), or null when it is live.</summary>
+    private static Problem? Refusal(TokenStanding standing, ErrorCode spent, ErrorCode expired) => standing switch
+    {
+        TokenStanding.Spent => new Problem(spent),
+        TokenStanding.Expired => new Problem(expired),
+        _ => null,
+    };
+
     private Challenge ResetTokenChallenge(PinResetProof proof) => new(
         CredentialKind.ResetSecret,
         user => user.PinReset is { TokenHash: not null } reset && reset.Selector == proof.Selector
             ? null
             : new Problem(ErrorCode.LinkUnavailable), // a link replaced by a newer request
         user => user.PinReset!.TokenHash!,
-        user => Hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.PinReset!.TokenHash!)),
+        user => hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.PinReset!.TokenHash!)),
         ErrorCode.VerificationTokenInvalid) { Strength = AttemptStrength.ProofOfControl };
 
     /// <summary>
@@ -151,8 +155,8 @@ public sealed partial class UserGrain
         _ => null,
         user => user.PinReset?.OtpHash ?? "",
         async user => user.PinReset?.OtpHash is { } stored
-            ? await Hasher.VerifyAsync(otp, new Sensitive(stored), HashLane.Anonymous)
-            : new HashCheck(await Hasher.VerifyNothingAsync(otp), null),
+            ? await hasher.VerifyAsync(otp, new Sensitive(stored), HashLane.Anonymous)
+            : new HashCheck(await hasher.VerifyNothingAsync(otp), null),
         ErrorCode.OtpInvalid) { Strength = AttemptStrength.ProofOfControl };
 
     /// <summary>
@@ -183,8 +187,8 @@ public sealed partial class UserGrain
             // One hash per answer, side by side on the hashing pool; all must be right. An unknown question costs
             // what a known one costs, so the answer does not tell which ids the account has.
             var checks = await Task.WhenAll(answers.Select(async a => user.SecurityAnswers.TryGetValue(a.Key, out var stored)
-                ? (await Hasher.VerifyAsync(NormalizeAnswer(a.Value), new Sensitive(stored), HashLane.Anonymous)).Valid
-                : await Hasher.VerifyNothingAsync(a.Value)));
+                ? (await hasher.VerifyAsync(NormalizeAnswer(a.Value), new Sensitive(stored), HashLane.Anonymous)).Valid
+                : await hasher.VerifyNothingAsync(a.Value)));
             return new HashCheck(checks.All(valid => valid), null);
         },
         ErrorCode.SecurityAnswerIncorrect)
@@ -197,7 +201,7 @@ public sealed partial class UserGrain
     {
         var hashed = await Task.WhenAll(answers
             .Where(a => !string.IsNullOrWhiteSpace(a.Value.Value))
-            .Select(async a => (a.Key, Hash: await Hasher.HashAsync(NormalizeAnswer(a.Value)))));
+            .Select(async a => (a.Key, Hash: await hasher.HashAsync(NormalizeAnswer(a.Value)))));
         foreach (var (id, answer) in answers)
         {
             if (string.IsNullOrWhiteSpace(answer.Value))

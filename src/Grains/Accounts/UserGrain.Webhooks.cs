@@ -119,28 +119,26 @@ public sealed partial class UserGrain
                 {
                     ApiKey = ApiKey, SubscriptionId = subscription, EventId = e.Id, Event = e.Event, Body = e.Body,
                 }))));
-            state.State.Outbox.RemoveAll(e => pending.Any(p => p.Id == e.Id));
-            if (state.State.Deleted && state.State.Outbox.Count == 0)
-            {
-                await state.ClearStateAsync();
-                state.State = new UserState();
-            }
-            else
-            {
-                await state.WriteStateAsync();
-            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Delivery grains are idempotent while pending: handing the same events over again is safe.
             logger.LogWarning("Handing {Count} webhook events of account {Uid} over failed ({Error}); retrying in 5 s", pending.Count, Uid, e.GetType().Name);
-            if (e is InconsistentStateException)
-            {
-                await state.ReadStateAsync();
-            }
-
             ScheduleFlush(TimeSpan.FromSeconds(5));
             return;
+        }
+
+        // Handed over: the emptied outbox is written like any change. If storage refuses, the activation goes with
+        // it, and the outbox reminder (standing while storage may hold events) hands them over again elsewhere.
+        state.State.Outbox.RemoveAll(e => pending.Any(p => p.Id == e.Id));
+        if (state.State.Deleted && state.State.Outbox.Count == 0)
+        {
+            await state.ClearOrDeactivateAsync(GrainContext);
+            state.State = new UserState();
+        }
+        else
+        {
+            await state.WriteOrDeactivateAsync(GrainContext);
         }
 
         ScheduleFlush();

@@ -17,7 +17,8 @@ public sealed partial class UserGrain(
     ILogger<UserGrain> logger,
     ILoggerFactory loggers,
     IOptions<WebhookDeliveryOptions> webhookOptions,
-    Operations.PinOrleansMetrics metrics) : Grain, IUserGrain, IRemindable
+    Operations.PinOrleansMetrics metrics,
+    PooledHasher hasher) : Grain, IUserGrain, IRemindable
 {
     private readonly ILogger _audit = loggers.CreateLogger(AccountAudit.Category);
 
@@ -27,8 +28,6 @@ public sealed partial class UserGrain(
     private string ApiKey => this.GetPrimaryKeyString().Split('/')[0];
 
     private string Uid => this.GetPrimaryKeyString().Split('/')[1];
-
-    private IHasherGrain Hasher => GrainFactory.GetGrain<IHasherGrain>(0);
 
     public Task<bool> ExistsAsync() => Task.FromResult(Exists || _creating);
 
@@ -97,7 +96,7 @@ public sealed partial class UserGrain(
             return AccountOutcome.Fail(Problem.Validation("PIN", pinError));
         }
 
-        Sensitive? pinHash = update.SetsPin && update.Pin is { } pin ? await Hasher.HashAsync(pin) : (Sensitive?)null;
+        Sensitive? pinHash = update.SetsPin && update.Pin is { } pin ? await hasher.HashAsync(pin) : (Sensitive?)null;
         var now = time.GetUtcNow();
         var user = state.State;
         if (update.SecurityAnswers is { } answers)
@@ -211,7 +210,7 @@ public sealed partial class UserGrain(
             return Problem.Validation("Password", error);
         }
 
-        var hash = await Hasher.HashAsync(password);
+        var hash = await hasher.HashAsync(password);
         var now = time.GetUtcNow();
         state.State.PasswordHash = hash.Value;
         state.State.LastPasswordChangeDate = state.State.ModifiedDate = now;
@@ -244,7 +243,7 @@ public sealed partial class UserGrain(
         }
         else
         {
-            await state.ClearStateAsync();
+            await state.ClearOrDeactivateAsync(GrainContext);
             state.State = new UserState();
         }
 
@@ -255,18 +254,23 @@ public sealed partial class UserGrain(
     /// <summary>Writes the state (after guarding its outbox); if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
     private async Task WriteOrDeactivateAsync()
     {
+        await GuardOutboxOrDeactivateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
+        ScheduleFlush();
+    }
+
+    /// <summary>The outbox reminder before a write; if it cannot be registered, the change in memory is not written and the activation goes.</summary>
+    private async Task GuardOutboxOrDeactivateAsync()
+    {
         try
         {
             await GuardOutboxAsync();
         }
         catch
         {
-            DeactivateOnIdle();
+            GrainContext.DeactivateUnwritten();
             throw;
         }
-
-        await state.WriteOrDeactivateAsync(GrainContext);
-        ScheduleFlush();
     }
 
     public Task<AccountOutcome> GetProfileAsync() => Task.FromResult(
@@ -301,8 +305,8 @@ public sealed partial class UserGrain(
             }
 
             // Two hashes, two workers: the password and the PIN are hashed side by side.
-            var passwordHash = Hasher.HashAsync(account.Password!.Value);
-            var pinHash = account.Pin is { } pin ? Hasher.HashAsync(pin) : null;
+            var passwordHash = hasher.HashAsync(account.Password!.Value);
+            var pinHash = account.Pin is { } pin ? hasher.HashAsync(pin) : null;
             var now = time.GetUtcNow();
             state.State = new UserState
             {
@@ -343,7 +347,7 @@ public sealed partial class UserGrain(
         if (!Exists)
         {
             // A claim whose account never came to be: as slow as a wrong password, so existence does not show.
-            await Hasher.VerifyNothingAsync(password, cancellationToken);
+            await hasher.VerifyNothingAsync(password, cancellationToken);
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 
@@ -385,7 +389,7 @@ public sealed partial class UserGrain(
             return AccountOutcome.Fail(Problem.Validation("PIN", error));
         }
 
-        var hash = await Hasher.HashAsync(pin);
+        var hash = await hasher.HashAsync(pin);
         var now = time.GetUtcNow();
         if (state.State.PinHash is not null)
         {
@@ -455,7 +459,7 @@ public sealed partial class UserGrain(
 
     private async Task<Problem?> ReplacePinAsync(UserState user, Sensitive pin, DateTimeOffset now)
     {
-        SetPin(user, await Hasher.HashAsync(pin), now);
+        SetPin(user, await hasher.HashAsync(pin), now);
         return null;
     }
 
@@ -525,7 +529,7 @@ public sealed partial class UserGrain(
         credential.Kind,
         user => credential.Stored(user) is null ? new Problem(credential.Missing) : null,
         user => credential.Stored(user)!,
-        user => Hasher.VerifyAsync(secret, new Sensitive(credential.Stored(user)!), lane, cancellationToken),
+        user => hasher.VerifyAsync(secret, new Sensitive(credential.Stored(user)!), lane, cancellationToken),
         credential.Wrong,
         (user, rehash) => credential.Store(user, rehash.Value));
 
@@ -653,31 +657,23 @@ public sealed partial class UserGrain(
                 Raise(tenant, user, audit.Event == "AccountLocked" ? WebhookEvents.BlockAccount : WebhookEvents.UnlockAccount, now);
             }
 
-            try
-            {
-                await GuardOutboxAsync();
-                await state.WriteStateAsync();
-                ScheduleFlush();
-                if (audit is not null)
-                {
-                    Audit(audit, user);
-                }
-
-                return problem is null ? AccountOutcome.Of(user.ToProfile(now)) : AccountOutcome.Fail(problem);
-            }
-            catch (InconsistentStateException) when (attempt < MaxConflictRetries)
+            // Not recorded (storage failed, or conflicts went on): not answered, and the next call starts from what
+            // storage holds, never from this activation's unwritten state.
+            await GuardOutboxOrDeactivateAsync();
+            if (!await state.WriteOrRereadAsync(GrainContext, rereadOnConflict: attempt < MaxConflictRetries))
             {
                 logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
-                await state.ReadStateAsync();
                 state.State.UpgradeLegacyCounts();
+                continue;
             }
-            catch
+
+            ScheduleFlush();
+            if (audit is not null)
             {
-                // The attempt was not recorded (storage failed, or conflicts went on), so it is not answered; the next
-                // call starts from what storage holds, never from this activation's unwritten state.
-                DeactivateOnIdle();
-                throw;
+                Audit(audit, user);
             }
+
+            return problem is null ? AccountOutcome.Of(user.ToProfile(now)) : AccountOutcome.Fail(problem);
         }
     }
 

@@ -33,7 +33,10 @@ public sealed class EmailOptions
     /// <summary>Per attempt: connect, send and quit.</summary>
     public int TimeoutSeconds { get; set; } = 10;
 
-    /// <summary>Attempts when the server cannot be reached or answers with a transient (4xx) error.</summary>
+    /// <summary>
+    /// Attempts in all when the server cannot be reached, drops the connection, does not answer within
+    /// <see cref="TimeoutSeconds"/> or answers with a transient (4xx) error; a permanent (5xx) refusal is not retried.
+    /// </summary>
     public int Attempts { get; set; } = 2;
 
     /// <summary>Whether e-mail may travel in clear: to a loopback host (localhost, 127.0.0.0/8, ::1), or when <see cref="AllowInsecure"/>.</summary>

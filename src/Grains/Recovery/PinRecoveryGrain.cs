@@ -13,7 +13,7 @@ namespace PinOrleans.Recovery;
 /// network, so a slow mail server never queues other requests behind it or holds an account's turn.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms, ILogger<PinRecoveryGrain> logger) : Grain, IPinRecoveryGrain
+public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms, PooledHasher hasher, ILogger<PinRecoveryGrain> logger) : Grain, IPinRecoveryGrain
 {
     public async Task<ForgotPinOutcome> SendResetEmailAsync(TenantSnapshot tenant, IdentifierKind kind, string identifier, string? resetPinUrl, string? template)
     {
@@ -123,7 +123,6 @@ public sealed partial class PinRecoveryGrain(IEmailSender email, ISmsSender sms,
             return new ForgotPinOutcome(problem);
         }
 
-        var hasher = GrainFactory.GetGrain<IHasherGrain>(0);
         await Task.WhenAll(Enumerable.Range(0, hashes).Select(_ => hasher.HashAsync(new Sensitive(SecretToken.New()), HashLane.Anonymous)));
         return new ForgotPinOutcome(null);
     }

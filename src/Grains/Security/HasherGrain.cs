@@ -1,26 +1,19 @@
 namespace PinOrleans.Security;
 
 /// <summary>
-/// Hands hashing to the silo's <see cref="HashingPool"/> and awaits it: the pool's fixed threads bound the CPU spent
-/// on guesses, its bounded lanes refuse what cannot be served in time (<see cref="HashingBusyException"/>), and no
-/// grain turn is ever blocked by a hash. Reentrant: it only waits. The caller's cancellation (an aborted HTTP
-/// request, propagated by Orleans) takes queued work out of the pool unrun.
+/// Hashing for callers outside the silo: the gateway, an Orleans client with no hashing pool of its own, makes its
+/// uniform answers cost what a wrong secret costs here. A stateless worker, so the work lands on the silo that took
+/// the call; reentrant, because it only waits. Grains hash through <see cref="PooledHasher"/> directly, without this hop.
 /// </summary>
 [StatelessWorker(1), Reentrant]
-public sealed class HasherGrain(ISecretHasher hasher, HashingPool pool) : Grain, IHasherGrain
+public sealed class HasherGrain(PooledHasher hasher) : Grain, IHasherGrain
 {
     public Task<Sensitive> HashAsync(Sensitive secret, HashLane lane = HashLane.Account, CancellationToken cancellationToken = default) =>
-        pool.RunAsync(() => new Sensitive(hasher.Hash(secret.Value)), lane, cancellationToken);
+        hasher.HashAsync(secret, lane, cancellationToken);
 
     public Task<HashCheck> VerifyAsync(Sensitive secret, Sensitive storedHash, HashLane lane = HashLane.Account, CancellationToken cancellationToken = default) =>
-        pool.RunAsync(() => hasher.Verify(secret.Value, storedHash.Value), lane, cancellationToken);
+        hasher.VerifyAsync(secret, storedHash, lane, cancellationToken);
 
-    public Task<bool> VerifyNothingAsync(Sensitive secret, CancellationToken cancellationToken = default) => pool.RunAsync(
-        () =>
-        {
-            hasher.VerifyNothing(secret.Value);
-            return false;
-        },
-        HashLane.Anonymous,
-        cancellationToken);
+    public Task<bool> VerifyNothingAsync(Sensitive secret, CancellationToken cancellationToken = default) =>
+        hasher.VerifyNothingAsync(secret, cancellationToken);
 }

@@ -3,8 +3,8 @@ using PinOrleans.Tenants;
 namespace PinOrleans.Security;
 
 /// <summary>
-/// The secrets inside tenant settings (captcha <c>Secret</c> and <c>TencentAppSecretKey</c>; each webhook
-/// subscription's Basic password, bearer token and signing key) as they are stored: sealed by
+/// The secrets inside tenant settings (<see cref="TenantSecrets"/>: captcha keys; each webhook subscription's Basic
+/// password, bearer token and signing key) as they are stored: sealed by
 /// <see cref="AtRestEncryption"/> under a <c>sealed:v1:</c> prefix. The tenant grain writes sealed settings and keeps
 /// the opened ones in memory; a value without the prefix (written before sealing existed) is read as it is and
 /// sealed by the next write.
@@ -13,31 +13,9 @@ public static class SealedSettings
 {
     private const string Prefix = "sealed:v1:";
 
-    public static TenantSettings Seal(TenantSettings settings, AtRestEncryption encryption) => Map(settings, value => Prefix + encryption.Protect(value));
+    public static TenantSettings Seal(TenantSettings settings, AtRestEncryption encryption) => TenantSecrets.Map(settings, value => Prefix + encryption.Protect(value));
 
     /// <summary>Opens sealed values; one sealed under another pepper (or altered) reads as absent.</summary>
     public static TenantSettings Open(TenantSettings settings, AtRestEncryption encryption) =>
-        Map(settings, value => value.StartsWith(Prefix, StringComparison.Ordinal) ? encryption.Unprotect(value[Prefix.Length..]) : value);
-
-    private static TenantSettings Map(TenantSettings settings, Func<string, string?> map)
-    {
-        string? Each(string? value) => string.IsNullOrEmpty(value) ? value : map(value);
-        var bot = settings.BotProtection;
-        return settings with
-        {
-            BotProtection = bot with { Secret = Each(bot.Secret), TencentAppSecretKey = Each(bot.TencentAppSecretKey) },
-            Webhooks = settings.Webhooks with
-            {
-                Subscriptions = settings.Webhooks.Subscriptions.Select(s => s with
-                {
-                    SigningKey = Each(s.SigningKey),
-                    Authentication = s.Authentication is not { } auth ? null : auth with
-                    {
-                        BasicAuth = auth.BasicAuth is { } basic ? basic with { Password = Each(basic.Password) ?? "" } : null,
-                        BearerToken = auth.BearerToken is { } bearer ? bearer with { Token = Each(bearer.Token) ?? "" } : null,
-                    },
-                }).ToList(),
-            },
-        };
-    }
+        TenantSecrets.Map(settings, value => value.StartsWith(Prefix, StringComparison.Ordinal) ? encryption.Unprotect(value[Prefix.Length..]) : value);
 }

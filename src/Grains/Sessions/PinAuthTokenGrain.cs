@@ -14,9 +14,9 @@ public sealed class PinAuthTokenGrain(
     {
         switch (StandingFor(tenant.ApiKey, time.GetUtcNow(), singleUse: true))
         {
-            case Standing.Unknown:
+            case TokenStanding.Unknown:
                 return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenInvalid));
-            case Standing.Expired:
+            case TokenStanding.Expired:
                 return LoginOutcome.Fail(new Problem(ErrorCode.PinAuthTokenExpired));
         }
 

@@ -9,7 +9,7 @@ public sealed class StepUpTokenGrain(
 
     public async Task<bool> ConsumeAsync(string apiKey, string uid)
     {
-        if (StandingFor(apiKey, time.GetUtcNow(), singleUse: true) != Standing.Live || Token.Grant is not { } grant
+        if (StandingFor(apiKey, time.GetUtcNow(), singleUse: true) != TokenStanding.Live || Token.Grant is not { } grant
             || !string.Equals(grant.Uid, uid, StringComparison.OrdinalIgnoreCase) || !await grant.AccountAcceptsAsync(GrainFactory))
         {
             return false;

@@ -71,20 +71,16 @@ public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain
 {
     protected TokenState Token => state.State;
 
-    /// <summary>Where a token stands, before the account is asked: the one validity guard of every single-record token.</summary>
-    protected enum Standing
-    {
-        Live,
-        /// <summary>Never issued, revoked, of another tenant, or (for a single-use token) spent.</summary>
-        Unknown,
-        Expired,
-    }
-
-    /// <summary>Where this token stands for <paramref name="apiKey"/> at <paramref name="now"/>; <paramref name="singleUse"/> tokens stand no more once used.</summary>
-    protected Standing StandingFor(string apiKey, DateTimeOffset now, bool singleUse = false) =>
-        state.State.Grant is not { } grant || state.State.Revoked || (singleUse && state.State.Used) || grant.ApiKey != apiKey ? Standing.Unknown
-        : grant.ExpiresAt <= now ? Standing.Expired
-        : Standing.Live;
+    /// <summary>
+    /// Where this token stands for <paramref name="apiKey"/> at <paramref name="now"/> (<see cref="TokenGuard"/>):
+    /// live, expired or unknown; a <paramref name="singleUse"/> token once used is unknown, as its codes say.
+    /// </summary>
+    protected TokenStanding StandingFor(string apiKey, DateTimeOffset now, bool singleUse = false) =>
+        TokenGuard.StandingOf(state.State.Grant, apiKey, now, spent: singleUse && state.State.Used, revoked: state.State.Revoked) switch
+        {
+            TokenStanding.Spent => TokenStanding.Unknown,
+            var standing => standing,
+        };
 
     /// <summary>A token key is a hash of 128 random bits: a second issue under the same key means a bug, not a collision.</summary>
     protected Task IssueOnceAsync(TokenGrant grant)
@@ -159,17 +155,15 @@ public sealed class LoginTokensGrain(
 
     public async Task<TokenValidation> ValidateAccessAsync(string apiKey, Sensitive accessToken)
     {
-        var grant = Pair.Grant;
-        if (grant is null || Pair.AccessRevoked || grant.ApiKey != apiKey || !Matches(Pair.AccessHash, accessToken))
+        switch (TokenGuard.StandingOf(Pair.Grant, apiKey, time.GetUtcNow(), Matches(Pair.AccessHash, accessToken), revoked: Pair.AccessRevoked))
         {
-            return new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
+            case TokenStanding.Unknown:
+                return new TokenValidation(null, new Problem(ErrorCode.AccessTokenInvalid));
+            case TokenStanding.Expired:
+                return new TokenValidation(null, new Problem(ErrorCode.AccessTokenExpired));
         }
 
-        if (grant.ExpiresAt <= time.GetUtcNow())
-        {
-            return new TokenValidation(null, new Problem(ErrorCode.AccessTokenExpired));
-        }
-
+        var grant = Pair.Grant!;
         // Deleting or blocking the account, or a reused refresh token of this family, kills the token at once.
         return await grant.AccountAcceptsAsync(GrainFactory)
             ? new TokenValidation(grant, null)
@@ -191,23 +185,19 @@ public sealed class LoginTokensGrain(
 
     public async Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant, Sensitive refreshToken)
     {
-        var grant = Pair.Grant;
-        if (grant is null || grant.ApiKey != tenant.ApiKey || !Matches(Pair.RefreshHash, refreshToken))
-        {
-            return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
-        }
-
         var now = time.GetUtcNow();
-        var user = GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid));
-        if (Pair.RefreshUsed)
+        var standing = RefreshStanding(tenant.ApiKey, refreshToken, now);
+        var grant = Pair.Grant!;
+        if (standing == TokenStanding.Spent)
         {
             // A spent token came back: it was copied. Nothing this login's refreshes produced can be trusted.
             logger.LogWarning("Refresh token reuse for account {Uid} of tenant {ApiKey}; revoking its token family", grant.Uid, grant.ApiKey);
-            await user.RevokeTokenFamilyAsync(grant.Family!, now.AddDays(tenant.Settings.Tokens.RefreshTokenDays));
+            await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid))
+                .RevokeTokenFamilyAsync(grant.Family!, now.AddDays(tenant.Settings.Tokens.RefreshTokenDays));
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
 
-        if (Pair.RefreshRevoked || Pair.RefreshExpiresAt <= now || !await grant.AccountAcceptsRefreshAsync(GrainFactory))
+        if (standing != TokenStanding.Live || !await grant.AccountAcceptsRefreshAsync(GrainFactory))
         {
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
@@ -222,8 +212,7 @@ public sealed class LoginTokensGrain(
 
     public async Task<Problem?> RevokeRefreshAsync(string apiKey, Sensitive refreshToken)
     {
-        if (Pair.Grant is not { } grant || grant.ApiKey != apiKey || !Matches(Pair.RefreshHash, refreshToken)
-            || Pair.RefreshRevoked || Pair.RefreshUsed || Pair.RefreshExpiresAt <= time.GetUtcNow())
+        if (RefreshStanding(apiKey, refreshToken, time.GetUtcNow()) != TokenStanding.Live)
         {
             return new Problem(ErrorCode.RefreshTokenInvalid);
         }
@@ -232,6 +221,10 @@ public sealed class LoginTokensGrain(
         await SaveAsync();
         return null;
     }
+
+    /// <summary>Where the presented refresh token stands: its own expiry, spent once rotated.</summary>
+    private TokenStanding RefreshStanding(string apiKey, Sensitive refreshToken, DateTimeOffset now) => TokenGuard.StandingOf(
+        Pair.Grant, apiKey, now, Matches(Pair.RefreshHash, refreshToken), spent: Pair.RefreshUsed, revoked: Pair.RefreshRevoked, expiresAt: Pair.RefreshExpiresAt);
 
     private static bool Matches(string storedHash, Sensitive presented) =>
         storedHash.Length > 0 && CryptographicOperations.FixedTimeEquals(
@@ -256,9 +249,9 @@ public sealed class PinSessionGrain(
 
         switch (StandingFor(tenant.ApiKey, time.GetUtcNow()))
         {
-            case Standing.Unknown:
+            case TokenStanding.Unknown:
                 return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid));
-            case Standing.Expired:
+            case TokenStanding.Expired:
                 return LoginOutcome.Fail(new Problem(ErrorCode.SessionTokenExpired));
         }
 
@@ -282,7 +275,7 @@ public sealed class PinSessionGrain(
     public async Task<Problem?> InvalidateAsync(string apiKey)
     {
         // An expired session may still be ended.
-        if (StandingFor(apiKey, time.GetUtcNow()) == Standing.Unknown)
+        if (StandingFor(apiKey, time.GetUtcNow()) == TokenStanding.Unknown)
         {
             return new Problem(ErrorCode.SessionTokenInvalid);
         }
@@ -295,9 +288,9 @@ public sealed class PinSessionGrain(
     {
         switch (StandingFor(apiKey, time.GetUtcNow()))
         {
-            case Standing.Unknown:
+            case TokenStanding.Unknown:
                 return new TokenValidation(null, new Problem(ErrorCode.SessionTokenInvalid));
-            case Standing.Expired:
+            case TokenStanding.Expired:
                 return new TokenValidation(null, new Problem(ErrorCode.SessionTokenExpired));
         }
 

@@ -22,7 +22,7 @@ public sealed class GeneratedTenantGrain(
         var secret = new Sensitive(SecretToken.New());
         await GrainFactory.GetGrain<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition { Name = name, ApiSecret = secret, Settings = settings });
         state.State.ApiKey = apiKey;
-        await state.WriteStateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
         return new GeneratedTenant(apiKey, secret);
     }
 }

@@ -90,7 +90,9 @@ public sealed class TenantGrain(
             throw new ArgumentException("A new tenant needs an API secret.", nameof(definition));
         }
 
-        if ((definition.Settings.Problem() ?? NewTargetProblem(definition.Settings)) is { } problem)
+        // Settings that went out as a snapshot and come back keep the secrets they show masked.
+        var settings = TenantSecrets.KeepMasked(definition.Settings, _published?.Settings);
+        if ((settings.Problem() ?? NewTargetProblem(settings)) is { } problem)
         {
             throw new ArgumentException(problem, nameof(definition));
         }
@@ -99,23 +101,15 @@ public sealed class TenantGrain(
         var next = new TenantState
         {
             Name = definition.Name,
-            Settings = WithIds(definition.Settings, now),
+            Settings = WithIds(settings, now),
             ProtectedSecret = definition.ApiSecret is { } clear ? protector.Protect(clear.Value.Trim()) : _published!.ProtectedSecret,
             SecretHash = definition.ApiSecret is { } secret ? HashSecret(secret.Value) : _published!.SecretHash,
             CreatedDate = _published?.CreatedDate ?? time.GetUtcNow(),
             BootstrapFingerprint = bootstrapFingerprint,
         };
-        var written = state.State;
         state.State = Sealed(next);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = written;
-            throw;
-        }
+        // Nothing is published unwritten: a failed write keeps the last acknowledged state until the activation goes.
+        await state.WriteOrDeactivateAsync(GrainContext);
 
         var previous = _published;
         _published = next;
@@ -278,14 +272,19 @@ public sealed class TenantGrain(
     }
 
     public Task<TenantInfo> GetInfoAsync() => Task.FromResult(_published is { } tenant
-        ? new TenantInfo(ApiKey, tenant.Name, tenant.CreatedDate, tenant.Settings)
+        ? new TenantInfo(ApiKey, tenant.Name, tenant.CreatedDate, TenantSecrets.Withheld(tenant.Settings))
         : new TenantInfo(ApiKey, "", default, null));
+
+    public Task<BotProtectionPolicy?> GetBotProtectionAsync() => Task.FromResult(_published?.Settings.BotProtection);
+
+    public Task<WebhookTarget?> GetWebhookTargetAsync(string subscriptionId) => Task.FromResult(
+        _published is { } tenant && !tenant.Settings.Plan.IsExpired(time.GetUtcNow()) ? tenant.Settings.Webhooks.Target(subscriptionId) : null);
 
     private static bool SecretMatches(TenantState tenant, Sensitive? secret) =>
         secret is { } given && CryptographicOperations.FixedTimeEquals(
             Encoding.ASCII.GetBytes(HashSecret(given.Value)), Encoding.ASCII.GetBytes(tenant.SecretHash));
 
-    private TenantSnapshot Snapshot(TenantState tenant) => new(ApiKey, tenant.Name, tenant.Settings);
+    private TenantSnapshot Snapshot(TenantState tenant) => new(ApiKey, tenant.Name, TenantSecrets.Withheld(tenant.Settings));
 
     private static string HashSecret(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret.Trim())));

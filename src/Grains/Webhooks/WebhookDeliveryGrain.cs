@@ -66,7 +66,7 @@ public sealed partial class WebhookDeliveryGrain(
         // without a delivery forgets itself at its first tick).
         await this.RegisterOrUpdateReminder(ReminderName, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
         state.State = new WebhookDeliveryState { Delivery = delivery, NextAttemptAt = time.GetUtcNow() };
-        await state.WriteStateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
         Schedule(TimeSpan.Zero);
     }
 
@@ -97,9 +97,9 @@ public sealed partial class WebhookDeliveryGrain(
             return;
         }
 
+        // Asked for on each attempt, secrets whole: the subscription as it is now (gone, or its tenant's plan: dropped).
         var tenant = GrainFactory.GetGrain<ITenantGrain>(delivery.ApiKey);
-        var settings = (await tenant.AuthorizeAsync(null, requireSecret: false)).Tenant?.Settings.Webhooks;
-        if (settings?.Subscriptions.FirstOrDefault(s => s.Id == delivery.SubscriptionId) is not { } subscription)
+        if (await tenant.GetWebhookTargetAsync(delivery.SubscriptionId) is not (var settings, var subscription))
         {
             LogDropped(logger, delivery.EventId, delivery.SubscriptionId);
             metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
@@ -138,13 +138,13 @@ public sealed partial class WebhookDeliveryGrain(
         state.State.NextAttemptAt = time.GetUtcNow() + delay;
         metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "retry"));
         LogRetry(logger, delivery.EventId, delivery.SubscriptionId, state.State.Attempts, attempt.Error, delay.TotalSeconds);
-        await state.WriteStateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
         Schedule(delay);
     }
 
     private async Task FinishAsync()
     {
-        await state.ClearStateAsync();
+        await state.ClearOrDeactivateAsync(GrainContext);
         state.State = new WebhookDeliveryState();
         await ForgetReminderAsync();
         DeactivateOnIdle();
@@ -189,7 +189,7 @@ public sealed class WebhookLogGrain([PersistentState("webhooklog", StorageNames.
             letters.RemoveRange(0, letters.Count - Keep);
         }
 
-        await state.WriteStateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
     }
 
     public Task<IReadOnlyList<DeadLetter>> ListAsync() => Task.FromResult<IReadOnlyList<DeadLetter>>(state.State.DeadLetters.ToList());
@@ -203,7 +203,7 @@ public sealed class WebhookLogGrain([PersistentState("webhooklog", StorageNames.
 
         await GrainFactory.GetGrain<IWebhookDeliveryGrain>(letter.Delivery.Key).AcceptAsync(letter.Delivery);
         state.State.DeadLetters.Remove(letter);
-        await state.WriteStateAsync();
+        await state.WriteOrDeactivateAsync(GrainContext);
         return true;
     }
 }

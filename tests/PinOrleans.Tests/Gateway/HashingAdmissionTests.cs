@@ -111,6 +111,26 @@ public sealed class HashingAdmissionTests(HashingAdmissionTests.Silo silo) : ICl
         Assert.Equal(["nothing"], silo.Hasher.Calls);
     }
 
+    [Fact]
+    public async Task Grains_hash_on_the_silo_pool_without_a_grain_call_per_hash()
+    {
+        var tenant = await silo.NewTenantAsync();
+        var hashedBefore = silo.Hasher.Calls.Count;
+        var callsBefore = silo.HasherGrainCalls;
+
+        var (email, session) = await Api.AccountWithSessionAsync(tenant);
+        await Api.ExpectAsync(await Api.PinLoginAsync(tenant, session, "7890"), HttpStatusCode.OK);
+        await Api.ExpectErrorAsync(await LoginAsync(tenant, email, "a-wrong-password"), 401, 966);
+        await Api.ExpectErrorAsync(await LoginAsync(tenant, $"{Guid.NewGuid():N}@example.com", "flood-password"), 401, 966);
+
+        // Create (password and PIN), password login, PIN login, a wrong password, an unknown identifier: all on the pool.
+        Assert.Equal(6, silo.Hasher.Calls.Count - hashedBefore);
+        Assert.Equal(callsBefore, silo.HasherGrainCalls);
+        // The gateway, a client with no pool, still reaches it through the hasher grain.
+        Assert.False(await silo.Client.GetGrain<IHasherGrain>(0).VerifyNothingAsync("uniform"));
+        Assert.Equal(callsBefore + 1, silo.HasherGrainCalls);
+    }
+
     private Task<HttpResponseMessage> LoginAsync(TestTenant tenant, string email, string password) =>
         Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password });
 
@@ -121,6 +141,12 @@ public sealed class HashingAdmissionTests(HashingAdmissionTests.Silo silo) : ICl
 
         private InProcessTestCluster _cluster = null!;
         private GatewayOver _gateway = null!;
+        private int _hasherGrainCalls;
+
+        /// <summary>Calls the silo's hasher grain has taken.</summary>
+        public int HasherGrainCalls => Volatile.Read(ref _hasherGrainCalls);
+
+        public IClusterClient Client => _cluster.Client;
 
         public GatedHasher Hasher { get; private set; } = null!;
 
@@ -136,6 +162,15 @@ public sealed class HashingAdmissionTests(HashingAdmissionTests.Silo silo) : ICl
             builder.ConfigureSilo((_, silo) =>
             {
                 silo.AddMemoryGrainStorage(StorageNames.Store);
+                silo.AddIncomingGrainCallFilter(context =>
+                {
+                    if (context.Grain is HasherGrain)
+                    {
+                        Interlocked.Increment(ref _hasherGrainCalls);
+                    }
+
+                    return context.Invoke();
+                });
                 silo.Services.AddSingleton<ISecretHasher>(sp => Hasher = new GatedHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())));
                 // The deadline's clock only: the rest of the silo keeps real time.
                 silo.Services.AddSingleton(sp => Pool = new HashingPool(

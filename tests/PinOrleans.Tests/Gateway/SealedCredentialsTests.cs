@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PinOrleans.Security;
+using PinOrleans.Sessions;
 using PinOrleans.Tenants;
 using PinOrleans.Tests.Infrastructure;
 using PinOrleans.Webhooks;
@@ -47,16 +48,86 @@ public sealed class SealedCredentialsTests(ClusterFixture fixture)
 
         Assert.Contains("sealed:v1:", stored, StringComparison.Ordinal);
 
-        // In use they are whole again; in answers they are masked.
-        var settings = (await fixture.SnapshotAsync(tenant)).Settings;
-        Assert.Equal((CaptchaSecret, TencentKey), (settings.BotProtection.Secret, settings.BotProtection.TencentAppSecretKey));
-        Assert.Contains(settings.Webhooks.Subscriptions, s => s.SigningKey == signingKey && s.Authentication!.BasicAuth!.Password == HookPassword);
+        // In use they are whole again, asked for by the parts that use them; in snapshots and answers they are masked.
+        var bot = (await grain.GetBotProtectionAsync())!;
+        Assert.Equal((CaptchaSecret, TencentKey), (bot.Secret, bot.TencentAppSecretKey));
+        var target = (await grain.GetWebhookTargetAsync(basic.GetProperty("Id").GetString()!))!;
+        Assert.Equal((signingKey, HookPassword), (target.Subscription.SigningKey, target.Subscription.Authentication!.BasicAuth!.Password));
+        Assert.Empty(target.Policy.Subscriptions);
         var answer = await (await fixture.Api.SendAsync(HttpMethod.Get, $"/pinorleans/v1/tenant/settings?apikey={tenant.ApiKey}",
             headers: new Dictionary<string, string> { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret })).Content.ReadAsStringAsync();
         foreach (var secret in new[] { CaptchaSecret, TencentKey, HookPassword, HookToken, signingKey })
         {
             Assert.DoesNotContain(secret, answer, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task What_crosses_to_the_gateway_and_the_grains_on_every_call_carries_no_credential_and_written_back_keeps_them()
+    {
+        var tenant = await fixture.NewTenantAsync(new TenantSettings
+        {
+            BotProtection = new BotProtectionPolicy { Provider = BotProtectionProvider.Tencent, TencentAppId = "190000", TencentAppSecretKey = TencentKey, Secret = CaptchaSecret },
+        });
+        var grain = fixture.Grains.GetGrain<ITenantGrain>(tenant.ApiKey);
+        var saved = await grain.SaveWebhookAsync(new WebhookSubscription
+        {
+            Event = WebhookEvents.Login, TargetUrl = "https://crm.example.com/in",
+            Authentication = new WebhookAuthentication { AuthType = "Basic", BasicAuth = new WebhookBasicAuth { Username = "crm", Password = HookPassword } },
+        });
+        var signingKey = saved.Subscription!.SigningKey!;
+        var changed = await grain.ChangeSettingsAsync("""{"Lockout":{"MaxFailedAttempts":7}}""");
+
+        var crossing = new object?[]
+        {
+            await fixture.SnapshotAsync(tenant), (await grain.AuthorizeAsync(tenant.ApiSecret, requireSecret: true)).Tenant, changed.Tenant,
+            (await grain.GetInfoAsync()).Settings, await grain.RotateSecretAsync(SecretToken.New()),
+        };
+        foreach (var snapshot in crossing)
+        {
+            Assert.NotNull(snapshot);
+            var text = JsonSerializer.Serialize(snapshot);
+            foreach (var secret in new[] { CaptchaSecret, TencentKey, HookPassword, signingKey })
+            {
+                Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            }
+        }
+
+        // What is set still shows as set (a mask), what is not stays unset.
+        var settings = (await fixture.SnapshotAsync(tenant)).Settings;
+        Assert.Equal((TenantSettingsJson.Masked, TenantSettingsJson.Masked), (settings.BotProtection.Secret, settings.BotProtection.TencentAppSecretKey));
+        var subscription = Assert.Single(settings.Webhooks.Subscriptions);
+        Assert.Equal((TenantSettingsJson.Masked, TenantSettingsJson.Masked), (subscription.SigningKey, subscription.Authentication!.BasicAuth!.Password));
+        Assert.Null(subscription.Authentication.BearerToken);
+
+        // A snapshot's settings written back (say, by a tool) keep the credentials they show masked.
+        await grain.ConfigureAsync(new TenantDefinition { Name = "Test", Settings = settings with { Lockout = settings.Lockout with { MaxFailedAttempts = 3 } } });
+        Assert.Equal(3, (await fixture.SnapshotAsync(tenant)).Settings.Lockout.MaxFailedAttempts);
+        Assert.Equal(TencentKey, (await grain.GetBotProtectionAsync())!.TencentAppSecretKey);
+        var target = (await grain.GetWebhookTargetAsync(subscription.Id))!.Subscription;
+        Assert.Equal((signingKey, HookPassword), (target.SigningKey, target.Authentication!.BasicAuth!.Password));
+    }
+
+    [Fact]
+    public void Settings_shown_from_a_snapshot_read_exactly_as_they_did_from_the_full_settings()
+    {
+        var settings = new TenantSettings
+        {
+            BotProtection = new BotProtectionPolicy { Provider = BotProtectionProvider.ReCaptchaV2, Secret = CaptchaSecret, SiteKey = "site-key" },
+            Webhooks = new WebhookPolicy
+            {
+                Subscriptions =
+                [
+                    new WebhookSubscription { Id = "a", SigningKey = WebhookSubscription.NewSigningKey(), Authentication = new WebhookAuthentication { AuthType = "Basic", BasicAuth = new WebhookBasicAuth { Username = "u", Password = HookPassword } } },
+                    new WebhookSubscription { Id = "b", Authentication = new WebhookAuthentication { AuthType = "Basic", BasicAuth = new WebhookBasicAuth { Username = "u" } } },
+                    new WebhookSubscription { Id = "c", Authentication = new WebhookAuthentication { AuthType = "BearerToken", BearerToken = new WebhookBearerToken { Token = HookToken } } },
+                ],
+            },
+        };
+
+        // GET settings renders what the gateway holds: the snapshot's masks show as the full settings' secrets did.
+        Assert.Equal(TenantSettingsJson.Render(settings).ToJsonString(), TenantSettingsJson.Render(TenantSecrets.Withheld(settings)).ToJsonString());
+        Assert.Null(TenantSecrets.Withheld(settings).BotProtection.TencentAppSecretKey);
     }
 
     [Fact]

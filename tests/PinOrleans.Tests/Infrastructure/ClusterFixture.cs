@@ -18,6 +18,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public const int Silos = 3;
 
     private readonly Dictionary<int, (CountingHasher Hasher, FaultInjectingStorage Storage, CountingGrainStorage Counted)> _perSilo = [];
+    private readonly StorageFaults _faults = new();
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -116,7 +117,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         if (!_perSilo.TryGetValue(index, out var silo))
         {
-            var storage = new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory"));
+            var storage = new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory"), _faults);
             silo = (new CountingHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())), storage, new CountingGrainStorage(storage, sp.GetRequiredService<Operations.PinOrleansMetrics>()));
             _perSilo[index] = silo;
         }
@@ -127,33 +128,15 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Grain-state writes acknowledged by storage so far, over all silos.</summary>
     public long StorageWrites => _perSilo.Values.Sum(s => s.Counted.Stats.TotalWrites);
 
-    /// <summary>Makes every silo's store fail writes of <paramref name="grain"/> until <see cref="HealStorage"/>.</summary>
-    public void FailWrites(GrainId grain)
-    {
-        foreach (var silo in _perSilo.Values)
-        {
-            silo.Storage.FailWrites(grain);
-        }
-    }
+    /// <summary>Makes every silo's store fail writes (and clears) of <paramref name="grain"/> until <see cref="HealStorage"/>.</summary>
+    public void FailWrites(GrainId grain) => _faults.FailWrites(grain);
 
-    public void ConflictOnce(GrainId grain, Func<IGrainStorage, Task> otherWriter)
-    {
-        foreach (var silo in _perSilo.Values)
-        {
-            silo.Storage.ConflictOnce(grain, otherWriter);
-        }
-    }
+    public void ConflictOnce(GrainId grain, Func<IGrainStorage, Task> otherWriter) => _faults.ConflictOnce(grain, otherWriter);
 
     public GrainId UserGrainId(TestTenant tenant, string uid) =>
         ((GrainReference)Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid))).GrainId;
 
-    public void HealStorage()
-    {
-        foreach (var silo in _perSilo.Values)
-        {
-            silo.Storage.Heal();
-        }
-    }
+    public void HealStorage() => _faults.Heal();
 
     /// <summary>
     /// What storage holds for a user right now (not the activation's memory). The memory provider keeps its data

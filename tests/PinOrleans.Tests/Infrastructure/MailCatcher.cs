@@ -9,12 +9,17 @@ using SmtpServer.Storage;
 
 namespace PinOrleans.Tests.Infrastructure;
 
-/// <summary>A real SMTP server (the SmtpServer package, no STARTTLS) on a free loopback port, or on <c>address</c>; keeps every message it receives.</summary>
+/// <summary>
+/// A real SMTP server (the SmtpServer package, no STARTTLS) on a free loopback port, or on <c>address</c>; keeps
+/// every message it receives, and can refuse the next ones with a reply code, as a busy or strict server does.
+/// </summary>
 public sealed partial class MailCatcher : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<MimeMessage> _messages = new();
+    private readonly ConcurrentQueue<int> _refusals = new();
     private readonly Task _serving;
+    private int _offered;
 
     public MailCatcher(IPAddress? address = null)
     {
@@ -24,13 +29,25 @@ public sealed partial class MailCatcher : IAsyncDisposable
             .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(address ?? IPAddress.Loopback, Port)))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
-        services.Add(new Store(_messages));
+        services.Add(new Store(this));
         _serving = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
     }
 
     public int Port { get; }
 
     public IReadOnlyCollection<MimeMessage> Messages => _messages;
+
+    /// <summary>Messages offered so far, kept or refused.</summary>
+    public int Offered => Volatile.Read(ref _offered);
+
+    /// <summary>Refuses the next <paramref name="times"/> messages with <paramref name="replyCode"/> (451: try again later; 554: never).</summary>
+    public void Refuse(int replyCode, int times = 1)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _refusals.Enqueue(replyCode);
+        }
+    }
 
     /// <summary>The newest message to <paramref name="address"/>, waiting up to ten seconds for it.</summary>
     public async Task<MimeMessage> LatestToAsync(string address, int after = 0)
@@ -79,12 +96,18 @@ public sealed partial class MailCatcher : IAsyncDisposable
     [GeneratedRegex(@"code[^:]*:\s*(\d+)")]
     private static partial Regex Code();
 
-    private sealed class Store(ConcurrentQueue<MimeMessage> messages) : MessageStore
+    private sealed class Store(MailCatcher catcher) : MessageStore
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref catcher._offered);
+            if (catcher._refusals.TryDequeue(out var code))
+            {
+                return new SmtpResponse((SmtpReplyCode)code, "Refused by the catcher");
+            }
+
             using var stream = new MemoryStream(buffer.ToArray());
-            messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            catcher._messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
             return SmtpResponse.Ok;
         }
     }

@@ -31,14 +31,16 @@ public sealed class CountingHasher(ISecretHasher inner) : ISecretHasher
     }
 }
 
-/// <summary>Real in-memory grain storage that can be told to fail writes of chosen grains, and read back directly.</summary>
-public sealed class FaultInjectingStorage(IGrainStorage inner) : IGrainStorage
+/// <summary>
+/// Storage faults to inject, shared by every silo's store: a grain may activate on a silo whose store is created
+/// only then, after the fault was asked for.
+/// </summary>
+public sealed class StorageFaults
 {
     private readonly ConcurrentDictionary<GrainId, bool> _failWrites = new();
     private readonly ConcurrentDictionary<GrainId, Func<IGrainStorage, Task>> _conflicts = new();
 
-    public IGrainStorage Inner => inner;
-
+    /// <summary>Every write and clear of <paramref name="grain"/> fails until <see cref="Heal"/>.</summary>
     public void FailWrites(GrainId grain) => _failWrites[grain] = true;
 
     /// <summary>On the next write of <paramref name="grain"/>, another writer gets there first (ETag conflict).</summary>
@@ -50,16 +52,26 @@ public sealed class FaultInjectingStorage(IGrainStorage inner) : IGrainStorage
         _conflicts.Clear();
     }
 
+    public bool Fails(GrainId grain) => _failWrites.ContainsKey(grain);
+
+    public Func<IGrainStorage, Task>? TakeConflict(GrainId grain) => _conflicts.TryRemove(grain, out var otherWriter) ? otherWriter : null;
+}
+
+/// <summary>Real in-memory grain storage that fails writes (and clears) of chosen grains as <paramref name="faults"/> say, and is read back directly.</summary>
+public sealed class FaultInjectingStorage(IGrainStorage inner, StorageFaults faults) : IGrainStorage
+{
+    public IGrainStorage Inner => inner;
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (_failWrites.ContainsKey(grainId))
+        if (faults.Fails(grainId))
         {
             throw new IOException("Injected storage failure");
         }
 
-        if (_conflicts.TryRemove(grainId, out var otherWriter))
+        if (faults.TakeConflict(grainId) is { } otherWriter)
         {
             await otherWriter(inner);
             throw new InconsistentStateException("Injected ETag conflict");
@@ -68,7 +80,9 @@ public sealed class FaultInjectingStorage(IGrainStorage inner) : IGrainStorage
         await inner.WriteStateAsync(stateName, grainId, grainState);
     }
 
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => faults.Fails(grainId)
+        ? throw new IOException("Injected storage failure")
+        : inner.ClearStateAsync(stateName, grainId, grainState);
 }
 
 /// <summary>Collects every log line of the silos and gateway, to check that no secret is ever logged.</summary>
