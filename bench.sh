@@ -6,7 +6,7 @@
 #   BENCH_ONLY (all)                only these scenarios, comma-separated: pin, validation, flood, unknown-flood, cold,
 #                                   mix (and what they need; no storage-write figure), e.g. BENCH_ONLY=unknown-flood
 #   BENCH_MEMORY_ACCOUNTS (10000)   accounts activated for the memory figure (0 skips it). Azurite slows down as its
-#                                   table grows (each operation scans it), so 100,000 would take hours; see README.
+#                                   table grows (each operation scans it), so 100,000 would take hours; see docs/benchmark.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 cd "$ROOT"

@@ -2,29 +2,57 @@ using System.Globalization;
 
 namespace PinOrleans.Bench;
 
-/// <summary>Command-line options (<c>--name value</c>), as bench.sh passes them.</summary>
+/// <summary>Command-line options (<c>--name value</c>), as bench.sh and drill.sh pass them.</summary>
 public sealed class BenchOptions
 {
     private readonly Dictionary<string, string> _values;
 
     private BenchOptions(Dictionary<string, string> values) => _values = values;
 
+    /// <summary>
+    /// Reads <c>--name value</c> pairs. A name without its value (last, or followed by another <c>--name</c>) is refused
+    /// rather than taking the next name as its value and shifting every pair after it.
+    /// </summary>
+    /// <exception cref="BenchUsageException">An argument that is not <c>--name</c>, or a name without a value.</exception>
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i += 2)
         {
-            values[args[i].TrimStart('-')] = args[i + 1];
+            var name = args[i];
+            if (!IsName(name))
+            {
+                throw new BenchUsageException($"expected an option --name, got '{name}'.");
+            }
+
+            if (i + 1 == args.Length || IsName(args[i + 1]))
+            {
+                throw new BenchUsageException($"{name} needs a value.");
+            }
+
+            values[name[2..]] = args[i + 1];
         }
 
         return new BenchOptions(values);
     }
 
-    public string Get(string name) => _values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
+    private static bool IsName(string arg) => arg.Length > 2 && arg.StartsWith("--", StringComparison.Ordinal);
+
+    public string Get(string name) => _values.TryGetValue(name, out var value) ? value : throw new BenchUsageException($"--{name} is required.");
 
     public string? Find(string name) => _values.GetValueOrDefault(name);
 
-    public int Int(string name, int fallback) => _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+    public int Int(string name, int fallback)
+    {
+        if (!_values.TryGetValue(name, out var value))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new BenchUsageException($"--{name} takes a whole number, not '{value}'.");
+    }
 
     public string Api => Get("api").TrimEnd('/');
     public string ApiKey => Get("apikey");
@@ -41,3 +69,6 @@ public sealed class BenchOptions
         .Select(p => p.Split('='))
         .ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
 }
+
+/// <summary>The command line cannot be used as given; the message says why (the program prints it and exits 2).</summary>
+public sealed class BenchUsageException(string message) : Exception(message);

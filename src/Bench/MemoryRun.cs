@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PinOrleans.Accounts;
+using PinOrleans.Security;
 using PinOrleans.Sessions;
 using PinOrleans.Tenants;
 
@@ -44,18 +45,19 @@ public static class MemoryRun
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
         {
             var user = grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, AccountKeys.NewUid()));
-            var created = await user.CreateAsync(tenant, new NewAccount
+            var account = new NewAccount
             {
                 Email = [new EmailAddress("Primary", $"memory-{i}-{Guid.NewGuid():N}@bench.example")],
                 Password = new Sensitive(Gateway.Password),
                 Pin = new Sensitive(Gateway.Pin),
-            });
+            };
+            var created = await WhenHashingAdmitsAsync(() => user.CreateAsync(tenant, account));
             if (created.Problem is { } problem)
             {
                 throw new InvalidOperationException($"create: {problem.Code}");
             }
 
-            var login = await user.LoginWithPasswordAsync(tenant, new Sensitive(Gateway.Password));
+            var login = await WhenHashingAdmitsAsync(() => user.LoginWithPasswordAsync(tenant, new Sensitive(Gateway.Password)));
             sessions[i] = login.Tokens?.SessionToken ?? throw new InvalidOperationException($"login: {login.Problem?.Code}");
             if (Interlocked.Increment(ref done) % 10_000 == 0)
             {
@@ -65,6 +67,25 @@ public static class MemoryRun
         Directory.CreateDirectory(Path.GetDirectoryName(sessionsFile)!);
         await File.WriteAllLinesAsync(sessionsFile, sessions);
         Console.WriteLine($"Seeded {count} accounts with sessions in {watch.Elapsed.TotalSeconds:F0} s");
+    }
+
+    /// <summary>
+    /// The call again, after a pause, while the silo's hashing queue refuses it unrun (a client's answer to 503 +
+    /// Retry-After): 64 seeding calls at once overflow the anonymous lane that password logins wait in.
+    /// </summary>
+    private static async Task<T> WhenHashingAdmitsAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (HashingBusyException) when (attempt < 100)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20 * Math.Min(attempt, 10)));
+            }
+        }
     }
 
     private static async Task MeasureAsync(Microsoft.Extensions.Hosting.IHost host, IClusterClient grains, BenchOptions options, string sessionsFile)
@@ -115,9 +136,8 @@ public static class MemoryRun
             ["activationsBefore"] = activationsBefore,
             ["activationsAfter"] = activationsAfter,
             ["activateSeconds"] = Math.Round(activated.TotalSeconds, 1),
-            ["target"] = "<= 4096 bytes per active account with one session",
-            ["met"] = perAccount <= 4096,
         };
+        Target.Attach(result, [Target.AtMostOf("bytes per active account", perAccount, 4096, " B")]);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "memory.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 

@@ -35,7 +35,7 @@ public static class Report
         return 0;
     }
 
-    private static string Markdown(JsonObject run)
+    internal static string Markdown(JsonObject run)
     {
         var m = run["machine"]!;
         var text = new StringBuilder();
@@ -58,7 +58,9 @@ public static class Report
                 ratio += $", p99 ×{rise}";
             }
 
-            text.AppendLine(Inv, $"| {s["name"]} | {s["rps"]} | {s["p50"]} | {s["p90"]} | {s["p99"]} | {s["errors"]} | {cpu["silo"]} / {cpu["gateway"]} / {cpu["azurite"]} / {cpu["bench"]} | {ratio} | {s["target"]} | {(s["met"]!.GetValue<bool>() ? "yes" : "**no**")} |");
+            var targets = Target.Of(s);
+            var goal = string.Join(" ", new[] { s["note"]?.GetValue<string>(), string.Join(", ", targets.Select(t => t.Goal)) }.Where(g => !string.IsNullOrEmpty(g)));
+            text.AppendLine(Inv, $"| {s["name"]} | {s["rps"]} | {s["p50"]} | {s["p90"]} | {s["p99"]} | {s["errors"]} | {cpu["silo"]} / {cpu["gateway"]} / {cpu["azurite"]} / {cpu["bench"]} | {ratio} | {goal} | {Verdict(targets)} |");
         }
 
         if (run["scenarios"]!.AsArray().FirstOrDefault(s => s!["byKind"] is not null)?["byKind"] is JsonObject kinds)
@@ -77,71 +79,34 @@ public static class Report
         if (run["memory"] is JsonObject memory)
         {
             text.AppendLine();
-            text.AppendLine(Inv, $"Memory: {memory["accounts"]} accounts with a PIN session activated (user grain + session grain each): silo resident set {memory["rssBeforeBytes"]!.GetValue<long>() / 1048576.0:F0} → {memory["rssAfterBytes"]!.GetValue<long>() / 1048576.0:F0} MiB, **{memory["bytesPerAccount"]} bytes per account** (managed heap: {memory["heapBytesPerAccount"]} bytes per account; target ≤ 4096: {(memory["met"]!.GetValue<bool>() ? "met" : "not met")}); activations {memory["activationsBefore"]} → {memory["activationsAfter"]}.");
+            text.AppendLine(Inv, $"Memory: {memory["accounts"]} accounts with a PIN session activated (user grain + session grain each): silo resident set {memory["rssBeforeBytes"]!.GetValue<long>() / 1048576.0:F0} → {memory["rssAfterBytes"]!.GetValue<long>() / 1048576.0:F0} MiB, **{memory["bytesPerAccount"]} bytes per account** (managed heap: {memory["heapBytesPerAccount"]} bytes per account; target: {Judged(Target.Of(memory))}); activations {memory["activationsBefore"]} → {memory["activationsAfter"]}.");
         }
 
         if (run["storageWrites"] is JsonObject writes)
         {
             text.AppendLine();
-            text.AppendLine(Inv, $"Storage writes: {writes["perSuccessfulPinLogin"]} per successful PIN login, {writes["perFailedPinLogin"]} per failed one (target ≤ 2 and ≤ 1; counted by the silo's storage layer over {writes["logins"]} logins each; successful by state: {writes["successfulByState"]!.ToJsonString()}).");
+            text.AppendLine(Inv, $"Storage writes: {writes["perSuccessfulPinLogin"]} per successful PIN login, {writes["perFailedPinLogin"]} per failed one (target: {Judged(Target.Of(writes))}; counted by the silo's storage layer over {writes["logins"]} logins each; successful by state: {writes["successfulByState"]!.ToJsonString()}).");
         }
 
         return text.ToString();
     }
 
-    /// <summary>One bar per target: the measured value against its limit (green when met), each row on its own scale.</summary>
-    private static string Chart(JsonObject run)
+    /// <summary>The "met" column: a row judged by no target (reported only) shows a dash.</summary>
+    private static string Verdict(List<Target> targets) => targets.Count == 0 ? "–" : targets.All(t => t.Met) ? "yes" : "**no**";
+
+    private static string Judged(List<Target> targets) =>
+        string.Join(", ", targets.Select(t => $"{t.Goal}: {(t.Met ? "met" : "not met")}"));
+
+    /// <summary>
+    /// One bar per charted target of the results (the scenarios', the memory figure's, the storage writes'): the
+    /// measured value against its limit (green when met), each row on its own scale.
+    /// </summary>
+    internal static string Chart(JsonObject run)
     {
-        var rows = new List<(string Label, double Value, double Limit, bool AtLeast, string Unit)>();
-        foreach (var s in run["scenarios"]!.AsArray())
-        {
-            var name = s!["name"]!.GetValue<string>();
-            if (s["ratio"] is { } ratio && s["against"]!.GetValue<string>() != "alone")
-            {
-                rows.Add(($"{name}: % of {s["against"]}", ratio.GetValue<double>() * 100, name.StartsWith("PIN", StringComparison.Ordinal) ? 85 : 50, true, "%"));
-            }
-
-            if (name.StartsWith("Access-token", StringComparison.Ordinal))
-            {
-                rows.Add(($"{name}: p99", s["p99"]!.GetValue<double>(), 5, false, "ms"));
-            }
-
-            if (name.StartsWith("Legit PIN login under", StringComparison.Ordinal) || name.StartsWith("Legit PIN login beside", StringComparison.Ordinal))
-            {
-                rows.Add(($"{name}: % of alone", s["ratio"]!.GetValue<double>() * 100, 90, true, "%"));
-                rows.Add(($"{name}: p99 rise", s["p99Rise"]!.GetValue<double>(), 1.5, false, "×"));
-            }
-
-            if (name.StartsWith("PIN login under an unknown-identifier flood", StringComparison.Ordinal))
-            {
-                rows.Add(($"{name}: % of alone", s["ratio"]!.GetValue<double>() * 100, 90, true, "%"));
-                rows.Add(($"{name}: p99", s["p99"]!.GetValue<double>(), 1500, false, "ms"));
-            }
-
-            if (s["statuses"] is not null)
-            {
-                rows.Add(($"{name}: p99", s["p99"]!.GetValue<double>(), 100, false, "ms"));
-            }
-
-            if (name.StartsWith("Cold", StringComparison.Ordinal))
-            {
-                rows.Add(($"{name}: p99", s["p99"]!.GetValue<double>(), 60, false, "ms"));
-            }
-        }
-
-        if (run["memory"] is JsonObject memory)
-        {
-            rows.Add(("Silo memory per active account", memory["bytesPerAccount"]!.GetValue<double>(), 4096, false, "B"));
-        }
-
-        if (run["storageWrites"] is JsonObject writes)
-        {
-            rows.Add(("Storage writes per successful PIN login", writes["perSuccessfulPinLogin"]!.GetValue<double>(), 2, false, ""));
-            rows.Add(("Storage writes per failed PIN login", writes["perFailedPinLogin"]!.GetValue<double>(), 1, false, ""));
-        }
-
-        rows = rows.DistinctBy(r => r.Label).ToList();
-        const int left = 330, width = 420, rowHeight = 34, top = 50;
+        var rows = ChartedTargets(run);
+        const int width = 420, rowHeight = 34, top = 50;
+        // Room for the longest label at about 6.5 px a character (12 px sans-serif).
+        var left = Math.Max(330, (int)(rows.Select(r => r.Label.Length).DefaultIfEmpty(0).Max() * 6.5) + 20);
         var svg = new StringBuilder();
         svg.AppendLine(Inv, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 140}" height="{top + rows.Count * rowHeight + 30}" font-family="sans-serif" font-size="12">""");
         svg.AppendLine("""<rect width="100%" height="100%" fill="white"/>""");
@@ -149,19 +114,28 @@ public static class Report
         svg.AppendLine(Inv, $"""<text x="10" y="40" fill="#555">{WebUtility.HtmlEncode($"{run["machine"]!["cpus"]} × {run["machine"]!["cpuModel"]}, {run["when"]}")}</text>""");
         for (var i = 0; i < rows.Count; i++)
         {
-            var (label, value, limit, atLeast, unit) = rows[i];
-            var scale = Math.Max(value, limit) * 1.15;
+            var (label, target) = rows[i];
+            var (value, limit) = (target.Value, target.Limit);
+            var scale = Math.Max(Math.Max(value, limit) * 1.15, double.Epsilon);
             var y = top + i * rowHeight;
-            var met = atLeast ? value >= limit : value <= limit;
             var bar = width * value / scale;
             var mark = left + width * limit / scale;
             svg.AppendLine(Inv, $"""<text x="{left - 8}" y="{y + 17}" text-anchor="end">{WebUtility.HtmlEncode(label)}</text>""");
-            svg.AppendLine(Inv, $"""<rect x="{left}" y="{y + 5}" width="{bar:F1}" height="18" fill="{(met ? "#3a9a50" : "#c8463c")}"/>""");
+            svg.AppendLine(Inv, $"""<rect x="{left}" y="{y + 5}" width="{bar:F1}" height="18" fill="{(target.Met ? "#3a9a50" : "#c8463c")}"/>""");
             svg.AppendLine(Inv, $"""<line x1="{mark:F1}" x2="{mark:F1}" y1="{y + 1}" y2="{y + 27}" stroke="black" stroke-width="2"/>""");
-            svg.AppendLine(Inv, $"""<text x="{left + Math.Max(bar, width * limit / scale) + 8:F1}" y="{y + 17}">{value:G4}{unit} ({(atLeast ? "≥" : "≤")} {limit:G4}{unit})</text>""");
+            svg.AppendLine(Inv, $"""<text x="{left + Math.Max(bar, width * limit / scale) + 8:F1}" y="{y + 17}">{WebUtility.HtmlEncode($"{value.ToString("G4", Inv)}{target.Unit} ({target.Bound})")}</text>""");
         }
 
         svg.AppendLine("</svg>");
         return svg.ToString();
+    }
+
+    /// <summary>The chart's rows: every target of the results that is meant for the chart, labelled by what it belongs to.</summary>
+    internal static List<(string Label, Target Target)> ChartedTargets(JsonObject run)
+    {
+        var owners = run["scenarios"]!.AsArray().Select(s => (Name: s!["name"]!.GetValue<string>(), Result: (JsonNode?)s))
+            .Append((Name: "Silo memory", Result: run["memory"]))
+            .Append((Name: "Storage writes", Result: run["storageWrites"]));
+        return owners.SelectMany(o => Target.Of(o.Result).Where(t => t.OnChart).Select(t => ($"{o.Name}: {t.Measure}", t))).ToList();
     }
 }

@@ -121,7 +121,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
 
         Assert.Equal(receiver.Deliveries.Count, receiver.Deliveries.Select(d => Payload(d).GetProperty("HookId").GetString()).Distinct().Count());
 
-        // The README's JavaScript sample agrees, on the bytes as delivered: right key, wrong key, altered body, replay after the window.
+        // The JavaScript sample of docs/webhooks.md agrees, on the bytes as delivered: right key, wrong key, altered body, replay after the window.
         var sample = receiver.Deliveries.First();
         var (sampleKey, sampleTime, sampleSignature) = (keys[Payload(sample).GetProperty("HookName").GetString()!], sample.Headers["x-pinorleans-timestamp"], sample.Headers["x-pinorleans-signature"]);
         Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature));

@@ -6,7 +6,7 @@ using PinOrleans.Webhooks;
 namespace PinOrleans.Tests.Unit;
 
 /// <summary>
-/// The bootstrap tenant's settings come from plain configuration: environment variables as the README writes them
+/// The bootstrap tenant's settings come from plain configuration: environment variables as docs/configuration.md and docs/lockout.md write them
 /// (<c>Bootstrap__Tenant__Lockout__MaxFailedAttempts</c>), read by the silo's own binding.
 /// </summary>
 public sealed class BootstrapConfigurationTests
