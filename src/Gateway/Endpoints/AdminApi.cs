@@ -60,37 +60,59 @@ public static class AdminApi
         // The application's guard (one count for every guarded endpoint); an application that registered none gets
         // one for these endpoints.
         AdminGuard? own = null;
+        AdminGuard Guard(HttpContext context) => context.RequestServices.GetService<AdminGuard>()
+            ?? (own ??= new AdminGuard(context.RequestServices.GetRequiredService<IConfiguration>(), TimeProvider.System));
+
         builder.WithMetadata(new CallerMetadata(Caller.Administrator));
-        return builder.AddEndpointFilter(async (invocation, next) =>
+
+        // Around the endpoint's request delegate, not an endpoint filter: ASP.NET Core binds a handler's parameters
+        // (its JSON body too) before any filter runs, and a caller without the credentials must learn nothing from
+        // how its request is read, not even that these routes exist.
+        builder.Add(endpoint =>
         {
-            var context = invocation.HttpContext;
-            if (!IsEnabled(context))
+            var next = endpoint.RequestDelegate ?? throw new InvalidOperationException($"{endpoint.DisplayName} has no request delegate to guard.");
+            endpoint.RequestDelegate = async context =>
             {
-                return LoginRadiusJson.Error(LoginRadiusError.RouteNotFound);
-            }
+                if (Refusal(context, Guard) is { } refusal)
+                {
+                    await refusal.ExecuteAsync(context);
+                    return;
+                }
 
-            var guard = context.RequestServices.GetService<AdminGuard>()
-                ?? (own ??= new AdminGuard(context.RequestServices.GetRequiredService<IConfiguration>(), TimeProvider.System));
-            if (guard.Blocked(context) is { } wait)
-            {
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return LoginRadiusJson.Error(LoginRadiusError.TooManyRequests);
-            }
-
-            if (IsAdmin(context))
-            {
-                return await next(invocation);
-            }
-
-            if (context.Request.Headers.Authorization.Count > 0)
-            {
-                guard.Failed(context);
-                LogRefused(context);
-            }
-
-            context.Response.Headers.WWWAuthenticate = Challenge;
-            return LoginRadiusJson.Error(Unauthorized);
+                await next(context);
+            };
         });
+        return builder;
+    }
+
+    /// <summary>Why the request may not reach an administrator's endpoint, or null when it carries the credentials.</summary>
+    private static Refusal? Refusal(HttpContext context, Func<HttpContext, AdminGuard> guardOf)
+    {
+        if (!IsEnabled(context))
+        {
+            return LoginRadiusJson.Error(LoginRadiusError.RouteNotFound);
+        }
+
+        var guard = guardOf(context);
+        if (guard.Blocked(context) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return LoginRadiusJson.Error(LoginRadiusError.TooManyRequests);
+        }
+
+        if (IsAdmin(context))
+        {
+            return null;
+        }
+
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            guard.Failed(context);
+            LogRefused(context);
+        }
+
+        context.Response.Headers.WWWAuthenticate = Challenge;
+        return LoginRadiusJson.Error(Unauthorized);
     }
 
     /// <summary>
