@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Sessions;
 using PinOrleans.Tenants;
@@ -33,20 +34,30 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup(Prefix).WithTags("Administration").RequireAdmin().AddEndpointFilter(NoStore);
+        var admin = app.MapApiGroup(Prefix, "Administration").RequireAdmin().AddEndpointFilter(NoStore);
         var tenants = admin.MapGroup("/tenants");
         tenants.MapGet("", ListTenantsAsync)
-            .WithName("AdminListTenants").WithSummary("Every tenant: {Data: [{ApiKey, Name, CreatedDate}], Count}.");
+            .WithName("AdminListTenants").WithSummary("Every tenant: {Data: [{ApiKey, Name, CreatedDate}], Count}.")
+            .WithDescription("Every tenant the cluster knows (made here, by `pinctl`, or at bootstrap), with its API key, name and creation time; never a secret.");
         tenants.MapPost("", CreateTenantAsync)
-            .WithName("AdminCreateTenant").WithSummary("Creates a tenant {Name, ApiKey?, Settings?} with a fresh secret, shown in this answer only.");
+            .WithName("AdminCreateTenant").WithSummary("Creates a tenant {Name, ApiKey?, Settings?} with a fresh secret, shown in this answer only.")
+            .WithDescription("Creates a tenant with a fresh API secret, shown in this answer only (stored as a hash). `ApiKey` is chosen when absent; `Settings` is a merge patch over the defaults, checked as a runtime change is. An `ApiKey` in use, a bad name or settings that cannot work are 1134 and create nothing.");
         tenants.MapGet("/{apiKey}", GetTenantAsync)
-            .WithName("AdminGetTenant").WithSummary("One tenant: {ApiKey, Name, CreatedDate, Settings} with secrets masked (901 when unknown).");
+            .WithName("AdminGetTenant").WithSummary("One tenant: {ApiKey, Name, CreatedDate, Settings} with secrets masked (901 when unknown).")
+            .WithDescription("One tenant with its settings, secrets shown as `********`; never its API secret.")
+            .Refuses(ErrorCode.ApiKeyUnauthorized);
         tenants.MapPut("/{apiKey}/settings", ChangeSettingsAsync)
-            .WithName("AdminChangeTenantSettings").WithSummary("Changes a tenant's settings with a JSON merge patch; answers the settings now in force (1134 refused).");
+            .WithName("AdminChangeTenantSettings").WithSummary("Changes a tenant's settings with a JSON merge patch; answers the settings now in force (1134 refused).")
+            .WithDescription("Changes a tenant's settings as `PUT /pinorleans/v1/tenant/settings` does for the tenant itself: a JSON merge patch (RFC 7396) where only what is named changes, `null` restores a default and `********` keeps a secret. Settings that cannot work are 1134 and change nothing.")
+            .Refuses(ErrorCode.ApiKeyUnauthorized, ErrorCode.ValidationFailed);
         tenants.MapPost("/{apiKey}/secret", RotateSecretAsync)
-            .WithName("AdminRotateTenantSecret").WithSummary("Gives the tenant a new API secret, shown in this answer only; the old one stops working at once.");
+            .WithName("AdminRotateTenantSecret").WithSummary("Gives the tenant a new API secret, shown in this answer only; the old one stops working at once.")
+            .WithDescription("Gives the tenant a new API secret, shown in this answer only (stored as a hash); the old one stops working at once.")
+            .Refuses(ErrorCode.ApiKeyUnauthorized);
         tenants.MapPost("/{apiKey}/accounts/{uid}/sessions/revoke", RevokeSessionsAsync)
-            .WithName("AdminRevokeAccountSessions").WithSummary("Ends every PIN session, access token and refresh token of the account: {\"IsPosted\": true}.");
+            .WithName("AdminRevokeAccountSessions").WithSummary("Ends every PIN session, access token and refresh token of the account: {\"IsPosted\": true}.")
+            .WithDescription("Ends every PIN session, access token and refresh token of the account at once; its credentials (password, PIN) stay.")
+            .Refuses(ErrorCode.ApiKeyUnauthorized, ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist);
         return app;
     }
 
@@ -60,37 +71,59 @@ public static class AdminApi
         // The application's guard (one count for every guarded endpoint); an application that registered none gets
         // one for these endpoints.
         AdminGuard? own = null;
+        AdminGuard Guard(HttpContext context) => context.RequestServices.GetService<AdminGuard>()
+            ?? (own ??= new AdminGuard(context.RequestServices.GetRequiredService<IConfiguration>(), TimeProvider.System));
+
         builder.WithMetadata(new CallerMetadata(Caller.Administrator));
-        return builder.AddEndpointFilter(async (invocation, next) =>
+
+        // Around the endpoint's request delegate, not an endpoint filter: ASP.NET Core binds a handler's parameters
+        // (its JSON body too) before any filter runs, and a caller without the credentials must learn nothing from
+        // how its request is read, not even that these routes exist.
+        builder.Add(endpoint =>
         {
-            var context = invocation.HttpContext;
-            if (!IsEnabled(context))
+            var next = endpoint.RequestDelegate ?? throw new InvalidOperationException($"{endpoint.DisplayName} has no request delegate to guard.");
+            endpoint.RequestDelegate = async context =>
             {
-                return LoginRadiusJson.Error(LoginRadiusError.RouteNotFound);
-            }
+                if (Refusal(context, Guard) is { } refusal)
+                {
+                    await refusal.ExecuteAsync(context);
+                    return;
+                }
 
-            var guard = context.RequestServices.GetService<AdminGuard>()
-                ?? (own ??= new AdminGuard(context.RequestServices.GetRequiredService<IConfiguration>(), TimeProvider.System));
-            if (guard.Blocked(context) is { } wait)
-            {
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return LoginRadiusJson.Error(LoginRadiusError.TooManyRequests);
-            }
-
-            if (IsAdmin(context))
-            {
-                return await next(invocation);
-            }
-
-            if (context.Request.Headers.Authorization.Count > 0)
-            {
-                guard.Failed(context);
-                LogRefused(context);
-            }
-
-            context.Response.Headers.WWWAuthenticate = Challenge;
-            return LoginRadiusJson.Error(Unauthorized);
+                await next(context);
+            };
         });
+        return builder;
+    }
+
+    /// <summary>Why the request may not reach an administrator's endpoint, or null when it carries the credentials.</summary>
+    private static Refusal? Refusal(HttpContext context, Func<HttpContext, AdminGuard> guardOf)
+    {
+        if (!IsEnabled(context))
+        {
+            return LoginRadiusJson.Error(LoginRadiusError.RouteNotFound);
+        }
+
+        var guard = guardOf(context);
+        if (guard.Blocked(context) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return LoginRadiusJson.Error(LoginRadiusError.TooManyRequests);
+        }
+
+        if (IsAdmin(context))
+        {
+            return null;
+        }
+
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            guard.Failed(context);
+            LogRefused(context);
+        }
+
+        context.Response.Headers.WWWAuthenticate = Challenge;
+        return LoginRadiusJson.Error(Unauthorized);
     }
 
     /// <summary>
@@ -162,69 +195,123 @@ public static class AdminApi
         return await next(invocation);
     }
 
-    private static async Task<IResult> ListTenantsAsync(IGrainFactory grains)
+    private const string ApiKeyNote = "The tenant's API key (a GUID; 901 when it is not one or no tenant has it).";
+
+    /// <summary>A tenant to create.</summary>
+    public sealed record NewTenantBody(
+        [property: Description("The tenant's name: 1 to 200 characters, no control characters."), Example("Shop")] string? Name,
+        [property: Description("The API key to give it (a GUID, any casing); a fresh one when absent.")] string? ApiKey = null) : RequestBody<NewTenantBody>
     {
-        var tenants = await grains.GetGrain<ITenantDirectoryGrain>(0).ListAsync();
-        var data = tenants.Select(t => (JsonNode)new JsonObject
+        [Description("A merge patch over the default settings, by the names the settings answer shows; checked as a runtime change is (1134).")]
+        [Example("""{"Lockout": {"MaxFailedAttempts": 3}}""", IsJson = true)]
+        public JsonElement Settings { get; init; }
+
+        public string TenantName()
         {
-            ["ApiKey"] = t.ApiKey,
-            ["Name"] = t.Name,
-            ["CreatedDate"] = LoginRadiusJson.Timestamp(t.CreatedDate),
-        }).ToArray();
-        return LoginRadiusJson.Ok(new JsonObject { ["Data"] = new JsonArray(data), ["Count"] = data.Length });
+            var name = Name?.Trim();
+            if (string.IsNullOrEmpty(name))
+            {
+                throw JsonBody.Invalid("Name", "The Name field is required.");
+            }
+
+            return name.Length <= 200 && !name.Any(char.IsControl)
+                ? name
+                : throw JsonBody.Invalid("Name", "The Name field must be at most 200 characters, without control characters.");
+        }
+
+        public string TenantApiKey() => ApiKey is not { } given ? Guid.NewGuid().ToString("D")
+            : Guid.TryParse(given, out var key) ? key.ToString("D")
+            : throw JsonBody.Invalid("ApiKey", "The ApiKey field must be a GUID.");
+
+        /// <summary>The <c>Settings</c> object as a merge patch over the defaults, checked as a runtime change would be.</summary>
+        public TenantSettings InitialSettings()
+        {
+            if (Settings.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+            {
+                return new TenantSettings();
+            }
+
+            if (Settings.ValueKind != JsonValueKind.Object)
+            {
+                throw JsonBody.Invalid("Settings", "The Settings field must be a JSON object.");
+            }
+
+            return TenantSettingsJson.TryMerge(new TenantSettings(), Settings.GetRawText(), out var settings) is { } problem
+                ? throw JsonBody.Invalid("Settings", problem)
+                : settings;
+        }
     }
 
-    private static async Task<IResult> CreateTenantAsync(HttpRequest request, IGrainFactory grains)
+    /// <summary>A tenant as the directory lists it.</summary>
+    public sealed record TenantSummary(
+        [property: Description("The tenant's API key.")] string ApiKey,
+        [property: Description("Its name.")] string Name,
+        [property: Description("When it was created (ISO-8601 UTC).")] DateTimeOffset CreatedDate);
+
+    /// <summary>One tenant with its settings; secrets masked, never its API secret.</summary>
+    public sealed record TenantDetails(
+        [property: Description("The tenant's API key.")] string ApiKey,
+        [property: Description("Its name.")] string Name,
+        [property: Description("When it was created (ISO-8601 UTC).")] DateTimeOffset CreatedDate,
+        [property: Description("Its settings, secrets as `********`.")] Settings Settings);
+
+    /// <summary>A new tenant: its API secret is shown in this answer only.</summary>
+    public sealed record NewTenant(
+        [property: Description("The tenant's API key.")] string ApiKey,
+        [property: Description("Its API secret: shown here only, stored as a hash.")] string ApiSecret,
+        [property: Description("Its name.")] string Name);
+
+    /// <summary>A tenant's new API secret, shown in this answer only.</summary>
+    public sealed record NewApiSecret(
+        [property: Description("The tenant's API key.")] string ApiKey,
+        [property: Description("Its new API secret: shown here only, stored as a hash; the old one no longer works.")] string ApiSecret);
+
+    private static async Task<Ok<Listing<TenantSummary>>> ListTenantsAsync(IGrainFactory grains)
     {
-        var body = await ApiRequest.BodyAsync(request);
-        var name = TenantName(body);
-        var apiKey = body.String("ApiKey") is { } given ? ApiKeyField(given) : Guid.NewGuid().ToString("D");
-        var settings = InitialSettings(body);
+        var tenants = await grains.GetGrain<ITenantDirectoryGrain>(0).ListAsync();
+        return TypedResults.Ok(Listing.Of(tenants.Select(t => new TenantSummary(t.ApiKey, t.Name, t.CreatedDate))));
+    }
+
+    private static async Task<Ok<NewTenant>> CreateTenantAsync(NewTenantBody body, IGrainFactory grains)
+    {
+        var name = body.TenantName();
+        var apiKey = body.TenantApiKey();
+        var settings = body.InitialSettings();
         var secret = SecretToken.New();
         if (await grains.GetGrain<ITenantGrain>(apiKey).CreateAsync(new TenantDefinition { Name = name, ApiSecret = new Sensitive(secret), Settings = settings }) is null)
         {
             throw JsonBody.Invalid("ApiKey", "A tenant with this ApiKey already exists.");
         }
 
-        return LoginRadiusJson.Ok(new JsonObject { ["ApiKey"] = apiKey, ["ApiSecret"] = secret, ["Name"] = name });
+        return TypedResults.Ok(new NewTenant(apiKey, secret, name));
     }
 
-    private static async Task<IResult> GetTenantAsync(string apiKey, IGrainFactory grains)
+    private static async Task<Ok<TenantDetails>> GetTenantAsync([Description(ApiKeyNote)] string apiKey, IGrainFactory grains)
     {
         var info = await ExistingTenantAsync(apiKey, grains);
-        return LoginRadiusJson.Ok(new JsonObject
-        {
-            ["ApiKey"] = info.ApiKey,
-            ["Name"] = info.Name,
-            ["CreatedDate"] = LoginRadiusJson.Timestamp(info.CreatedDate),
-            ["Settings"] = TenantSettingsJson.Render(info.Settings!),
-        });
+        return TypedResults.Ok(new TenantDetails(info.ApiKey, info.Name, info.CreatedDate, new Settings(info.Settings!)));
     }
 
-    private static async Task<IResult> ChangeSettingsAsync(string apiKey, HttpRequest request, IGrainFactory grains)
+    private static async Task<Results<Ok<Settings>, Refusal>> ChangeSettingsAsync([Description(ApiKeyNote)] string apiKey, MergePatch body, IGrainFactory grains)
     {
         var info = await ExistingTenantAsync(apiKey, grains);
-        var body = await ApiRequest.BodyAsync(request);
-        var change = await grains.GetGrain<ITenantGrain>(info.ApiKey).ChangeSettingsAsync(body.Root.GetRawText());
-        return change.Tenant is { } changed
-            ? LoginRadiusJson.Ok(TenantSettingsJson.Render(changed.Settings))
-            : LoginRadiusJson.Error(Problem.Validation("Settings", change.Error!));
+        return await LockoutApi.ApplySettingsPatchAsync(grains.GetGrain<ITenantGrain>(info.ApiKey), body);
     }
 
-    private static async Task<IResult> RotateSecretAsync(string apiKey, IGrainFactory grains)
+    private static async Task<Ok<NewApiSecret>> RotateSecretAsync([Description(ApiKeyNote)] string apiKey, IGrainFactory grains)
     {
         var key = ApiKeyOf(apiKey);
         var secret = SecretToken.New();
         return await grains.GetGrain<ITenantGrain>(key).RotateSecretAsync(new Sensitive(secret)) is null
             ? throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized)
-            : LoginRadiusJson.Ok(new JsonObject { ["ApiKey"] = key, ["ApiSecret"] = secret });
+            : TypedResults.Ok(new NewApiSecret(key, secret));
     }
 
-    private static async Task<IResult> RevokeSessionsAsync(string apiKey, string uid, IGrainFactory grains)
+    private static async Task<Results<Ok<Posted>, Refusal>> RevokeSessionsAsync([Description(ApiKeyNote)] string apiKey, [Description(ManageAccountApi.UidNote)] string uid, IGrainFactory grains)
     {
         var info = await ExistingTenantAsync(apiKey, grains);
         var problem = await ManageAccountApi.UserGrain(info.ApiKey, uid, grains).RevokeSessionsAsync();
-        return LoginRadiusJson.Answer(problem, new JsonObject { ["IsPosted"] = true });
+        return LoginRadiusJson.Answer(problem, Posted.Yes);
     }
 
     /// <summary>The tenant named by the route; 901 when the key is not a GUID or no tenant has it.</summary>
@@ -238,40 +325,4 @@ public static class AdminApi
     private static string ApiKeyOf(string apiKey) => Guid.TryParse(apiKey, out var key)
         ? key.ToString("D")
         : throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
-
-    private static string TenantName(JsonBody body)
-    {
-        var name = body.String("Name")?.Trim();
-        if (string.IsNullOrEmpty(name))
-        {
-            throw JsonBody.Invalid("Name", "The Name field is required.");
-        }
-
-        return name.Length <= 200 && !name.Any(char.IsControl)
-            ? name
-            : throw JsonBody.Invalid("Name", "The Name field must be at most 200 characters, without control characters.");
-    }
-
-    private static string ApiKeyField(string given) => Guid.TryParse(given, out var key)
-        ? key.ToString("D")
-        : throw JsonBody.Invalid("ApiKey", "The ApiKey field must be a GUID.");
-
-    /// <summary>The <c>Settings</c> object as a merge patch over the defaults, checked as a runtime change would be.</summary>
-    private static TenantSettings InitialSettings(JsonBody body)
-    {
-        var given = body.Property("Settings");
-        if (given is null || given.Value.ValueKind == JsonValueKind.Null)
-        {
-            return new TenantSettings();
-        }
-
-        if (given.Value.ValueKind != JsonValueKind.Object)
-        {
-            throw JsonBody.Invalid("Settings", "The Settings field must be a JSON object.");
-        }
-
-        return TenantSettingsJson.TryMerge(new TenantSettings(), given.Value.GetRawText(), out var settings) is { } problem
-            ? throw JsonBody.Invalid("Settings", problem)
-            : settings;
-    }
 }

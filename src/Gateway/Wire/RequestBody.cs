@@ -31,7 +31,9 @@ public abstract record RequestBody<TSelf> : IEndpointParameterMetadataProvider w
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
     {
         var optional = new NullabilityInfoContext().Create(parameter).ReadState == NullabilityState.Nullable;
-        builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(TSelf), optional));
+        // No content types: routing would answer 415 for any other before the endpoint runs (before its credentials
+        // are checked, and for the +json types ApiRequest.BodyAsync accepts). The document shows application/json.
+        builder.Metadata.Add(new AcceptsMetadata([], typeof(TSelf), optional));
         builder.Metadata.Add(JsonBodyMetadata.Instance);
         if (typeof(ILockProofBody).IsAssignableFrom(typeof(TSelf)))
         {

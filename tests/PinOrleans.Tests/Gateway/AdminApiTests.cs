@@ -213,6 +213,34 @@ public sealed class AdminApiTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_guard_answers_before_a_body_is_read_and_settings_patches_take_any_json_type()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var bodies = new (string Body, string ContentType)[] { ("{", "application/json"), ("""{"Name":"Intruder"}""", "text/plain"), ("[]", "application/merge-patch+json") };
+        foreach (var (body, contentType) in bodies)
+        {
+            // Without credentials: 401, whatever the body; without an administrator password configured: 404.
+            var refused = await _api.SendAsync(HttpMethod.Post, Tenants, body, contentType);
+            await Api.ExpectErrorAsync(refused, 401, 401);
+            Assert.Equal("Basic realm=\"PinOrleans\"", refused.Headers.WwwAuthenticate.Single().ToString());
+            await Api.ExpectErrorAsync(await fixture.Api.SendAsync(HttpMethod.Put, $"{Tenants}/{tenant.ApiKey}/settings", body, contentType, headers: Admin), 404, 404);
+        }
+
+        // With them, the body's own codes.
+        await Api.ExpectErrorAsync(await _api.SendAsync(HttpMethod.Post, Tenants, "{", headers: Admin), 400, 965);
+        await Api.ExpectErrorAsync(await _api.SendAsync(HttpMethod.Put, $"{Tenants}/{tenant.ApiKey}/settings", """{"Pin":{"MinLength":5}}""", "text/plain", headers: Admin), 415, 1083);
+        foreach (var (contentType, minLength) in new[] { ("application/merge-patch+json", 5), ("application/json; charset=utf-8", 6), ("application/vnd.example+json", 7) })
+        {
+            var changed = await Api.ExpectAsync(await _api.SendAsync(HttpMethod.Put, $"{Tenants}/{tenant.ApiKey}/settings", $$$"""{"Pin":{"MinLength":{{{minLength}}}}}""", contentType, headers: Admin), HttpStatusCode.OK);
+            Assert.Equal(minLength, changed.GetProperty("Pin").GetProperty("MinLength").GetInt32());
+        }
+
+        var own = await _api.SendAsync(HttpMethod.Put, $"/pinorleans/v1/tenant/settings?apikey={tenant.ApiKey}", """{"Pin":{"MinLength":5}}""", "application/merge-patch+json",
+            headers: new Dictionary<string, string> { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret });
+        Assert.Equal(5, (await Api.ExpectAsync(own, HttpStatusCode.OK)).GetProperty("Pin").GetProperty("MinLength").GetInt32());
+    }
+
+    [Fact]
     public async Task Revoking_an_accounts_sessions_ends_its_pin_sessions_and_tokens()
     {
         var tenant = await fixture.NewTenantAsync();
