@@ -34,6 +34,7 @@ public static class LockoutApi
     }
 
     /// <summary>What a lockout asks for: the security answers (SecurityQuestion lockout) and/or a captcha answer (also accepted in the query).</summary>
+    [Example("""{"securityanswer": {"q1": "Springfield"}}""", IsJson = true)]
     public sealed record Unlock(
         [property: JsonPropertyName("access_token"), Description("The access token, when not in the header or query.")] string? AccessToken = null) : LockProofBody<Unlock>;
 

@@ -79,9 +79,14 @@ internal static class OpenApiOperations
         operation.Security = SecurityOf(caller, document);
     }
 
-    /// <summary>A body example made of the <see cref="ExampleAttribute"/>s on the body record's properties, or null when it has none.</summary>
-    private static JsonObject? ExampleOf(Type body)
+    /// <summary>The body type's own <see cref="ExampleAttribute"/>, else one made of its properties' examples; null when it has none.</summary>
+    private static JsonNode? ExampleOf(Type body)
     {
+        if (body.GetCustomAttribute<ExampleAttribute>() is { } whole)
+        {
+            return whole.Node;
+        }
+
         var example = new JsonObject();
         foreach (var property in body.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {

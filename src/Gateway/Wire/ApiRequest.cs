@@ -32,7 +32,6 @@ public static class ApiRequest
         };
     }
 
-    /// <summary>A required query parameter: absent answers 908 "The {name} is a required parameter.".</summary>
     /// <summary>
     /// The end user's address: <c>X-Origin-IP</c> (what LoginRadius SDKs forward for the user) or the connection's
     /// address, which <c>X-Forwarded-For</c> sets only when the request came through a configured proxy.
@@ -40,9 +39,6 @@ public static class ApiRequest
     public static string? ClientIp(HttpContext context) =>
         context.Request.Headers[Hosting.ForwardedHeaders.OriginIpHeader].FirstOrDefault(v => !string.IsNullOrWhiteSpace(v) && System.Net.IPAddress.TryParse(v.Trim(), out _))?.Trim()
         ?? context.Connection.RemoteIpAddress?.ToString();
-
-    public static string RequiredQuery(HttpRequest request, string name) =>
-        Query(request, name) ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter(name));
 
     /// <summary>
     /// The access token from <c>Authorization: Bearer</c>, the <c>access_token</c> query or (when given) the body;
@@ -162,8 +158,6 @@ public static class ApiRequest
 /// <summary>A JSON object body whose keys are matched case-insensitively, as LoginRadius' own backend does.</summary>
 public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
 {
-    public const int MaxPinLength = Fields.MaxPinLength;
-
     /// <summary>The first property whose name matches <paramref name="name"/> in any casing.</summary>
     public JsonElement? Property(string name) => Find(Root, name);
 
@@ -193,22 +187,6 @@ public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
         JsonValueKind.Number when value.Value.GetRawText().All(char.IsAsciiDigit) => value.Value.GetRawText(),
         _ => throw Invalid(field, $"The {field} field must be a string."),
     };
-
-    public bool? Boolean(string name)
-    {
-        var value = Property(name);
-        return value?.ValueKind switch
-        {
-            null or JsonValueKind.Null => null,
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.String when bool.TryParse(value.Value.GetString(), out var flag) => flag,
-            _ => throw Invalid(name, $"The {name} field must be true or false."),
-        };
-    }
-
-    /// <summary>A PIN field in any casing: missing or empty is 1234; longer than any PIN policy allows is 1134.</summary>
-    public Sensitive RequiredPin(string field) => Fields.Pin(String(field), field);
 
     public static LoginRadiusException Invalid(string field, string message) => LoginRadiusException.Of(Problem.Validation(field, message));
 

@@ -28,6 +28,9 @@ public static class LoginRadiusJson
         options.PropertyNamingPolicy = null;
         options.DictionaryKeyPolicy = null;
         options.WriteIndented = false;
+        // As LoginRadiusJson.Options writes: numbers as numbers, and the default (HTML-safe) escaping.
+        options.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
         options.Converters.Add(new LoginRadiusTimeConverter());
     }
 
@@ -35,11 +38,6 @@ public static class LoginRadiusJson
     public static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
 
     public static JsonNode? Timestamp(DateTimeOffset? value) => value is { } v ? JsonValue.Create(Timestamp(v)) : null;
-
-    // Until every route answers a typed result (then these two go).
-    public static IResult Ok(JsonNode body) => Results.Text(body.ToJsonString(Options), "application/json; charset=utf-8", statusCode: 200);
-
-    public static IResult Answer(Problem? problem, JsonObject success) => problem is null ? Ok(success) : Error(problem);
 
     public static Refusal Error(Problem problem) => new(LoginRadiusError.For(problem.Code), problem);
 

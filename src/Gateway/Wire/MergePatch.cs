@@ -13,6 +13,7 @@ namespace PinOrleans.Gateway.Wire;
 /// Kept as sent (<see cref="Text"/>) for the tenant grain to merge and check: its names are the settings', not a
 /// record's. Read as every body is (<see cref="RequestJson.BodyAsync"/>: any JSON content type, 965/1079, 1083, 413).
 /// </remarks>
+[Example("""{"Lockout": {"MaxFailedAttempts": 3, "Type": "Captcha"}, "BotProtection": {"Provider": "ReCaptchaV2", "Secret": "<secret>"}}""", IsJson = true)]
 public sealed record MergePatch : IBindableFromHttpContext<MergePatch>, IEndpointParameterMetadataProvider
 {
     private MergePatch(JsonBody json) => Json = json;

@@ -266,8 +266,11 @@ public static class RequestJson
     }
 }
 
-/// <summary>An example value for a request or answer property, shown in the OpenAPI document (a string, or JSON with <see cref="IsJson"/>).</summary>
-[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+/// <summary>
+/// An example value for a request or answer property, or (on a body type) a whole example body, shown in the OpenAPI
+/// document (a string, or JSON with <see cref="IsJson"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter | AttributeTargets.Class)]
 public sealed class ExampleAttribute(string value) : Attribute
 {
     public string Value { get; } = value;
