@@ -1,4 +1,5 @@
 using Orleans.Dashboard;
+using PinOrleans;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Endpoints;
 using PinOrleans.Gateway.Hosting;
@@ -9,7 +10,7 @@ builder.AddPinOrleansClient();
 builder.AddPinOrleansTelemetry();
 builder.Services.AddGatewayHealthChecks();
 builder.Services.AddPinOrleansOpenApi();
-builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddServiceClock();
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddSingleton<AdminGuard>();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
