@@ -12,7 +12,7 @@ using PinOrleans.Tenants;
 
 namespace PinOrleans.Tests.Infrastructure;
 
-/// <summary>A three-silo in-process cluster (real grains, real Argon2id, in-memory storage) shared by a collection.</summary>
+/// <summary>A three-silo in-process cluster (real grains, real Argon2id at a low cost, in-memory storage) shared by a collection.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int Silos = 3;
@@ -23,6 +23,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public LogCapture Logs { get; } = new();
 
+    /// <summary>The service's clock on every silo and the gateway (Orleans keeps real time): tests advance it.</summary>
+    public TestClock Clock { get; } = TestClock.FollowingRealTime();
+
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>The real gateway over this cluster.</summary>
@@ -32,6 +35,18 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>Hash operations over all silos.</summary>
     public int HashCount => _perSilo.Values.Sum(s => s.Hasher.Count);
+
+    /// <summary>
+    /// The answer (status and body) of a call and how many hashes it cost: the work a refusal does, which unlike its
+    /// duration does not depend on how busy the machine is. (The collection runs one test at a time.)
+    /// </summary>
+    public async Task<(int Status, string Body, int Hashes)> MeasureAsync(Func<Task<HttpResponseMessage>> call)
+    {
+        var before = HashCount;
+        var response = await call();
+        var body = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, body, HashCount - before);
+    }
 
     public static IConfiguration Configuration { get; } = new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { ["Hashing:Pepper"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })
@@ -55,6 +70,10 @@ public sealed class ClusterFixture : IAsyncLifetime
             .AddConfiguration(Configuration)
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
+                // Real Argon2id at a cost two cores can afford thousands of times (the production parameters are
+                // Argon2idHasherTests' business): no test here tells work apart by time, they count hashes.
+                ["Hashing:MemoryKiB"] = "1024",
+                ["Hashing:Iterations"] = "1",
                 ["Email:Host"] = "127.0.0.1",
                 ["Email:Port"] = Mail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Email:Security"] = "None",
@@ -94,6 +113,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     return Silo(sp, index).Hasher;
                 }
             });
+            silo.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, Clock);
             silo.Services.AddPinOrleansGrainServices(configuration);
             silo.Services.AddSingleton<ILoggerProvider>(Logs);
         });
