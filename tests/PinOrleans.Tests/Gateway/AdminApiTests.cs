@@ -143,7 +143,7 @@ public sealed class AdminApiTests(ClusterFixture fixture) : IAsyncLifetime
         var list = await Api.ExpectAsync(await AdminAsync(HttpMethod.Get, ""), HttpStatusCode.OK);
         var entry = list.GetProperty("Data").EnumerateArray().Single(t => t.GetProperty("ApiKey").GetString() == apiKey);
         Assert.Equal("Shop", entry.GetProperty("Name").GetString());
-        Assert.InRange(entry.GetProperty("CreatedDate").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.InRange(entry.GetProperty("CreatedDate").GetDateTimeOffset(), fixture.Clock.GetUtcNow().AddMinutes(-1), fixture.Clock.GetUtcNow().AddMinutes(1));
         Assert.Equal(list.GetProperty("Data").GetArrayLength(), list.GetProperty("Count").GetInt32());
 
         var shown = await Api.ExpectAsync(await AdminAsync(HttpMethod.Get, "/" + apiKey), HttpStatusCode.OK);
