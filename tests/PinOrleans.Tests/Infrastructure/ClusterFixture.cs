@@ -52,6 +52,16 @@ public sealed class ClusterFixture : IAsyncLifetime
         .AddInMemoryCollection(new Dictionary<string, string?> { ["Hashing:Pepper"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })
         .Build();
 
+    /// <summary>
+    /// <see cref="Configuration"/> with real Argon2id at a cost two cores can afford thousands of times (the
+    /// production parameters are Argon2idHasherTests' business), for clusters whose tests tell work apart by
+    /// counting hashes, never by time.
+    /// </summary>
+    public static IConfiguration LowCostHashing { get; } = new ConfigurationBuilder()
+        .AddConfiguration(Configuration)
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["Hashing:MemoryKiB"] = "1024", ["Hashing:Iterations"] = "1" })
+        .Build();
+
     /// <summary>The SMTP server the silos send forgot-PIN e-mails to.</summary>
     public MailCatcher Mail { get; private set; } = null!;
 
@@ -67,13 +77,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         Captcha = await FakeCaptchaProviders.StartAsync();
         Sms = await FakeTwilio.StartAsync();
         var configuration = new ConfigurationBuilder()
-            .AddConfiguration(Configuration)
+            .AddConfiguration(LowCostHashing)
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
-                // Real Argon2id at a cost two cores can afford thousands of times (the production parameters are
-                // Argon2idHasherTests' business): no test here tells work apart by time, they count hashes.
-                ["Hashing:MemoryKiB"] = "1024",
-                ["Hashing:Iterations"] = "1",
                 ["Email:Host"] = "127.0.0.1",
                 ["Email:Port"] = Mail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Email:Security"] = "None",

@@ -35,16 +35,18 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
         }
     }
 
+    /// <summary>How long the logins go on after a fault is over: failures must stop within ten seconds of it.</summary>
+    private static readonly TimeSpan Watch = TimeSpan.FromSeconds(12);
+
     [Fact]
     public async Task Killing_a_silo_under_pin_logins_gives_clean_503s_that_stop_within_ten_seconds_and_loses_nothing()
     {
         await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
-        var run = await drill.RunAsync(TimeSpan.FromSeconds(20), async clock =>
+        var run = await drill.RunAsync(async run =>
         {
-            await Task.Delay(3000);
-            var killedAt = clock.Elapsed.TotalSeconds;
+            var killedAt = run.Now;
             await drill.Cluster.KillSiloAsync(drill.Cluster.Silos[2]);
-            return killedAt;
+            return (killedAt, killedAt);
         });
 
         Assert.DoesNotContain(run.Failures, f => f.What != "503");
@@ -55,42 +57,53 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
     }
 
     /// <summary>
-    /// The storage part of ./drill.sh: Azurite stopped with SIGINT for six seconds under PIN logins, then started
-    /// again. Logins need a write, so they fail during the outage, each with a clean 503; they succeed again soon
-    /// after storage is back, without restarting any silo, and every login acknowledged before, during or after the
-    /// outage is in storage.
+    /// The storage part of ./drill.sh: Azurite stopped with SIGINT under PIN logins until every account's logins
+    /// have failed, then started again. Logins need a write, so they fail during the outage, each with a clean
+    /// 503; they succeed again soon after storage is back, without restarting any silo, and every login
+    /// acknowledged before, during or after the outage is in storage.
     /// </summary>
     [Fact]
     public async Task Stopping_storage_under_pin_logins_gives_clean_503s_and_recovers_without_restarts_losing_nothing()
     {
         await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
-        double backAt = 0;
-        var run = await drill.RunAsync(TimeSpan.FromSeconds(25), async clock =>
+        var run = await drill.RunAsync(async run =>
         {
-            await Task.Delay(3000);
-            var stoppedAt = clock.Elapsed.TotalSeconds;
+            var stoppedAt = run.Now;
             await azurite.StopAsync();
-            await Task.Delay(6000);
+            await Eventually.UntilAsync(() => run.AccountsFailedSince(stoppedAt) == drill.Accounts, seen: () => $"{run.AccountsFailedSince(stoppedAt)} accounts failed");
             await azurite.StartAsync();
-            backAt = clock.Elapsed.TotalSeconds;
-            return stoppedAt;
+            return (stoppedAt, run.Now);
         });
 
         Assert.DoesNotContain(run.Failures, f => f.What != "503");
-        Assert.Contains(run.Failures, f => f.At > run.FaultAt && f.At < backAt + 5);
+        Assert.Contains(run.Failures, f => f.At > run.FaultAt && f.At < run.FaultEnded + 5);
         var last = run.Failures.Select(f => f.At).Max();
-        Assert.True(last - backAt <= 10, $"failures went on {last - backAt:F1} s after storage came back");
-        Assert.True(run.SucceededAfter(last) > 20, $"only {run.SucceededAfter(last)} logins after the last failure ({last:F1} s; storage back at {backAt:F1} s)");
+        Assert.True(last - run.FaultEnded <= 10, $"failures went on {last - run.FaultEnded:F1} s after storage came back");
+        Assert.True(run.SucceededAfter(last) > 20, $"only {run.SucceededAfter(last)} logins after the last failure ({last:F1} s; storage back at {run.FaultEnded:F1} s)");
         await drill.AssertNothingLostAsync(run);
     }
 
-    private sealed record DrillRun(
-        ConcurrentDictionary<string, int> Acknowledged,
-        ConcurrentQueue<(double At, string What)> Failures,
-        ConcurrentQueue<double> Successes,
-        double FaultAt)
+    /// <summary>What the logins of one drill saw, as it happens; times in seconds since the logins began.</summary>
+    private sealed class DrillRun
     {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public double Now => _clock.Elapsed.TotalSeconds;
+
+        public ConcurrentDictionary<string, int> Acknowledged { get; } = new();
+
+        public ConcurrentQueue<(double At, string Account, string What)> Failures { get; } = new();
+
+        public ConcurrentQueue<double> Successes { get; } = new();
+
+        /// <summary>When the fault began, and when it was over.</summary>
+        public double FaultAt { get; set; }
+
+        public double FaultEnded { get; set; }
+
         public int SucceededAfter(double seconds) => Successes.Count(at => at > seconds);
+
+        public int AccountsFailedSince(double seconds) => Failures.Where(f => f.At >= seconds).Select(f => f.Account).Distinct().Count();
     }
 
     /// <summary>Three silos on Azurite grain state (membership in memory), a real gateway, a tenant and twelve accounts with PIN sessions.</summary>
@@ -112,6 +125,8 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
 
         public InProcessTestCluster Cluster { get; }
 
+        public int Accounts => _accounts.Count;
+
         public static async Task<DrillCluster> StartAsync(string storage)
         {
             var builder = new InProcessTestClusterBuilder(3);
@@ -120,7 +135,7 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
             builder.ConfigureSilo((_, silo) =>
             {
                 silo.AddPinOrleansStateStore(storage);
-                silo.Services.AddPinOrleansGrainServices(ClusterFixture.Configuration);
+                silo.Services.AddPinOrleansGrainServices(ClusterFixture.LowCostHashing);
                 silo.Configure<ClusterMembershipOptions>(o =>
                 {
                     o.ProbeTimeout = TimeSpan.FromSeconds(2);
@@ -145,14 +160,14 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
             return new DrillCluster(cluster, gateway, api, tenant, accounts);
         }
 
-        /// <summary>PIN logins on every account in closed loops for <paramref name="duration"/>, with <paramref name="fault"/> beside them (it answers when its fault began).</summary>
-        public async Task<DrillRun> RunAsync(TimeSpan duration, Func<Stopwatch, Task<double>> fault)
+        /// <summary>
+        /// PIN logins on every account in closed loops; once every account has logged in, <paramref name="fault"/>
+        /// beside them (it answers when it began and when it was over); the loops go on for <see cref="Watch"/> after that.
+        /// </summary>
+        public async Task<DrillRun> RunAsync(Func<DrillRun, Task<(double Began, double Ended)>> fault)
         {
-            var acknowledged = new ConcurrentDictionary<string, int>();
-            var failures = new ConcurrentQueue<(double At, string What)>();
-            var successes = new ConcurrentQueue<double>();
-            var clock = Stopwatch.StartNew();
-            using var stop = new CancellationTokenSource(duration);
+            var run = new DrillRun();
+            using var stop = new CancellationTokenSource();
             var load = _accounts.Select(async account =>
             {
                 while (!stop.IsCancellationRequested)
@@ -161,19 +176,21 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
                     var body = await response.Content.ReadAsStringAsync();
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
-                        acknowledged.AddOrUpdate(account.Email, 1, (_, n) => n + 1);
-                        successes.Enqueue(clock.Elapsed.TotalSeconds);
+                        run.Acknowledged.AddOrUpdate(account.Email, 1, (_, n) => n + 1);
+                        run.Successes.Enqueue(run.Now);
                         continue;
                     }
 
-                    failures.Enqueue((clock.Elapsed.TotalSeconds, IsCleanUnavailable(response, body) ? "503" : $"unclean HTTP {(int)response.StatusCode}: {body}"));
-                    await Task.Delay(100);
+                    run.Failures.Enqueue((run.Now, account.Email, IsCleanUnavailable(response, body) ? "503" : $"unclean HTTP {(int)response.StatusCode}: {body}"));
+                    await Task.Delay(100); // a client's pause before it tries again
                 }
             }).ToList();
 
-            var faultAt = await fault(clock);
+            await Eventually.UntilAsync(() => run.Acknowledged.Count == _accounts.Count, seen: () => $"{run.Acknowledged.Count} accounts logged in");
+            (run.FaultAt, run.FaultEnded) = await fault(run);
+            stop.CancelAfter(Watch);
             await Task.WhenAll(load);
-            return new DrillRun(acknowledged, failures, successes, faultAt);
+            return run;
         }
 
         /// <summary>Every account has at least the logins acknowledged to it (plus the password login that opened its session).</summary>

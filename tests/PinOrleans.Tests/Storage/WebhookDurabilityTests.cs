@@ -138,7 +138,7 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
     private async Task<InProcessTestCluster> StartClusterAsync(bool holdHandoffs = false)
     {
         var configuration = new ConfigurationBuilder()
-            .AddConfiguration(ClusterFixture.Configuration)
+            .AddConfiguration(ClusterFixture.LowCostHashing)
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Webhooks:ReminderPeriodSeconds"] = "2", ["Outbound:TrustedNetworks:0"] = "127.0.0.1/32" })
             .Build();
         var builder = new InProcessTestClusterBuilder(3);
