@@ -31,6 +31,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The real gateway over this cluster.</summary>
     public GatewayFactory Gateway { get; private set; } = null!;
 
+    private readonly Lazy<GatewayFactory> _adminGateway;
+
+    public ClusterFixture() => _adminGateway = new(() => Tests.Gateway.AdminApiTests.AdminGateway(this, maxFailures: 1_000_000));
+
+    /// <summary>
+    /// The real gateway with an administrator configured, one for all the tests that need one (the refused
+    /// credentials they send from the test server's one address all count against it, hence the high limit).
+    /// </summary>
+    public GatewayFactory AdminGateway => _adminGateway.Value;
+
     public Api Api { get; private set; } = null!;
 
     /// <summary>Hash operations over all silos.</summary>
@@ -131,6 +141,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_adminGateway.IsValueCreated)
+        {
+            await _adminGateway.Value.DisposeAsync();
+        }
+
         await Gateway.DisposeAsync();
         await Cluster.DisposeAsync();
         await Mail.DisposeAsync();
