@@ -6,25 +6,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 cd "$ROOT"
 
 ensure_dotnet
-# The npm installs (Azurite is large: about a minute on a fresh clone) run while the solution builds.
-(ensure_azurite && ensure_loginradius_sdk) &
-tools=$!
+ensure_azurite
+ensure_loginradius_sdk
 
 results="$ROOT/TestResults"
 rm -rf "$results"
 mkdir -p "$results"
 
-built=0
-dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly && built=1
-if ! wait "$tools"; then
-  echo "Installing Azurite or the LoginRadius SDK failed." >&2
-  built=0
-fi
-if ((built == 0)); then
+if ! dotnet build PinOrleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-ensure_azurite # installed by now: sets AZURITE_TABLE
 
 dotnet test PinOrleans.sln -c Release --no-build -nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 status=$?
