@@ -13,6 +13,7 @@ namespace PinOrleans.Tests.EndToEnd;
 /// the Azure Table membership in a real Azurite, and a gateway process finding them there; their metrics, the
 /// dashboard behind the administrator, and a silo that leaves gracefully on SIGTERM.
 /// </summary>
+[RunsLong(15)]
 public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly List<Process> _processes = [];

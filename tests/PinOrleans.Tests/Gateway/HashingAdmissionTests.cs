@@ -19,6 +19,7 @@ namespace PinOrleans.Tests.Gateway;
 /// Retry-After in LoginRadius JSON and counts nothing; PIN logins go ahead of password logins; an aborted request
 /// takes its hash out of the queue.
 /// </summary>
+[RunsLong(8)]
 public sealed class HashingAdmissionTests(HashingAdmissionTests.Silo silo) : IClassFixture<HashingAdmissionTests.Silo>
 {
     private Api Api => silo.Api;

@@ -4,7 +4,7 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Gateway;
 
 /// <summary>No PIN, password, token or secret in a log line, nor in any response but the one that issues it.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed class NoLeakTests(ClusterFixture fixture)
 {
     [Fact]

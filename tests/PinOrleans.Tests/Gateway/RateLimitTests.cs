@@ -8,7 +8,7 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Gateway;
 
 /// <summary>Limits per API key and per client IP: over them, HTTP 429 in LoginRadius' shape with Retry-After, then recovery.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed class RateLimitTests(ClusterFixture fixture)
 {
     private static string Validate(TestTenant tenant) =>

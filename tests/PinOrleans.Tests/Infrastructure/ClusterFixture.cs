@@ -266,7 +266,19 @@ public sealed record TestTenant(string ApiKey, string ApiSecret);
 public sealed record PinScenario(TestTenant Tenant, TenantSnapshot Snapshot, string Uid, IPinSessionGrain Session);
 
 [CollectionDefinition(Name)]
+[RunsLong(50)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>
+/// The HTTP edge (rate limits, captcha providers, malformed input, OpenAPI, the Node SDK, traces) on a cluster of
+/// its own, so that these tests, which mostly start gateways of their own settings, run beside the cluster collection.
+/// </summary>
+[CollectionDefinition(Name)]
+[RunsLong(25)]
+public sealed class EdgeCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "edge";
 }

@@ -20,6 +20,7 @@ namespace PinOrleans.Tests.Storage;
 /// 503 with Retry-After, failures stop soon after the fault ends, and every acknowledged login is in storage
 /// afterwards.
 /// </summary>
+[RunsLong(40)]
 public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private sealed class Gateway(IClusterClient client) : WebApplicationFactory<ClusterClientOptions>

@@ -12,6 +12,7 @@ using PinOrleans.Webhooks;
 namespace PinOrleans.Tests.Storage;
 
 /// <summary>Pending webhook deliveries live in Azurite with reminders: a silo that dies with some of them loses none.</summary>
+[RunsLong(20)]
 public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private const int Events = 12;
