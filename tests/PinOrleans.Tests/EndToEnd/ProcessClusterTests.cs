@@ -175,28 +175,18 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
         }
     }
 
-    private async Task WaitReadyAsync(HttpClient http)
+    private Task WaitReadyAsync(HttpClient http) => Eventually.UntilAsync(async () =>
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
+        Assert.False(_processes.Any(p => p.HasExited), "A process exited:\n" + string.Join('\n', _output.TakeLast(60)));
+        try
         {
-            Assert.False(_processes.Any(p => p.HasExited), "A process exited:\n" + string.Join('\n', _output.TakeLast(60)));
-            try
-            {
-                if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode && await ActiveSilosAsync() == 2)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(500);
+            return (await http.GetAsync("/health/ready")).IsSuccessStatusCode && await ActiveSilosAsync() == 2;
         }
-
-        Assert.Fail("The cluster did not become ready:\n" + string.Join('\n', _output.TakeLast(60)));
-    }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }, TimeSpan.FromSeconds(120), () => "the cluster did not become ready:\n" + string.Join('\n', _output.TakeLast(60)));
 
     private Task<int> ActiveSilosAsync() => SilosAsync("Active");
 
