@@ -20,9 +20,56 @@ namespace PinOrleans.Tests.Storage;
 /// 503 with Retry-After, failures stop soon after the fault ends, and every acknowledged login is in storage
 /// afterwards.
 /// </summary>
-[RunsLong(40)]
-public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public static class DrillTests
 {
+    /// <summary>One silo of three dies under PIN logins.</summary>
+    [RunsLong(15)]
+    public sealed class SiloDies(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+    {
+        [Fact]
+        public async Task Killing_a_silo_under_pin_logins_gives_clean_503s_that_stop_within_ten_seconds_and_loses_nothing()
+        {
+            var run = await DrillAsync(azurite, async (drill, run) =>
+            {
+                var killedAt = run.Now;
+                await drill.Cluster.KillSiloAsync(drill.Cluster.Silos[2]);
+                return (killedAt, killedAt);
+            });
+
+            var last = run.Failures.Select(f => f.At).DefaultIfEmpty(run.FaultAt).Max();
+            Assert.True(last - run.FaultAt <= 10, $"failures went on {last - run.FaultAt:F1} s after the kill ({run.Failures.Count} in all)");
+            Assert.True(run.Acknowledged.Values.Sum() > 100, $"only {run.Acknowledged.Values.Sum()} logins acknowledged");
+        }
+    }
+
+    /// <summary>
+    /// The storage part of ./drill.sh: Azurite stopped with SIGINT under PIN logins until every account's logins
+    /// have failed, then started again. Logins need a write, so they fail during the outage, each with a clean
+    /// 503; they succeed again soon after storage is back, without restarting any silo, and every login
+    /// acknowledged before, during or after the outage is in storage.
+    /// </summary>
+    [RunsLong(30)]
+    public sealed class StorageStops(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+    {
+        [Fact]
+        public async Task Stopping_storage_under_pin_logins_gives_clean_503s_and_recovers_without_restarts_losing_nothing()
+        {
+            var run = await DrillAsync(azurite, async (drill, run) =>
+            {
+                var stoppedAt = run.Now;
+                await azurite.StopAsync();
+                await Eventually.UntilAsync(() => run.AccountsFailedSince(stoppedAt) == drill.Accounts, seen: () => $"{run.AccountsFailedSince(stoppedAt)} accounts failed");
+                await azurite.StartAsync();
+                return (stoppedAt, run.Now);
+            });
+
+            Assert.Contains(run.Failures, f => f.At > run.FaultAt && f.At < run.FaultEnded + 5);
+            var last = run.Failures.Select(f => f.At).Max();
+            Assert.True(last - run.FaultEnded <= 10, $"failures went on {last - run.FaultEnded:F1} s after storage came back");
+            Assert.True(run.SucceededAfter(last) > 20, $"only {run.SucceededAfter(last)} logins after the last failure ({last:F1} s; storage back at {run.FaultEnded:F1} s)");
+        }
+    }
+
     private sealed class Gateway(IClusterClient client) : WebApplicationFactory<ClusterClientOptions>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -36,55 +83,23 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
         }
     }
 
+    /// <summary>
+    /// A drill cluster on <paramref name="azurite"/>, PIN logins with <paramref name="fault"/> beside them: every
+    /// failure a clean 503, and every acknowledged login in storage afterwards.
+    /// </summary>
+    private static async Task<DrillRun> DrillAsync(AzuriteFixture azurite, Func<DrillCluster, DrillRun, Task<(double Began, double Ended)>> fault)
+    {
+        await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
+        var run = await drill.RunAsync(run => fault(drill, run));
+        Assert.DoesNotContain(run.Failures, f => f.What != "503");
+        await drill.AssertNothingLostAsync(run);
+        return run;
+    }
+
     /// <summary>How long the logins go on after a fault is over: failures must stop within ten seconds of it.</summary>
     private static readonly TimeSpan Watch = TimeSpan.FromSeconds(12);
 
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(50);
-
-    [Fact]
-    public async Task Killing_a_silo_under_pin_logins_gives_clean_503s_that_stop_within_ten_seconds_and_loses_nothing()
-    {
-        await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
-        var run = await drill.RunAsync(async run =>
-        {
-            var killedAt = run.Now;
-            await drill.Cluster.KillSiloAsync(drill.Cluster.Silos[2]);
-            return (killedAt, killedAt);
-        });
-
-        Assert.DoesNotContain(run.Failures, f => f.What != "503");
-        var last = run.Failures.Select(f => f.At).DefaultIfEmpty(run.FaultAt).Max();
-        Assert.True(last - run.FaultAt <= 10, $"failures went on {last - run.FaultAt:F1} s after the kill ({run.Failures.Count} in all)");
-        Assert.True(run.Acknowledged.Values.Sum() > 100, $"only {run.Acknowledged.Values.Sum()} logins acknowledged");
-        await drill.AssertNothingLostAsync(run);
-    }
-
-    /// <summary>
-    /// The storage part of ./drill.sh: Azurite stopped with SIGINT under PIN logins until every account's logins
-    /// have failed, then started again. Logins need a write, so they fail during the outage, each with a clean
-    /// 503; they succeed again soon after storage is back, without restarting any silo, and every login
-    /// acknowledged before, during or after the outage is in storage.
-    /// </summary>
-    [Fact]
-    public async Task Stopping_storage_under_pin_logins_gives_clean_503s_and_recovers_without_restarts_losing_nothing()
-    {
-        await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
-        var run = await drill.RunAsync(async run =>
-        {
-            var stoppedAt = run.Now;
-            await azurite.StopAsync();
-            await Eventually.UntilAsync(() => run.AccountsFailedSince(stoppedAt) == drill.Accounts, seen: () => $"{run.AccountsFailedSince(stoppedAt)} accounts failed");
-            await azurite.StartAsync();
-            return (stoppedAt, run.Now);
-        });
-
-        Assert.DoesNotContain(run.Failures, f => f.What != "503");
-        Assert.Contains(run.Failures, f => f.At > run.FaultAt && f.At < run.FaultEnded + 5);
-        var last = run.Failures.Select(f => f.At).Max();
-        Assert.True(last - run.FaultEnded <= 10, $"failures went on {last - run.FaultEnded:F1} s after storage came back");
-        Assert.True(run.SucceededAfter(last) > 20, $"only {run.SucceededAfter(last)} logins after the last failure ({last:F1} s; storage back at {run.FaultEnded:F1} s)");
-        await drill.AssertNothingLostAsync(run);
-    }
 
     /// <summary>What the logins of one drill saw, as it happens; times in seconds since the logins began.</summary>
     private sealed class DrillRun
