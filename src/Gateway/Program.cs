@@ -1,4 +1,5 @@
 using Orleans.Dashboard;
+using PinOrleans;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Endpoints;
 using PinOrleans.Gateway.Hosting;
@@ -10,7 +11,7 @@ builder.AddPinOrleansTelemetry();
 builder.Services.AddGatewayHealthChecks();
 builder.Services.AddPinOrleansOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => LoginRadiusJson.Configure(json.SerializerOptions));
-builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddServiceClock();
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddSingleton<AdminGuard>();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);

@@ -22,7 +22,7 @@ public static class GrainServices
         services.TryAddSingleton<AtRestEncryption>();
         Webhooks.WebhookSender.Register(services);
         services.AddOptions<Webhooks.WebhookDeliveryOptions>().Bind(configuration.GetSection(Webhooks.WebhookDeliveryOptions.Section));
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddServiceClock();
         services.AddPinOrleansMessaging(configuration);
         return services;
     }

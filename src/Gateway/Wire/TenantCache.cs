@@ -10,7 +10,7 @@ namespace PinOrleans.Gateway.Wire;
 /// every gateway within that time; a trial's expiry is checked on each call. It also remembers, for as long, whether
 /// an API secret was the tenant's (by the secret's SHA-256): what decides whose <c>X-Origin-IP</c> is believed.
 /// </summary>
-public sealed class TenantCache(IConfiguration configuration, TimeProvider time)
+public sealed class TenantCache(IConfiguration configuration, [FromKeyedServices(ServiceClock.Key)] TimeProvider time)
 {
     /// <summary>More distinct keys than this (random keys from a flood) and the cache starts over.</summary>
     private const int MaxEntries = 10_000;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PinOrleans.Security;
@@ -13,7 +14,7 @@ namespace PinOrleans.Accounts;
 /// </summary>
 public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Store)] IPersistentState<UserState> state,
-    TimeProvider time,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time,
     ILogger<UserGrain> logger,
     ILoggerFactory loggers,
     IOptions<WebhookDeliveryOptions> webhookOptions,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using PinOrleans.Accounts;
 using PinOrleans.Tenants;
 
@@ -6,7 +7,7 @@ namespace PinOrleans.Sessions;
 /// <summary>One chance to set a missing PIN: spent before the PIN is set, so it can never be used twice.</summary>
 public sealed class PinAuthTokenGrain(
     [PersistentState("pinauth", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time) : TokenGrain(state), IPinAuthTokenGrain
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(state), IPinAuthTokenGrain
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 

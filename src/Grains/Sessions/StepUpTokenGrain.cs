@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace PinOrleans.Sessions;
 
 /// <summary>A step-up token: proof that the user re-entered their PIN moments ago, good for one check.</summary>
 public sealed class StepUpTokenGrain(
     [PersistentState("stepup", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time) : TokenGrain(state), IStepUpTokenGrain
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(state), IStepUpTokenGrain
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PinOrleans.Accounts;
 using PinOrleans.Tenants;
@@ -130,7 +131,7 @@ public sealed class LoginTokensState
 /// </summary>
 public sealed class LoginTokensGrain(
     [PersistentState("tokens", StorageNames.Store)] IPersistentState<LoginTokensState> state,
-    TimeProvider time,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time,
     ILogger<LoginTokensGrain> logger) : Grain, ILoginTokensGrain
 {
     private LoginTokensState Pair => state.State;
@@ -236,7 +237,7 @@ public sealed class LoginTokensGrain(
 /// <summary>A PIN session: valid, unexpired and unrevoked sessions let the user's PIN stand in for the password.</summary>
 public sealed class PinSessionGrain(
     [PersistentState("pinsession", StorageNames.Store)] IPersistentState<TokenState> state,
-    TimeProvider time) : TokenGrain(state), IPinSessionGrain
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(state), IPinSessionGrain
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 

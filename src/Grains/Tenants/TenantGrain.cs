@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PinOrleans.Security;
 using PinOrleans.Webhooks;
@@ -27,7 +28,7 @@ public sealed class TenantState
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Store)] IPersistentState<TenantState> state,
-    TimeProvider time,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time,
     AtRestEncryption protector,
     Outbound.OutboundGuard outbound,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain

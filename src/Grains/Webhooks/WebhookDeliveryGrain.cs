@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PinOrleans.Tenants;
@@ -36,7 +37,7 @@ public sealed class WebhookDeliveryState
 public sealed partial class WebhookDeliveryGrain(
     [PersistentState("webhook", StorageNames.Store)] IPersistentState<WebhookDeliveryState> state,
     WebhookSender sender,
-    TimeProvider time,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time,
     IOptions<WebhookDeliveryOptions> options,
     ILogger<WebhookDeliveryGrain> logger,
     Operations.PinOrleansMetrics metrics) : Grain, IWebhookDeliveryGrain, IRemindable

@@ -17,7 +17,7 @@ namespace PinOrleans.Tests.Cli;
 /// way an operator's shell would give them.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed partial class PinctlTests(ClusterFixture fixture) : IAsyncLifetime
+public sealed partial class PinctlTests(ClusterFixture fixture)
 {
     private readonly Dictionary<string, string> _environment = new()
     {
@@ -26,19 +26,7 @@ public sealed partial class PinctlTests(ClusterFixture fixture) : IAsyncLifetime
         ["PINCTL_ADMIN_PASSWORD"] = AdminApiTests.AdminPassword,
     };
 
-    private GatewayFactory _gateway = null!;
-    private HttpClient _http = null!;
-    private Api _api = null!;
-
-    public Task InitializeAsync()
-    {
-        _gateway = AdminApiTests.AdminGateway(fixture);
-        _http = _gateway.CreateClient();
-        _api = new Api(_http);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+    private readonly Api _api = new(fixture.AdminGateway.CreateClient());
 
     private sealed record Run(int Code, string Out, string Error)
     {
@@ -56,7 +44,7 @@ public sealed partial class PinctlTests(ClusterFixture fixture) : IAsyncLifetime
             Out = output,
             Error = error,
             ErrorIsTerminal = terminal,
-            Http = _http,
+            Http = _api.Http,
             Environment = name => _environment.GetValueOrDefault(name),
         };
         var code = await Pinctl.RunAsync(args, context);

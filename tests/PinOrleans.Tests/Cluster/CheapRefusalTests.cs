@@ -53,7 +53,7 @@ public sealed class CheapRefusalTests(ClusterFixture fixture)
         var revoked = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(await fixture.NewSessionAsync(tenant, uid))!);
         await revoked.RevokeAsync();
         var expired = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(SecretToken.New())!);
-        var past = DateTimeOffset.UtcNow.AddHours(-2);
+        var past = fixture.Clock.GetUtcNow().AddHours(-2);
         await expired.StartAsync(new TokenGrant(tenant.ApiKey, uid, past, past.AddHours(1)));
         var unknown = fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(SecretToken.New())!);
 

@@ -34,7 +34,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
 
         var stored = await fixture.StoredUserAsync(tenant, uid);
         Assert.Equal(5, stored.FailedLoginAttempts);
-        Assert.True(stored.LockedUntil > DateTimeOffset.UtcNow.AddMinutes(14));
+        Assert.True(stored.LockedUntil > fixture.Clock.GetUtcNow().AddMinutes(14));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     {
         var (tenant, snapshot, uid, session) = await fixture.NewPinScenarioAsync(new TenantSettings
         {
-            Lockout = new LockoutPolicy { MaxFailedAttempts = 3, SuspendSeconds = 2 },
+            Lockout = new LockoutPolicy { MaxFailedAttempts = 3, SuspendSeconds = 600 },
         });
 
         for (var i = 0; i < 3; i++)
@@ -54,12 +54,12 @@ public sealed class LockoutTests(ClusterFixture fixture)
         Assert.Equal(ErrorCode.AccountSuspended, locked.Problem?.Code);
         var until = locked.Problem!.LockedUntil!.Value;
 
-        var wait = until - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300);
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait);
-        }
+        // A moment before the end: still refused, and still the same end.
+        fixture.Clock.AdvanceTo(until - TimeSpan.FromSeconds(30));
+        var early = await session.LoginWithPinAsync(snapshot, Pin);
+        Assert.Equal(((ErrorCode?)ErrorCode.AccountSuspended, (DateTimeOffset?)until), (early.Problem?.Code, early.Problem?.LockedUntil));
 
+        fixture.Clock.AdvanceTo(until);
         var after = await session.LoginWithPinAsync(snapshot, Pin);
         Assert.Null(after.Problem);
         Assert.False(after.Profile!.IsLoginLocked);
@@ -145,7 +145,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
     {
         var (tenant, snapshot, uid, session) = await fixture.NewPinScenarioAsync();
         var grainId = fixture.UserGrainId(tenant, uid);
-        var lockedUntil = DateTimeOffset.UtcNow.AddMinutes(10);
+        var lockedUntil = fixture.Clock.GetUtcNow().AddMinutes(10);
 
         // Another activation (say, on a silo that was thought dead) locks the account while this attempt is in flight.
         fixture.ConflictOnce(grainId, async storage =>
@@ -204,7 +204,7 @@ public sealed class LockoutTests(ClusterFixture fixture)
                 Assert.Equal(ErrorCode.InvalidPin, (await scenario.Session.LoginWithPinAsync(scenario.Snapshot, WrongPin)).Problem?.Code);
                 var suspended = await scenario.Session.LoginWithPinAsync(scenario.Snapshot, WrongPin);
                 Assert.Equal(ErrorCode.AccountSuspended, suspended.Problem?.Code);
-                await Task.Delay(suspended.Problem!.LockedUntil!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+                fixture.Clock.AdvanceTo(suspended.Problem!.LockedUntil!.Value);
             }
         }
 
@@ -219,27 +219,26 @@ public sealed class LockoutTests(ClusterFixture fixture)
     {
         var (_, snapshot, _, session) = await fixture.NewPinScenarioAsync(new TenantSettings
         {
-            Lockout = new LockoutPolicy { MaxFailedAttempts = 2, SuspendSeconds = 1, EscalationWindow = TimeSpan.FromSeconds(60), MaxSuspendSeconds = 3 },
+            Lockout = new LockoutPolicy { MaxFailedAttempts = 2, SuspendSeconds = 60, EscalationWindow = TimeSpan.FromMinutes(10), MaxSuspendSeconds = 180 },
         }, Pin);
 
-        var periods = new List<double>();
-        for (var lockNumber = 0; lockNumber < 3; lockNumber++)
+        // 60 s, then 120 s, then 240 s capped at 180 s: each lock starts at the failure that reached the threshold.
+        foreach (var period in new[] { 60, 120, 180 })
         {
+            var before = fixture.Clock.GetUtcNow();
             for (var i = 0; i < 2; i++)
             {
                 Assert.Equal(ErrorCode.InvalidPin, (await session.LoginWithPinAsync(snapshot, WrongPin)).Problem?.Code);
             }
 
             var locked = await session.LoginWithPinAsync(snapshot, WrongPin);
+            var after = fixture.Clock.GetUtcNow();
             Assert.Equal(ErrorCode.AccountSuspended, locked.Problem?.Code);
             var until = locked.Problem!.LockedUntil!.Value;
-            periods.Add((until - DateTimeOffset.UtcNow).TotalSeconds);
-            await Task.Delay(until - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+            Assert.InRange(until, before.AddSeconds(period), after.AddSeconds(period));
+            fixture.Clock.AdvanceTo(until);
         }
 
-        // 1 s, then 2 s, then 4 s capped at 3 s (each measured a moment after the lock began).
-        Assert.InRange(periods[0], 0.3, 1.0);
-        Assert.InRange(periods[1], 1.3, 2.0);
-        Assert.InRange(periods[2], 2.3, 3.0);
+        Assert.Null((await session.LoginWithPinAsync(snapshot, Pin)).Problem);
     }
 }

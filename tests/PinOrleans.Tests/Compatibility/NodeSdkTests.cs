@@ -19,7 +19,7 @@ namespace PinOrleans.Tests.Compatibility;
 /// default port of its <c>apiDomain</c>, so the script sets the agent's default port and trusts the test's
 /// certificate, as DNS and a real certificate would in production.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed partial class NodeSdkTests(ClusterFixture fixture)
 {
     public const string SdkVersion = "11.7.0";

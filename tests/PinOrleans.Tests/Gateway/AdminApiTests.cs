@@ -16,14 +16,13 @@ namespace PinOrleans.Tests.Gateway;
 /// secret, and every session of an account ended.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class AdminApiTests(ClusterFixture fixture) : IAsyncLifetime
+public sealed class AdminApiTests(ClusterFixture fixture)
 {
     public const string AdminUser = "operator";
     public const string AdminPassword = "admin-test-password-7f3a";
     private const string Tenants = "/pinorleans/v1/admin/tenants";
 
-    private GatewayFactory _gateway = null!;
-    private Api _api = null!;
+    private readonly Api _api = new(fixture.AdminGateway.CreateClient());
 
     /// <summary>
     /// The real gateway with an administrator configured and no tenant cache (and room for the many refused
@@ -34,15 +33,6 @@ public sealed class AdminApiTests(ClusterFixture fixture) : IAsyncLifetime
         .UseSetting("Admin:Password", AdminPassword)
         .UseSetting("Admin:MaxFailures", maxFailures.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .UseSetting("Gateway:TenantCacheSeconds", "0"));
-
-    public Task InitializeAsync()
-    {
-        _gateway = AdminGateway(fixture);
-        _api = new Api(_gateway.CreateClient());
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
     private static Dictionary<string, string> Basic(string user, string password) =>
         new() { ["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")) };
@@ -143,7 +133,7 @@ public sealed class AdminApiTests(ClusterFixture fixture) : IAsyncLifetime
         var list = await Api.ExpectAsync(await AdminAsync(HttpMethod.Get, ""), HttpStatusCode.OK);
         var entry = list.GetProperty("Data").EnumerateArray().Single(t => t.GetProperty("ApiKey").GetString() == apiKey);
         Assert.Equal("Shop", entry.GetProperty("Name").GetString());
-        Assert.InRange(entry.GetProperty("CreatedDate").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.InRange(entry.GetProperty("CreatedDate").GetDateTimeOffset(), fixture.Clock.GetUtcNow().AddMinutes(-1), fixture.Clock.GetUtcNow().AddMinutes(1));
         Assert.Equal(list.GetProperty("Data").GetArrayLength(), list.GetProperty("Count").GetInt32());
 
         var shown = await Api.ExpectAsync(await AdminAsync(HttpMethod.Get, "/" + apiKey), HttpStatusCode.OK);

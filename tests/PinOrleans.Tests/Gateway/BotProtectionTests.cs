@@ -8,7 +8,7 @@ namespace PinOrleans.Tests.Gateway;
 /// Bot protection on PIN login, verified by the gateway with each provider's real protocol against loopback fakes:
 /// accepted, rejected (wrong, reused, expired), missing, scored too low or for another action, provider down.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed class BotProtectionTests(ClusterFixture fixture)
 {
     private const string OriginIp = "203.0.113.50";

@@ -96,7 +96,7 @@ public sealed class CredentialChangeTests(ClusterFixture fixture)
         var uid = await fixture.NewAccountAsync(tenant, "7890");
 
         // A login 89 days ago, as if refreshed ever since: the next pair may live one more day, not sixty.
-        var loginAt = DateTimeOffset.UtcNow.AddDays(-89);
+        var loginAt = fixture.Clock.GetUtcNow().AddDays(-89);
         var old = await TokenIssuer.IssueAsync(fixture.Grains, snapshot, uid, default, loginAt.AddDays(88), withPinSession: false, "family-89", familyStartedAt: loginAt);
         var refreshed = await Api.ExpectAsync(await RefreshAsync(tenant, old.RefreshToken), HttpStatusCode.OK);
         var pair = await fixture.StoredStateAsync<LoginTokensState>("tokens", fixture.Grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(Get(refreshed, "refresh_token"))!));
@@ -105,8 +105,8 @@ public sealed class CredentialChangeTests(ClusterFixture fixture)
         Assert.Equal("family-89", pair.Grant.Family);
 
         // A family started 91 days ago is over, however fresh its refresh token would otherwise be.
-        var ended = DateTimeOffset.UtcNow.AddDays(-91);
-        var last = await TokenIssuer.IssueAsync(fixture.Grains, snapshot, uid, default, DateTimeOffset.UtcNow.AddMinutes(-1), withPinSession: false, "family-91", familyStartedAt: ended);
+        var ended = fixture.Clock.GetUtcNow().AddDays(-91);
+        var last = await TokenIssuer.IssueAsync(fixture.Grains, snapshot, uid, default, fixture.Clock.GetUtcNow().AddMinutes(-1), withPinSession: false, "family-91", familyStartedAt: ended);
         await Api.ExpectErrorAsync(await RefreshAsync(tenant, last.RefreshToken), 403, 1217);
     }
 }

@@ -28,14 +28,7 @@ public sealed class EnumerationTests(ClusterFixture fixture)
         return new Account(tenant, $"{id}@example.com", phone, "u" + id);
     }
 
-    /// <summary>The answer (status and body) of a call and how many hashes it cost.</summary>
-    private async Task<(int Status, string Body, int Hashes)> MeasureAsync(Func<Task<HttpResponseMessage>> call)
-    {
-        var before = fixture.HashCount;
-        var response = await call();
-        var body = await response.Content.ReadAsStringAsync();
-        return ((int)response.StatusCode, body, fixture.HashCount - before);
-    }
+    private Task<(int Status, string Body, int Hashes)> MeasureAsync(Func<Task<HttpResponseMessage>> call) => fixture.MeasureAsync(call);
 
     private Task<HttpResponseMessage> ForgotAsync(Account account, string route, object body) =>
         Api.PostAsync($"/identity/v2/auth/pin/forgot/{route}?apikey={account.Tenant.ApiKey}", body);

@@ -15,7 +15,7 @@ namespace PinOrleans.Tests.Gateway;
 /// long and headers too large are LoginRadius errors, the connection is closed properly after them, and a client
 /// still sending megabytes reads the answer instead of a reset.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed class HttpEdgeTests(ClusterFixture fixture) : IAsyncLifetime
 {
     private GatewayFactory _gateway = null!;

@@ -138,37 +138,36 @@ public sealed class LockoutTypeTests(ClusterFixture fixture)
 
     /// <summary>
     /// Suspend through the gateway: 1198 with <c>Data.LoginLockedTimeout</c>; each lock soon after the previous one
-    /// doubles the period (1 s, 2 s, then 4 s capped at 3 s); the right PIN is refused while suspended and works after.
+    /// doubles the period (60 s, 120 s, then 240 s capped at 180 s); the right PIN is refused while suspended and works after.
     /// </summary>
     [Fact]
     public async Task A_suspension_ends_by_itself_and_each_one_soon_after_the_last_doubles_up_to_the_maximum()
     {
+        var before = fixture.Clock.GetUtcNow();
         var account = await LockedAccountAsync(new TenantSettings
         {
-            Lockout = new LockoutPolicy { Type = LockoutType.Suspend, MaxFailedAttempts = 2, SuspendSeconds = 1, EscalationWindow = TimeSpan.FromMinutes(5), MaxSuspendSeconds = 3 },
+            Lockout = new LockoutPolicy { Type = LockoutType.Suspend, MaxFailedAttempts = 2, SuspendSeconds = 60, EscalationWindow = TimeSpan.FromMinutes(10), MaxSuspendSeconds = 180 },
         });
-        var periods = new List<double>();
-        for (var lockNumber = 0; ; lockNumber++)
+        foreach (var period in new[] { 60, 120, 180 })
         {
             var refused = await Api.ExpectErrorAsync(await PinLoginAsync(account, Pin), 403, 1198);
+            var after = fixture.Clock.GetUtcNow();
             Assert.Equal((true, "Suspend"), await LockStateAsync(account));
             var until = DateTimeOffset.Parse(refused.GetProperty("Data").GetProperty("LoginLockedTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-            periods.Add((until - DateTimeOffset.UtcNow).TotalSeconds);
-            await Task.Delay(until - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
-            if (lockNumber == 2)
+            Assert.InRange(until, before.AddSeconds(period), after.AddSeconds(period));
+            fixture.Clock.AdvanceTo(until);
+            if (period == 180)
             {
                 break;
             }
 
+            before = fixture.Clock.GetUtcNow();
             for (var i = 0; i < 2; i++)
             {
                 await Api.ExpectErrorAsync(await PinLoginAsync(account, WrongPin), 401, 1236);
             }
         }
 
-        Assert.InRange(periods[0], 0.2, 1.0);
-        Assert.InRange(periods[1], 1.2, 2.0);
-        Assert.InRange(periods[2], 2.2, 3.0);
         await Api.ExpectAsync(await PinLoginAsync(account, Pin), HttpStatusCode.OK);
         Assert.Equal((false, "None"), await LockStateAsync(account));
     }

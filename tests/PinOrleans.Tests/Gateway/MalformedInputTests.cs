@@ -4,7 +4,7 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Gateway;
 
 /// <summary>Bad input of every kind gets a precise LoginRadius error, and a well-formed error body.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed class MalformedInputTests(ClusterFixture fixture)
 {
     private const string PinLogin = "/identity/v2/auth/login/pin?apikey={key}&session_token={session}";

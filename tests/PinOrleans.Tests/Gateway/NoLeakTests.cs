@@ -4,7 +4,7 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Gateway;
 
 /// <summary>No PIN, password, token or secret in a log line, nor in any response but the one that issues it.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed class NoLeakTests(ClusterFixture fixture)
 {
     [Fact]
@@ -67,11 +67,7 @@ public sealed class NoLeakTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await gateway.CreateClient().GetAsync($"{path}?apikey={tenant.ApiKey}&access_token={token}"), 404, 404);
 
         // The request's activity stops just after the answer is sent: wait for it.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!stopped.Any(a => a.GetTagItem("url.path") as string == path) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.UntilAsync(() => stopped.Any(a => a.GetTagItem("url.path") as string == path), TimeSpan.FromSeconds(10));
 
         var request = Assert.Single(stopped, a => a.GetTagItem("url.path") as string == path);
         Assert.Null(request.GetTagItem("url.query"));

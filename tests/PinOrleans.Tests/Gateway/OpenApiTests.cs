@@ -17,7 +17,7 @@ namespace PinOrleans.Tests.Gateway;
 /// <c>/openapi/v1.json</c> documents every endpoint the gateway serves (parameters, bodies, answers, LoginRadius
 /// error codes), and <c>/reference</c> shows it.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed partial class OpenApiTests(ClusterFixture fixture)
 {
     private static readonly string[] ApiPrefixes = ["/identity", "/v2", "/pinorleans"];

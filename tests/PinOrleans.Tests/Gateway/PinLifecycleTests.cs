@@ -61,7 +61,7 @@ public sealed class PinLifecycleTests(ClusterFixture fixture)
         var uid = (await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, $"/identity/v2/manage/account?apikey={tenant.ApiKey}&email={email}",
             headers: new Dictionary<string, string> { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret }), HttpStatusCode.OK)).GetProperty("Uid").GetString()!;
         var expired = SecretToken.New();
-        var past = DateTimeOffset.UtcNow.AddHours(-1);
+        var past = fixture.Clock.GetUtcNow().AddHours(-1);
         await fixture.Grains.GetGrain<IPinAuthTokenGrain>(SecretToken.KeyOf(expired)!).StartAsync(new TokenGrant(tenant.ApiKey, uid, past, past.AddMinutes(10)));
 
         await Api.ExpectErrorAsync(await SetPinAsync(tenant, Guid.NewGuid().ToString(), """{"PIN":"4321"}"""), 403, 1239);

@@ -31,8 +31,8 @@ public sealed class PinLoginApiTests(ClusterFixture fixture)
         var session = AssertGuid(login, "session_token");
         var accessExpiry = AssertIsoUtc(login, "expires_in");
         var sessionExpiry = AssertIsoUtc(login, "session_expires_in");
-        Assert.InRange(accessExpiry - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.5));
-        Assert.InRange(sessionExpiry - DateTimeOffset.UtcNow, TimeSpan.FromDays(6.99), TimeSpan.FromDays(7.01));
+        Assert.InRange(accessExpiry - fixture.Clock.GetUtcNow(), TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.5));
+        Assert.InRange(sessionExpiry - fixture.Clock.GetUtcNow(), TimeSpan.FromDays(6.99), TimeSpan.FromDays(7.01));
 
         var pinLogin = await Api.ExpectAsync(await Api.PinLoginAsync(tenant, session, "7890"), HttpStatusCode.OK);
         AssertGuid(pinLogin, "access_token");
@@ -86,7 +86,7 @@ public sealed class PinLoginApiTests(ClusterFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync();
         var (_, session) = await Api.AccountWithSessionAsync(tenant);
-        var trial = await fixture.NewTenantAsync(new TenantSettings { Plan = new TenantPlan { Name = "Trial", TrialExpiresAt = DateTimeOffset.UtcNow.AddDays(-1) } });
+        var trial = await fixture.NewTenantAsync(new TenantSettings { Plan = new TenantPlan { Name = "Trial", TrialExpiresAt = fixture.Clock.GetUtcNow().AddDays(-1) } });
 
         await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant with { ApiKey = Guid.NewGuid().ToString() }, session, "7890"), 403, 901);
         await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant with { ApiKey = "not-a-key" }, session, "7890"), 403, 901);
@@ -109,7 +109,7 @@ public sealed class PinLoginApiTests(ClusterFixture fixture)
 
         var uid = (await Api.LoginAsync(tenant, email)).GetProperty("Profile").GetProperty("Uid").GetString()!;
         var expired = SecretToken.New();
-        var past = DateTimeOffset.UtcNow.AddDays(-8);
+        var past = fixture.Clock.GetUtcNow().AddDays(-8);
         await fixture.Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(expired)!).StartAsync(new TokenGrant(tenant.ApiKey, uid, past, past.AddDays(7)));
         await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant, expired, "7890"), 403, 1246);
     }
@@ -145,7 +145,7 @@ public sealed class PinLoginApiTests(ClusterFixture fixture)
 
         var locked = await Api.ExpectErrorAsync(await Api.PinLoginAsync(tenant, session, "7890"), 403, 1198);
         var until = DateTimeOffset.Parse(locked.GetProperty("Data").GetProperty("LoginLockedTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(until - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.1));
+        Assert.InRange(until - fixture.Clock.GetUtcNow(), TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.1));
         // The password login is refused too, answered as a wrong password (uniform answers: no account shows by its lock).
         await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", new { email, password = Api.Password }), 401, 966);
     }

@@ -157,7 +157,7 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
         await Api.ExpectAsync(await ResetAsync(account.Tenant, "token", new { ResetToken = token, PIN = "2468" }), HttpStatusCode.OK);
 
         var stored = await fixture.StoredUserAsync(account.Tenant, account.Uid);
-        Assert.False(stored.IsLocked(DateTimeOffset.UtcNow));
+        Assert.False(stored.IsLocked(fixture.Clock.GetUtcNow()));
         Assert.Empty(stored.Failures);
         // The reset ended every session (the guesser's too); a new login gets a new one.
         await Api.ExpectErrorAsync(await Api.PinLoginAsync(account.Tenant, session, "2468"), 403, 1245);

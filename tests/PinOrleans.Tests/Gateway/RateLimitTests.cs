@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -7,36 +8,60 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Gateway;
 
 /// <summary>Limits per API key and per client IP: over them, HTTP 429 in LoginRadius' shape with Retry-After, then recovery.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(EdgeCollection.Name)]
 public sealed class RateLimitTests(ClusterFixture fixture)
 {
     private static string Validate(TestTenant tenant) =>
         $"/identity/v2/auth/access_token/validate?apikey={tenant.ApiKey}&access_token={Guid.NewGuid()}";
 
+    /// <summary>
+    /// ASP.NET Core's limiter keeps real time (it takes no <see cref="TimeProvider"/>), so this window is short and
+    /// real; the test does not guess its timing: the first four requests must fall in one window, which starts with
+    /// the key's first request (on a machine too busy for that, another key tries again), and recovery is waited for.
+    /// </summary>
     [Fact]
     public async Task Over_the_api_key_limit_answers_429_with_retry_after_and_recovers()
     {
+        var window = TimeSpan.FromSeconds(2);
         await using var gateway = new GatewayFactory(fixture, web => web
             .UseSetting("RateLimiting:PerApiKey:PermitLimit", "3")
-            .UseSetting("RateLimiting:PerApiKey:WindowSeconds", "2"));
+            .UseSetting("RateLimiting:PerApiKey:WindowSeconds", window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var api = new Api(gateway.CreateClient());
-        var tenant = await fixture.NewTenantAsync();
         var other = await fixture.NewTenantAsync();
+
+        TestTenant tenant;
+        List<HttpResponseMessage> answers;
+        for (var round = 1; ; round++)
+        {
+            tenant = await fixture.NewTenantAsync();
+            var started = Stopwatch.StartNew();
+            answers = [];
+            for (var i = 0; i < 4; i++)
+            {
+                answers.Add(await api.Http.GetAsync(Validate(tenant)));
+            }
+
+            if (started.Elapsed < window || round == 5)
+            {
+                break;
+            }
+        }
 
         for (var i = 0; i < 3; i++)
         {
-            await Api.ExpectErrorAsync(await api.Http.GetAsync(Validate(tenant)), 403, 905);
+            await Api.ExpectErrorAsync(answers[i], 403, 905);
         }
 
-        var refused = await api.Http.GetAsync(Validate(tenant));
+        var refused = answers[3];
         var error = await Api.ExpectErrorAsync(refused, 429, 429);
         Assert.Equal("Too many requests in a particular time frame", error.GetProperty("Message").GetString());
         Assert.InRange(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 2);
         await Api.ExpectErrorAsync(await api.Http.GetAsync(Validate(other)), 403, 905);
         Assert.Equal(HttpStatusCode.OK, (await api.Http.GetAsync("/health/live")).StatusCode);
 
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
-        await Api.ExpectErrorAsync(await api.Http.GetAsync(Validate(tenant)), 403, 905);
+        // Refused until the window ends, then served again.
+        var after = await Eventually.UntilAsync(() => api.Http.GetAsync(Validate(tenant)), r => r.StatusCode != HttpStatusCode.TooManyRequests, window * 5);
+        await Api.ExpectErrorAsync(after, 403, 905);
     }
 
     [Fact]

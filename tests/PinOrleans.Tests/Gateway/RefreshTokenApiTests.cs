@@ -92,7 +92,7 @@ public sealed class RefreshTokenApiTests(ClusterFixture fixture)
         var email = login.GetProperty("Profile").GetProperty("Email")[0].GetProperty("Value").GetString()!;
         var second = await Api.LoginAsync(tenant, email);
         var secret = new Dictionary<string, string> { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret };
-        await Task.Delay(10);
+        fixture.Clock.Advance(TimeSpan.FromMilliseconds(10));
 
         var deleted = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Delete, $"/identity/v2/manage/account/{uid}/access_token/refresh/revoke?apikey={tenant.ApiKey}", headers: secret), HttpStatusCode.OK);
         Assert.True(deleted.GetProperty("IsDeleted").GetBoolean());
@@ -100,7 +100,7 @@ public sealed class RefreshTokenApiTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await ManageAsync(tenant, "/refresh", $"refresh_token={login.GetProperty("refresh_token").GetString()}"), 403, 1217);
         await Api.ExpectErrorAsync(await ManageAsync(tenant, "/refresh", $"refresh_token={second.GetProperty("refresh_token").GetString()}"), 403, 1217);
         await Api.ExpectAsync(await ValidateAsync(tenant, login), HttpStatusCode.OK);
-        await Task.Delay(10);
+        fixture.Clock.Advance(TimeSpan.FromMilliseconds(10));
         var later = await Api.LoginAsync(tenant, email);
         await Api.ExpectAsync(await ManageAsync(tenant, "/refresh", $"refresh_token={later.GetProperty("refresh_token").GetString()}"), HttpStatusCode.OK);
         await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Delete, $"/identity/v2/manage/account/{Guid.NewGuid():N}/access_token/refresh/revoke?apikey={tenant.ApiKey}", headers: secret), 403, 938);

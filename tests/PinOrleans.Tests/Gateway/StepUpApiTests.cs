@@ -21,7 +21,7 @@ public sealed class StepUpApiTests(ClusterFixture fixture)
         var token = proof.GetProperty("SecondFactorValidationToken").GetString()!;
         Assert.True(Guid.TryParse(token, out _));
         var expires = DateTimeOffset.Parse(proof.GetProperty("ExpireIn").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5.1));
+        Assert.InRange(expires - fixture.Clock.GetUtcNow(), TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5.1));
 
         var check = $"/identity/v2/manage/account/{uid}/reauth/pin?apikey={tenant.ApiKey}";
         var otherUid = $"/identity/v2/manage/account/{Guid.NewGuid():N}/reauth/pin?apikey={tenant.ApiKey}";

@@ -9,9 +9,9 @@ namespace PinOrleans.Tests.Gateway;
 [Collection(ClusterCollection.Name)]
 public sealed class TenantCacheTests(ClusterFixture fixture)
 {
-    private static TenantCache Cache(double seconds) => new(
+    private TenantCache Cache(double seconds) => new(
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:TenantCacheSeconds"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }).Build(),
-        TimeProvider.System);
+        fixture.Clock);
 
     [Fact]
     public async Task Answers_are_reused_within_their_lifetime_and_not_without_one()
@@ -31,6 +31,11 @@ public sealed class TenantCacheTests(ClusterFixture fixture)
         await fixture.Grains.GetGrain<ITenantGrain>(unknown).ConfigureAsync(new TenantDefinition { Name = "Late", ApiSecret = "s" });
         Assert.Equal(ErrorCode.ApiKeyUnauthorized, (await cached.AuthorizeAsync(unknown, fixture.Grains)).Problem!.Code);
         Assert.Equal("Late", (await uncached.AuthorizeAsync(unknown, fixture.Grains)).Tenant!.Name);
+
+        // Once the lifetime is over, the grain is asked again.
+        fixture.Clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal("Renamed", (await cached.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Tenant!.Name);
+        Assert.Equal("Late", (await cached.AuthorizeAsync(unknown, fixture.Grains)).Tenant!.Name);
     }
 
     [Fact]
@@ -49,15 +54,20 @@ public sealed class TenantCacheTests(ClusterFixture fixture)
         Assert.True(await cached.SecretMatchesAsync(tenant.ApiKey, tenant.ApiSecret, fixture.Grains));
         Assert.False(await uncached.SecretMatchesAsync(tenant.ApiKey, tenant.ApiSecret, fixture.Grains));
         Assert.True(await uncached.SecretMatchesAsync(tenant.ApiKey, rotated, fixture.Grains));
+
+        fixture.Clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.False(await cached.SecretMatchesAsync(tenant.ApiKey, tenant.ApiSecret, fixture.Grains));
     }
 
     [Fact]
     public async Task A_trial_that_ends_while_cached_is_refused_from_then_on()
     {
-        var tenant = await fixture.NewTenantAsync(new TenantSettings { Plan = new TenantPlan { Name = "Trial", TrialExpiresAt = DateTimeOffset.UtcNow.AddSeconds(4) } });
+        var ends = fixture.Clock.GetUtcNow().AddSeconds(20);
+        var tenant = await fixture.NewTenantAsync(new TenantSettings { Plan = new TenantPlan { Name = "Trial", TrialExpiresAt = ends } });
         var cache = Cache(60);
         Assert.NotNull((await cache.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Tenant);
-        await Task.Delay(TimeSpan.FromSeconds(4.2));
+        // The trial ends well within the cached answer's lifetime.
+        fixture.Clock.AdvanceTo(ends);
         Assert.Equal(ErrorCode.TrialPlanExpired, (await cache.AuthorizeAsync(tenant.ApiKey, fixture.Grains)).Problem!.Code);
     }
 }

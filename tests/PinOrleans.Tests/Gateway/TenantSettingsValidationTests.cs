@@ -7,19 +7,9 @@ namespace PinOrleans.Tests.Gateway;
 
 /// <summary>The administrator's settings route refuses links and numbers that cannot work, naming the setting, and changes nothing.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class TenantSettingsValidationTests(ClusterFixture fixture) : IAsyncLifetime
+public sealed class TenantSettingsValidationTests(ClusterFixture fixture)
 {
-    private GatewayFactory _gateway = null!;
-    private Api _api = null!;
-
-    public Task InitializeAsync()
-    {
-        _gateway = AdminApiTests.AdminGateway(fixture);
-        _api = new Api(_gateway.CreateClient());
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+    private readonly Api _api = new(fixture.AdminGateway.CreateClient());
 
     private Task<HttpResponseMessage> ChangeAsync(string apiKey, string patch) =>
         _api.SendAsync(HttpMethod.Put, $"/pinorleans/v1/admin/tenants/{apiKey}/settings", patch, headers: new Dictionary<string, string>

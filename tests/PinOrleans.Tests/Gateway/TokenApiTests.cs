@@ -48,7 +48,7 @@ public sealed class TokenApiTests(ClusterFixture fixture)
         var token = login.GetProperty("access_token").GetString()!;
         var other = await fixture.NewTenantAsync();
         var (expired, expiredRefresh) = SecretToken.NewPair();
-        var past = DateTimeOffset.UtcNow.AddHours(-1);
+        var past = fixture.Clock.GetUtcNow().AddHours(-1);
         await fixture.Grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(expired)!)
             .IssueAsync(new LoginTokens(new TokenGrant(tenant.ApiKey, login.GetProperty("Profile").GetProperty("Uid").GetString()!, past, past.AddMinutes(15)),
                 LoginTokens.HashOf(expired), LoginTokens.HashOf(expiredRefresh), past.AddDays(1)));

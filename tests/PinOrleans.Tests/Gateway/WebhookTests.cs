@@ -45,15 +45,25 @@ public sealed class WebhookTests(ClusterFixture fixture)
 
     private static JsonElement Payload(WebhookReceiver.Delivery delivery) => JsonDocument.Parse(delivery.Body).RootElement.Clone();
 
+    /// <summary>The delivery grain of one event (its HookId) for one subscription.</summary>
+    private IWebhookDeliveryGrain Delivery(TestTenant tenant, string subscription, WebhookReceiver.Delivery delivery) =>
+        fixture.Grains.GetGrain<IWebhookDeliveryGrain>($"{tenant.ApiKey}/{subscription}/{Payload(delivery).GetProperty("HookId").GetString()}");
+
+    /// <summary>Waits until the delivery grains of <paramref name="deliveries"/> hold nothing in storage: they are done and send no more.</summary>
+    private Task FinishedAsync(TestTenant tenant, IEnumerable<WebhookReceiver.Delivery> deliveries, Func<WebhookReceiver.Delivery, string> subscriptionOf) =>
+        Task.WhenAll(deliveries.Select(d => Eventually.UntilAsync(
+            async () => (await fixture.StoredStateAsync<WebhookDeliveryState>("webhook", Delivery(tenant, subscriptionOf(d), d))).Delivery is null, Patience)));
+
     [Fact]
     public async Task Each_event_arrives_once_signed_with_its_subscriptions_key_and_a_timestamp_and_carrying_the_profile()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var tenant = await TenantAsync(requirePin: true);
         var keys = new Dictionary<string, string>();
+        var subscriptions = new Dictionary<string, string>();
         foreach (var name in WebhookEvents.All)
         {
-            keys[name] = (await SubscribeWithKeyAsync(tenant, name, receiver.Url("/hooks/" + name))).SigningKey;
+            (subscriptions[name], keys[name]) = await SubscribeWithKeyAsync(tenant, name, receiver.Url("/hooks/" + name));
             Assert.Matches("^[0-9a-f]{64}$", keys[name]);
         }
 
@@ -89,7 +99,11 @@ public sealed class WebhookTests(ClusterFixture fixture)
             await receiver.WaitForAsync(d => d.Path == "/hooks/" + name, count, Patience);
         }
 
-        await Task.Delay(1000); // anything extra would arrive by now
+        // Nothing else comes: the account's outbox is gone with it (handed over in order, DeleteAccount last) and
+        // every delivery that arrived is finished in storage, so none is sent again.
+        await Eventually.UntilAsync(async () => (await fixture.StoredUserAsync(tenant, uid)).Outbox.Count == 0, Patience);
+        await FinishedAsync(tenant, receiver.Deliveries, d => subscriptions[d.Path["/hooks/".Length..]]);
+        var now = fixture.Clock.GetUtcNow();
         foreach (var (name, count) in expected)
         {
             var arrived = receiver.Deliveries.Where(d => d.Path == "/hooks/" + name).ToList();
@@ -97,11 +111,11 @@ public sealed class WebhookTests(ClusterFixture fixture)
             foreach (var delivery in arrived)
             {
                 var (timestamp, signature) = (delivery.Headers["x-pinorleans-timestamp"], delivery.Headers["x-pinorleans-signature"]);
-                Assert.True(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], DateTimeOffset.UtcNow), $"{name}: bad signature");
+                Assert.True(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], now), $"{name}: bad signature");
                 Assert.Equal(WebhookSignature.Compute(keys[name], timestamp, delivery.Body), signature);
-                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name == "Login" ? "SetPIN" : "Login"], DateTimeOffset.UtcNow));
-                Assert.False(WebhookSignature.IsValid(delivery.Body, (long.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), signature, keys[name], DateTimeOffset.UtcNow));
-                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], DateTimeOffset.UtcNow.AddMinutes(6)), $"{name}: a replay after the window passed");
+                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name == "Login" ? "SetPIN" : "Login"], now));
+                Assert.False(WebhookSignature.IsValid(delivery.Body, (long.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), signature, keys[name], now));
+                Assert.False(WebhookSignature.IsValid(delivery.Body, timestamp, signature, keys[name], now.AddMinutes(6)), $"{name}: a replay after the window passed");
                 Assert.False(delivery.Headers.ContainsKey("signature"), "the API-secret signature is opt-in");
                 var payload = Payload(delivery);
                 Assert.Equal(name, payload.GetProperty("HookName").GetString());
@@ -124,9 +138,9 @@ public sealed class WebhookTests(ClusterFixture fixture)
         // The JavaScript sample of docs/webhooks.md agrees, on the bytes as delivered: right key, wrong key, altered body, replay after the window.
         var sample = receiver.Deliveries.First();
         var (sampleKey, sampleTime, sampleSignature) = (keys[Payload(sample).GetProperty("HookName").GetString()!], sample.Headers["x-pinorleans-timestamp"], sample.Headers["x-pinorleans-signature"]);
-        Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature));
-        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, tenant.ApiSecret, sampleTime, sampleSignature));
-        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body + " ", sampleKey, sampleTime, sampleSignature));
+        Assert.Equal(("valid", 0), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature, now: now.ToUnixTimeSeconds()));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, tenant.ApiSecret, sampleTime, sampleSignature, now: now.ToUnixTimeSeconds()));
+        Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body + " ", sampleKey, sampleTime, sampleSignature, now: now.ToUnixTimeSeconds()));
         Assert.Equal(("invalid", 1), await VerifyWithNodeAsync(sample.Body, sampleKey, sampleTime, sampleSignature, now: long.Parse(sampleTime, System.Globalization.CultureInfo.InvariantCulture) + 301));
         Assert.True(Payload(receiver.Deliveries.Single(d => d.Path == "/hooks/BlockAccount")).GetProperty("Data").GetProperty("IsLoginLocked").GetBoolean());
         Assert.Equal("Ada", Payload(receiver.Deliveries.Last(d => d.Path == "/hooks/UpdateProfile")).GetProperty("Data").GetProperty("FirstName").GetString());
@@ -179,11 +193,14 @@ public sealed class WebhookTests(ClusterFixture fixture)
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Quiet"}""",
             headers: new Dictionary<string, string>(Secret(tenant)) { ["X-PreventWebhook"] = "true" }), HttpStatusCode.OK);
         await Api.ExpectAsync(await Api.PinLoginAsync(tenant, login.GetProperty("session_token").GetString()!, "1357"), HttpStatusCode.OK);
+        // A last change that does not ask either: the account hands its events over in order, so once this one has
+        // arrived, any event of the requests before it would have been handed over too.
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"FirstName":"Loud"}""", headers: Secret(tenant)), HttpStatusCode.OK);
 
-        // The one request that did not ask: its Login arrives, and nothing else ever does.
-        await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 1, Patience);
-        await Task.Delay(1500);
-        Assert.Single(receiver.Attempts);
+        var loud = Assert.Single(await receiver.WaitForAsync(d => d.Path == "/hooks/UpdateProfile", 1, Patience));
+        Assert.Equal("Loud", Payload(loud).GetProperty("Data").GetProperty("FirstName").GetString());
+        Assert.Single(await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 1, Patience));
+        Assert.Equal(2, receiver.Attempts.Count);
     }
 
     [Fact]
@@ -220,16 +237,19 @@ public sealed class WebhookTests(ClusterFixture fixture)
         await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}?apikey={tenant.ApiKey}", """{"IsLoginLocked":false}""",
             headers: new Dictionary<string, string>(Secret(tenant)) { ["X-PreventWebhook"] = "true" }), HttpStatusCode.OK);
 
+        // A last login that does not ask: once it has arrived, every event of the account's requests before it has
+        // been handed over (in order), so what has not arrived by then was never raised.
+        await Api.LoginAsync(tenant, email);
+
         foreach (var name in new[] { WebhookEvents.ChangePIN, WebhookEvents.ResetPIN, WebhookEvents.BlockAccount })
         {
             await receiver.WaitForAsync(d => d.Path == "/hooks/" + name, 1, Patience);
         }
 
-        await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 2, Patience); // account login + the reset's fresh login
-        await Task.Delay(1500); // anything extra would arrive by now
-        Assert.Equal(2, receiver.Deliveries.Count(d => d.Path == "/hooks/Login"));
+        // The account's first login, the reset's fresh login and the last one.
+        Assert.Equal(3, (await receiver.WaitForAsync(d => d.Path == "/hooks/Login", 3, Patience)).Count);
         Assert.DoesNotContain(receiver.Attempts, d => d.Path == "/hooks/UnlockAccount");
-        Assert.Equal(5, receiver.Attempts.Count);
+        Assert.Equal(6, receiver.Attempts.Count);
     }
 
     [Fact]
@@ -237,7 +257,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var tenant = await TenantAsync();
-        await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
+        var subscription = await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
         receiver.FailWith = 503;
         var emails = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -246,19 +266,17 @@ public sealed class WebhookTests(ClusterFixture fixture)
             emails.Add(email);
         }
 
-        // Logins answered at once though the receiver fails; the deliveries retry behind them.
-        var deadline = DateTime.UtcNow + Patience;
-        while (receiver.Attempts.Count < 6 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(receiver.Attempts.Count >= 6, $"{receiver.Attempts.Count} attempts while the receiver was down");
+        // Logins answered at once though the receiver fails; the deliveries retry behind them, pending in storage.
+        await Eventually.UntilAsync(() => receiver.Attempts.Count >= 6, Patience, () => $"{receiver.Attempts.Count} attempts while the receiver was down");
         Assert.Empty(receiver.Deliveries);
+        var tried = receiver.Attempts.First();
+        await Eventually.UntilAsync(() => fixture.StoredStateAsync<WebhookDeliveryState>("webhook", Delivery(tenant, subscription, tried)),
+            pending => pending.Delivery is not null && pending.Attempts >= 1, Patience);
         receiver.FailWith = null;
 
         var delivered = await receiver.WaitForAsync(_ => true, 3, Patience);
-        await Task.Delay(1000);
+        // Each is finished in storage once delivered: none is sent again.
+        await FinishedAsync(tenant, delivered, _ => subscription);
         Assert.Equal(3, receiver.Deliveries.Count);
         Assert.Equal(3, delivered.Select(d => Payload(d).GetProperty("HookId").GetString()).Distinct().Count());
         Assert.Equal(emails.Order(), receiver.Deliveries.Select(d => Payload(d).GetProperty("Data").GetProperty("Email")[0].GetProperty("Value").GetString()!).Order());
@@ -275,11 +293,7 @@ public sealed class WebhookTests(ClusterFixture fixture)
         });
         await SubscribeAsync(tenant, WebhookEvents.Login, receiver.Url("/hooks/login"));
         var (_, session) = await Api.AccountWithSessionAsync(tenant); // its password login is the first event
-        var deadline = DateTime.UtcNow + Patience;
-        while (receiver.Attempts.Count == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(() => receiver.Attempts.Count > 0, Patience);
 
         // The receiver holds the first event's request for a minute; a PIN login meanwhile is answered regardless.
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -288,12 +302,8 @@ public sealed class WebhookTests(ClusterFixture fixture)
 
         // Each attempt is abandoned after TimeoutSeconds (1 s) and tried again: three attempts of the first event in seconds, none delivered.
         var first = Payload(receiver.Attempts.First()).GetProperty("HookId").GetString();
-        while (receiver.Attempts.Count(a => Payload(a).GetProperty("HookId").GetString() == first) < 3 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(receiver.Attempts.Count(a => Payload(a).GetProperty("HookId").GetString() == first) >= 3, $"{receiver.Attempts.Count} attempts in all");
+        await Eventually.UntilAsync(() => receiver.Attempts.Count(a => Payload(a).GetProperty("HookId").GetString() == first) >= 3, Patience,
+            () => $"{receiver.Attempts.Count} attempts in all");
         Assert.Empty(receiver.Deliveries);
 
         receiver.Delay = TimeSpan.Zero;
@@ -346,17 +356,8 @@ public sealed class WebhookTests(ClusterFixture fixture)
         receiver.FailWith = 500;
         await Api.NewLoggedInAccountAsync(tenant);
 
-        JsonElement letters = default;
-        for (var waited = 0; waited < 100; waited++)
-        {
-            letters = await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(tenant, $"/{hook}/deliveries")), HttpStatusCode.OK);
-            if (letters.GetProperty("Count").GetInt32() > 0)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+        var letters = await Eventually.UntilAsync(async () => await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Get, Manage(tenant, $"/{hook}/deliveries")), HttpStatusCode.OK),
+            list => list.GetProperty("Count").GetInt32() > 0, Patience);
 
         var letter = Assert.Single(letters.GetProperty("Data").EnumerateArray());
         Assert.Equal(2, letter.GetProperty("Attempts").GetInt32());

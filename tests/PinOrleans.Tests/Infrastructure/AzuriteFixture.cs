@@ -64,15 +64,11 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await IsListeningAsync())
+        var process = _process;
+        await Eventually.UntilAsync(async () => await IsListeningAsync() || process.HasExited, TimeSpan.FromSeconds(30), () => "Azurite did not start");
+        if (process.HasExited)
         {
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException("Azurite did not start.");
-            }
-
-            await Task.Delay(100);
+            throw new InvalidOperationException("Azurite did not start.");
         }
     }
 

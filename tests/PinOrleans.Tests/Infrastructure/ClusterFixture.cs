@@ -12,7 +12,7 @@ using PinOrleans.Tenants;
 
 namespace PinOrleans.Tests.Infrastructure;
 
-/// <summary>A three-silo in-process cluster (real grains, real Argon2id, in-memory storage) shared by a collection.</summary>
+/// <summary>A three-silo in-process cluster (real grains, real Argon2id at a low cost, in-memory storage) shared by a collection.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int Silos = 3;
@@ -24,18 +24,53 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public LogCapture Logs { get; } = new();
 
+    /// <summary>The service's clock on every silo and the gateway (Orleans keeps real time): tests advance it.</summary>
+    public TestClock Clock { get; } = TestClock.FollowingRealTime();
+
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>The real gateway over this cluster.</summary>
     public GatewayFactory Gateway { get; private set; } = null!;
+
+    private readonly Lazy<GatewayFactory> _adminGateway;
+
+    public ClusterFixture() => _adminGateway = new(() => Tests.Gateway.AdminApiTests.AdminGateway(this, maxFailures: 1_000_000));
+
+    /// <summary>
+    /// The real gateway with an administrator configured, one for all the tests that need one (the refused
+    /// credentials they send from the test server's one address all count against it, hence the high limit).
+    /// </summary>
+    public GatewayFactory AdminGateway => _adminGateway.Value;
 
     public Api Api { get; private set; } = null!;
 
     /// <summary>Hash operations over all silos.</summary>
     public int HashCount => _perSilo.Values.Sum(s => s.Hasher.Count);
 
+    /// <summary>
+    /// The answer (status and body) of a call and how many hashes it cost: the work a refusal does, which unlike its
+    /// duration does not depend on how busy the machine is. (The collection runs one test at a time.)
+    /// </summary>
+    public async Task<(int Status, string Body, int Hashes)> MeasureAsync(Func<Task<HttpResponseMessage>> call)
+    {
+        var before = HashCount;
+        var response = await call();
+        var body = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, body, HashCount - before);
+    }
+
     public static IConfiguration Configuration { get; } = new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { ["Hashing:Pepper"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) })
+        .Build();
+
+    /// <summary>
+    /// <see cref="Configuration"/> with real Argon2id at a cost two cores can afford thousands of times (the
+    /// production parameters are Argon2idHasherTests' business), for clusters whose tests tell work apart by
+    /// counting hashes, never by time.
+    /// </summary>
+    public static IConfiguration LowCostHashing { get; } = new ConfigurationBuilder()
+        .AddConfiguration(Configuration)
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["Hashing:MemoryKiB"] = "1024", ["Hashing:Iterations"] = "1" })
         .Build();
 
     /// <summary>The SMTP server the silos send forgot-PIN e-mails to.</summary>
@@ -53,7 +88,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         Captcha = await FakeCaptchaProviders.StartAsync();
         Sms = await FakeTwilio.StartAsync();
         var configuration = new ConfigurationBuilder()
-            .AddConfiguration(Configuration)
+            .AddConfiguration(LowCostHashing)
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Email:Host"] = "127.0.0.1",
@@ -95,6 +130,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     return Silo(sp, index).Hasher;
                 }
             });
+            silo.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, Clock);
             silo.Services.AddPinOrleansGrainServices(configuration);
             silo.Services.AddSingleton<ILoggerProvider>(Logs);
         });
@@ -106,6 +142,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_adminGateway.IsValueCreated)
+        {
+            await _adminGateway.Value.DisposeAsync();
+        }
+
         await Gateway.DisposeAsync();
         await Cluster.DisposeAsync();
         await Mail.DisposeAsync();
@@ -208,7 +249,19 @@ public sealed record TestTenant(string ApiKey, string ApiSecret);
 public sealed record PinScenario(TestTenant Tenant, TenantSnapshot Snapshot, string Uid, IPinSessionGrain Session);
 
 [CollectionDefinition(Name)]
+[RunsLong(50)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>
+/// The HTTP edge (rate limits, captcha providers, malformed input, OpenAPI, the Node SDK, traces) on a cluster of
+/// its own, so that these tests, which mostly start gateways of their own settings, run beside the cluster collection.
+/// </summary>
+[CollectionDefinition(Name)]
+[RunsLong(25)]
+public sealed class EdgeCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "edge";
 }

@@ -39,20 +39,8 @@ public sealed class FakeTwilio : IAsyncDisposable
     }
 
     /// <summary>The newest SMS or call to <paramref name="to"/>, waiting up to ten seconds.</summary>
-    public async Task<Delivered> LatestToAsync(string to)
-    {
-        for (var waited = 0; waited < 10_000; waited += 50)
-        {
-            if (Sent.LastOrDefault(d => d.To == to) is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"Nothing was sent to {to}.");
-    }
+    public async Task<Delivered> LatestToAsync(string to) =>
+        (await Eventually.UntilAsync(() => Task.FromResult(Sent.LastOrDefault(d => d.To == to)), found => found is not null, TimeSpan.FromSeconds(10), _ => $"nothing was sent to {to}"))!;
 
     private async Task<IResult> HandleAsync(string account, string resource, HttpRequest request)
     {

@@ -30,6 +30,7 @@ public sealed class GatewayFactory(ClusterFixture fixture, Action<IWebHostBuilde
         {
             services.AddSingleton<IClusterClient>(_ => fixture.Cluster.Client);
             services.AddSingleton<IGrainFactory>(_ => fixture.Cluster.Client);
+            services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, fixture.Clock);
         });
         builder.ConfigureLogging(logging => logging.AddProvider(fixture.Logs));
         configure?.Invoke(builder);

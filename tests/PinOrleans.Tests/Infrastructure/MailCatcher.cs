@@ -52,18 +52,9 @@ public sealed partial class MailCatcher : IAsyncDisposable
     /// <summary>The newest message to <paramref name="address"/>, waiting up to ten seconds for it.</summary>
     public async Task<MimeMessage> LatestToAsync(string address, int after = 0)
     {
-        for (var waited = 0; waited < 10_000; waited += 50)
-        {
-            var mine = _messages.Where(m => m.To.Mailboxes.Any(b => b.Address.Equals(address, StringComparison.OrdinalIgnoreCase))).ToList();
-            if (mine.Count > after)
-            {
-                return mine[^1];
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"No e-mail to {address} arrived.");
+        List<MimeMessage> Mine() => _messages.Where(m => m.To.Mailboxes.Any(b => b.Address.Equals(address, StringComparison.OrdinalIgnoreCase))).ToList();
+        await Eventually.UntilAsync(() => Mine().Count > after, TimeSpan.FromSeconds(10), () => $"no e-mail to {address} beyond {after}");
+        return Mine()[^1];
     }
 
     public int CountTo(string address) =>

@@ -48,26 +48,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="count"/> deliveries match; throws <see cref="TimeoutException"/> naming what arrived.</summary>
-    public async Task<IReadOnlyList<Delivery>> WaitForAsync(Func<Delivery, bool> match, int count, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var found = _deliveries.Where(match).ToList();
-            if (found.Count >= count)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                var seen = string.Join("; ", _deliveries.Select(d => $"{d.Path} {d.Body[..Math.Min(200, d.Body.Length)]}"));
-                throw new TimeoutException($"{found.Count} of {count} expected deliveries within {timeout.TotalSeconds} s; {_attempts.Count} attempts; delivered: {seen}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public Task<IReadOnlyList<Delivery>> WaitForAsync(Func<Delivery, bool> match, int count, TimeSpan timeout) =>
+        Eventually.UntilAsync(() => Task.FromResult<IReadOnlyList<Delivery>>(_deliveries.Where(match).ToList()), found => found.Count >= count, timeout,
+            found => $"{found.Count} of {count} expected deliveries; {_attempts.Count} attempts; delivered: {string.Join("; ", _deliveries.Select(d => $"{d.Path} {d.Body[..Math.Min(200, d.Body.Length)]}"))}");
 
     private async Task<IResult> HandleAsync(HttpRequest request)
     {

@@ -20,8 +20,56 @@ namespace PinOrleans.Tests.Storage;
 /// 503 with Retry-After, failures stop soon after the fault ends, and every acknowledged login is in storage
 /// afterwards.
 /// </summary>
-public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public static class DrillTests
 {
+    /// <summary>One silo of three dies under PIN logins.</summary>
+    [RunsLong(15)]
+    public sealed class SiloDies(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+    {
+        [Fact]
+        public async Task Killing_a_silo_under_pin_logins_gives_clean_503s_that_stop_within_ten_seconds_and_loses_nothing()
+        {
+            var run = await DrillAsync(azurite, async (drill, run) =>
+            {
+                var killedAt = run.Now;
+                await drill.Cluster.KillSiloAsync(drill.Cluster.Silos[2]);
+                return (killedAt, killedAt);
+            });
+
+            var last = run.Failures.Select(f => f.At).DefaultIfEmpty(run.FaultAt).Max();
+            Assert.True(last - run.FaultAt <= 10, $"failures went on {last - run.FaultAt:F1} s after the kill ({run.Failures.Count} in all)");
+            Assert.True(run.Acknowledged.Values.Sum() > 100, $"only {run.Acknowledged.Values.Sum()} logins acknowledged");
+        }
+    }
+
+    /// <summary>
+    /// The storage part of ./drill.sh: Azurite stopped with SIGINT under PIN logins until every account's logins
+    /// have failed, then started again. Logins need a write, so they fail during the outage, each with a clean
+    /// 503; they succeed again soon after storage is back, without restarting any silo, and every login
+    /// acknowledged before, during or after the outage is in storage.
+    /// </summary>
+    [RunsLong(30)]
+    public sealed class StorageStops(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+    {
+        [Fact]
+        public async Task Stopping_storage_under_pin_logins_gives_clean_503s_and_recovers_without_restarts_losing_nothing()
+        {
+            var run = await DrillAsync(azurite, async (drill, run) =>
+            {
+                var stoppedAt = run.Now;
+                await azurite.StopAsync();
+                await Eventually.UntilAsync(() => run.AccountsFailedSince(stoppedAt) == drill.Accounts, seen: () => $"{run.AccountsFailedSince(stoppedAt)} accounts failed");
+                await azurite.StartAsync();
+                return (stoppedAt, run.Now);
+            });
+
+            Assert.Contains(run.Failures, f => f.At > run.FaultAt && f.At < run.FaultEnded + 5);
+            var last = run.Failures.Select(f => f.At).Max();
+            Assert.True(last - run.FaultEnded <= 10, $"failures went on {last - run.FaultEnded:F1} s after storage came back");
+            Assert.True(run.SucceededAfter(last) > 20, $"only {run.SucceededAfter(last)} logins after the last failure ({last:F1} s; storage back at {run.FaultEnded:F1} s)");
+        }
+    }
+
     private sealed class Gateway(IClusterClient client) : WebApplicationFactory<ClusterClientOptions>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -35,62 +83,45 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
         }
     }
 
-    [Fact]
-    public async Task Killing_a_silo_under_pin_logins_gives_clean_503s_that_stop_within_ten_seconds_and_loses_nothing()
-    {
-        await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
-        var run = await drill.RunAsync(TimeSpan.FromSeconds(20), async clock =>
-        {
-            await Task.Delay(3000);
-            var killedAt = clock.Elapsed.TotalSeconds;
-            await drill.Cluster.KillSiloAsync(drill.Cluster.Silos[2]);
-            return killedAt;
-        });
-
-        Assert.DoesNotContain(run.Failures, f => f.What != "503");
-        var last = run.Failures.Select(f => f.At).DefaultIfEmpty(run.FaultAt).Max();
-        Assert.True(last - run.FaultAt <= 10, $"failures went on {last - run.FaultAt:F1} s after the kill ({run.Failures.Count} in all)");
-        Assert.True(run.Acknowledged.Values.Sum() > 100, $"only {run.Acknowledged.Values.Sum()} logins acknowledged");
-        await drill.AssertNothingLostAsync(run);
-    }
-
     /// <summary>
-    /// The storage part of ./drill.sh: Azurite stopped with SIGINT for six seconds under PIN logins, then started
-    /// again. Logins need a write, so they fail during the outage, each with a clean 503; they succeed again soon
-    /// after storage is back, without restarting any silo, and every login acknowledged before, during or after the
-    /// outage is in storage.
+    /// A drill cluster on <paramref name="azurite"/>, PIN logins with <paramref name="fault"/> beside them: every
+    /// failure a clean 503, and every acknowledged login in storage afterwards.
     /// </summary>
-    [Fact]
-    public async Task Stopping_storage_under_pin_logins_gives_clean_503s_and_recovers_without_restarts_losing_nothing()
+    private static async Task<DrillRun> DrillAsync(AzuriteFixture azurite, Func<DrillCluster, DrillRun, Task<(double Began, double Ended)>> fault)
     {
         await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
-        double backAt = 0;
-        var run = await drill.RunAsync(TimeSpan.FromSeconds(25), async clock =>
-        {
-            await Task.Delay(3000);
-            var stoppedAt = clock.Elapsed.TotalSeconds;
-            await azurite.StopAsync();
-            await Task.Delay(6000);
-            await azurite.StartAsync();
-            backAt = clock.Elapsed.TotalSeconds;
-            return stoppedAt;
-        });
-
+        var run = await drill.RunAsync(run => fault(drill, run));
         Assert.DoesNotContain(run.Failures, f => f.What != "503");
-        Assert.Contains(run.Failures, f => f.At > run.FaultAt && f.At < backAt + 5);
-        var last = run.Failures.Select(f => f.At).Max();
-        Assert.True(last - backAt <= 10, $"failures went on {last - backAt:F1} s after storage came back");
-        Assert.True(run.SucceededAfter(last) > 20, $"only {run.SucceededAfter(last)} logins after the last failure ({last:F1} s; storage back at {backAt:F1} s)");
         await drill.AssertNothingLostAsync(run);
+        return run;
     }
 
-    private sealed record DrillRun(
-        ConcurrentDictionary<string, int> Acknowledged,
-        ConcurrentQueue<(double At, string What)> Failures,
-        ConcurrentQueue<double> Successes,
-        double FaultAt)
+    /// <summary>How long the logins go on after a fault is over: failures must stop within ten seconds of it.</summary>
+    private static readonly TimeSpan Watch = TimeSpan.FromSeconds(12);
+
+    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>What the logins of one drill saw, as it happens; times in seconds since the logins began.</summary>
+    private sealed class DrillRun
     {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public double Now => _clock.Elapsed.TotalSeconds;
+
+        public ConcurrentDictionary<string, int> Acknowledged { get; } = new();
+
+        public ConcurrentQueue<(double At, string Account, string What)> Failures { get; } = new();
+
+        public ConcurrentQueue<double> Successes { get; } = new();
+
+        /// <summary>When the fault began, and when it was over.</summary>
+        public double FaultAt { get; set; }
+
+        public double FaultEnded { get; set; }
+
         public int SucceededAfter(double seconds) => Successes.Count(at => at > seconds);
+
+        public int AccountsFailedSince(double seconds) => Failures.Where(f => f.At >= seconds).Select(f => f.Account).Distinct().Count();
     }
 
     /// <summary>Three silos on Azurite grain state (membership in memory), a real gateway, a tenant and twelve accounts with PIN sessions.</summary>
@@ -112,6 +143,8 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
 
         public InProcessTestCluster Cluster { get; }
 
+        public int Accounts => _accounts.Count;
+
         public static async Task<DrillCluster> StartAsync(string storage)
         {
             var builder = new InProcessTestClusterBuilder(3);
@@ -120,7 +153,7 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
             builder.ConfigureSilo((_, silo) =>
             {
                 silo.AddPinOrleansStateStore(storage);
-                silo.Services.AddPinOrleansGrainServices(ClusterFixture.Configuration);
+                silo.Services.AddPinOrleansGrainServices(ClusterFixture.LowCostHashing);
                 silo.Configure<ClusterMembershipOptions>(o =>
                 {
                     o.ProbeTimeout = TimeSpan.FromSeconds(2);
@@ -145,35 +178,42 @@ public sealed class DrillTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
             return new DrillCluster(cluster, gateway, api, tenant, accounts);
         }
 
-        /// <summary>PIN logins on every account in closed loops for <paramref name="duration"/>, with <paramref name="fault"/> beside them (it answers when its fault began).</summary>
-        public async Task<DrillRun> RunAsync(TimeSpan duration, Func<Stopwatch, Task<double>> fault)
+        /// <summary>
+        /// PIN logins on every account, each in a loop; once every account has logged in, <paramref name="fault"/>
+        /// beside them (it answers when it began and when it was over); the loops go on for <see cref="Watch"/> after that.
+        /// </summary>
+        public async Task<DrillRun> RunAsync(Func<DrillRun, Task<(double Began, double Ended)>> fault)
         {
-            var acknowledged = new ConcurrentDictionary<string, int>();
-            var failures = new ConcurrentQueue<(double At, string What)>();
-            var successes = new ConcurrentQueue<double>();
-            var clock = Stopwatch.StartNew();
-            using var stop = new CancellationTokenSource(duration);
+            var run = new DrillRun();
+            using var stop = new CancellationTokenSource();
             var load = _accounts.Select(async account =>
             {
+                // Each account logs in at most every Pace, as a busy client would: enough to keep logins in flight
+                // on every silo, not so many that the drill takes both cores from the tests beside it.
+                using var pace = new PeriodicTimer(Pace);
                 while (!stop.IsCancellationRequested)
                 {
                     var response = await _api.PinLoginAsync(_tenant, account.Session, "7890");
                     var body = await response.Content.ReadAsStringAsync();
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
-                        acknowledged.AddOrUpdate(account.Email, 1, (_, n) => n + 1);
-                        successes.Enqueue(clock.Elapsed.TotalSeconds);
-                        continue;
+                        run.Acknowledged.AddOrUpdate(account.Email, 1, (_, n) => n + 1);
+                        run.Successes.Enqueue(run.Now);
+                    }
+                    else
+                    {
+                        run.Failures.Enqueue((run.Now, account.Email, IsCleanUnavailable(response, body) ? "503" : $"unclean HTTP {(int)response.StatusCode}: {body}"));
                     }
 
-                    failures.Enqueue((clock.Elapsed.TotalSeconds, IsCleanUnavailable(response, body) ? "503" : $"unclean HTTP {(int)response.StatusCode}: {body}"));
-                    await Task.Delay(100);
+                    await pace.WaitForNextTickAsync();
                 }
             }).ToList();
 
-            var faultAt = await fault(clock);
+            await Eventually.UntilAsync(() => run.Acknowledged.Count == _accounts.Count, seen: () => $"{run.Acknowledged.Count} accounts logged in");
+            (run.FaultAt, run.FaultEnded) = await fault(run);
+            stop.CancelAfter(Watch);
             await Task.WhenAll(load);
-            return new DrillRun(acknowledged, failures, successes, faultAt);
+            return run;
         }
 
         /// <summary>Every account has at least the logins acknowledged to it (plus the password login that opened its session).</summary>

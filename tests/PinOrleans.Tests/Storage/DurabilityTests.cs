@@ -10,6 +10,7 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Storage;
 
 /// <summary>Against a real Azurite: what was acknowledged survives a restart of every silo and of storage itself.</summary>
+[RunsLong(20)]
 public sealed class DurabilityTests : IClassFixture<AzuriteFixture>
 {
     private readonly AzuriteFixture _azurite;

@@ -12,6 +12,7 @@ using PinOrleans.Webhooks;
 namespace PinOrleans.Tests.Storage;
 
 /// <summary>Pending webhook deliveries live in Azurite with reminders: a silo that dies with some of them loses none.</summary>
+[RunsLong(20)]
 public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private const int Events = 12;
@@ -37,13 +38,7 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
             }
 
             // Every event has been tried once and is now pending, spread over the silos.
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            HashSet<string> hookIds = [];
-            while (DateTime.UtcNow < deadline && (hookIds = receiver.Attempts.Select(HookId).ToHashSet()).Count < Events)
-            {
-                await Task.Delay(100);
-            }
-
+            var hookIds = await Eventually.UntilAsync(() => Task.FromResult(receiver.Attempts.Select(HookId).ToHashSet()), ids => ids.Count >= Events);
             Assert.Equal(Events, hookIds.Count);
             var management = cluster.Client.GetGrain<IManagementGrain>(0);
             var homes = await Task.WhenAll(hookIds.Select(id => management.GetActivationAddress(cluster.Client.GetGrain<IWebhookDeliveryGrain>($"{apiKey}/{subscription}/{id}")).AsTask()));
@@ -79,6 +74,7 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
         {
             var apiKey = Guid.NewGuid().ToString("D");
             var tenant = await HookedTenantAsync(cluster, apiKey, receiver);
+            HeldHandoffs.Clear();
             _holdHandoffs = true;
             var management = cluster.Client.GetGrain<IManagementGrain>(0);
             var homes = new Dictionary<string, SiloAddress>();
@@ -94,7 +90,8 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
             var victim = cluster.Silos.Skip(1).MaxBy(s => homes.Values.Count(h => s.SiloAddress.Equals(h)))!;
             var stranded = homes.Where(h => victim.SiloAddress.Equals(h.Value)).Select(h => h.Key).ToHashSet();
             Assert.NotEmpty(stranded);
-            await Task.Delay(500);
+            // Every account has tried to hand its event over, and been held back: so nothing was sent.
+            await Eventually.UntilAsync(() => HeldHandoffs.Count >= Events, seen: () => $"{HeldHandoffs.Count} of {Events} handoffs held");
             Assert.Empty(receiver.Attempts);
 
             await cluster.KillSiloAsync(victim);
@@ -114,6 +111,9 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
 
     /// <summary>While set (and the cluster was started to honour it), no delivery grain accepts a handoff.</summary>
     private static volatile bool _holdHandoffs;
+
+    /// <summary>The delivery grains whose handoff was held back.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<GrainId, bool> HeldHandoffs = new();
 
     private static string? Uid(WebhookReceiver.Delivery delivery) =>
         JsonDocument.Parse(delivery.Body).RootElement.GetProperty("Data") is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("Uid", out var uid) ? uid.GetString() : null;
@@ -139,7 +139,7 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
     private async Task<InProcessTestCluster> StartClusterAsync(bool holdHandoffs = false)
     {
         var configuration = new ConfigurationBuilder()
-            .AddConfiguration(ClusterFixture.Configuration)
+            .AddConfiguration(ClusterFixture.LowCostHashing)
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Webhooks:ReminderPeriodSeconds"] = "2", ["Outbound:TrustedNetworks:0"] = "127.0.0.1/32" })
             .Build();
         var builder = new InProcessTestClusterBuilder(3);
@@ -154,9 +154,16 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
             silo.Services.AddPinOrleansGrainServices(configuration);
             if (holdHandoffs)
             {
-                silo.AddIncomingGrainCallFilter(context => _holdHandoffs && context.InterfaceMethod?.Name == nameof(IWebhookDeliveryGrain.AcceptAsync)
-                    ? throw new TimeoutException("the test holds handoffs back")
-                    : context.Invoke());
+                silo.AddIncomingGrainCallFilter(context =>
+                {
+                    if (_holdHandoffs && context.InterfaceMethod?.Name == nameof(IWebhookDeliveryGrain.AcceptAsync))
+                    {
+                        HeldHandoffs[context.TargetId] = true;
+                        throw new TimeoutException("the test holds handoffs back");
+                    }
+
+                    return context.Invoke();
+                });
             }
         });
         var cluster = builder.Build();

@@ -2,20 +2,14 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using PinOrleans.Gateway.Endpoints;
+using PinOrleans.Tests.Infrastructure;
 
 namespace PinOrleans.Tests.Unit;
 
 /// <summary>The administrator guard counts refused credentials per address and cannot be outgrown by many addresses.</summary>
 public sealed class AdminGuardTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private static (AdminGuard Guard, ManualClock Clock) Guard(int maxTracked)
+    private static (AdminGuard Guard, TestClock Clock) Guard(int maxTracked)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -23,7 +17,7 @@ public sealed class AdminGuardTests
             ["Admin:FailureWindowSeconds"] = "60",
             ["Admin:MaxTrackedAddresses"] = maxTracked.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
-        var clock = new ManualClock();
+        var clock = new TestClock();
         return (new AdminGuard(configuration, clock), clock);
     }
 
@@ -54,7 +48,7 @@ public sealed class AdminGuardTests
         Assert.Equal(TimeSpan.FromSeconds(60), guard.Blocked(From(0)));
         Assert.Null(guard.Blocked(From(1)));
 
-        clock.Now += TimeSpan.FromSeconds(60);
+        clock.Advance(TimeSpan.FromSeconds(60));
         Assert.Null(guard.Blocked(From(0)));
     }
 
@@ -69,7 +63,7 @@ public sealed class AdminGuardTests
         Assert.NotNull(guard.Blocked(From(4)));
 
         // The window ends for everyone alike.
-        clock.Now += TimeSpan.FromSeconds(61);
+        clock.Advance(TimeSpan.FromSeconds(61));
         Assert.Null(guard.Blocked(From(999)));
         Assert.Equal(3, Guesses(guard, addresses: 1, triesEach: 10));
     }

@@ -23,14 +23,20 @@ public sealed class HashingPoolTests
         using var pool = new HashingPool(Options.Create(new HashingOptions { Threads = 2, Nice = 0 }), NullLogger<HashingPool>.Instance, TimeProvider.System, Metrics);
         var running = 0;
         var most = 0;
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => pool.RunAsync(() =>
+        using var door = new ManualResetEventSlim();
+        var work = Enumerable.Range(0, 8).Select(i => pool.RunAsync(() =>
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref most, now);
-            Thread.Sleep(50);
+            door.Wait();
             Interlocked.Decrement(ref running);
             return i * i;
-        })));
+        })).ToList();
+
+        // Two run (and wait at the door), the other six wait their turn in the queue.
+        await Eventually.UntilAsync(() => Volatile.Read(ref running) == 2 && pool.Queued == 6, seen: () => $"{running} running, {pool.Queued} queued");
+        door.Set();
+        var results = await Task.WhenAll(work);
 
         Assert.Equal(Enumerable.Range(0, 8).Select(i => i * i), results);
         Assert.Equal(2, most);
@@ -102,7 +108,7 @@ public sealed class HashingPoolTests
     [Fact]
     public async Task Work_not_started_by_its_deadline_is_dropped_unrun_and_lets_go_of_its_secret()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         using var pool = Pool(new HashingOptions { Threads = 1, Nice = 0, QueueTimeoutMilliseconds = (int)Timeout.TotalMilliseconds }, clock);
         var ran = new ConcurrentQueue<string>();
         using var plug = PlugThread(pool);

@@ -64,7 +64,7 @@ public sealed class SmtpResilienceTests
         // Accepts the connection and never greets: only the pipeline's attempt timeout ends the wait (on the host's clock).
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new TestClock(DateTimeOffset.UtcNow);
         await using var services = Services(((IPEndPoint)silent.LocalEndpoint).Port, attempts: 1, timeoutSeconds: 60, time: clock);
 
         var send = services.GetRequiredService<IEmailSender>().SendAsync(Message);
