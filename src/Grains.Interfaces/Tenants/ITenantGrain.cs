@@ -40,7 +40,7 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// Checks that the tenant exists and its plan is live, and, when <paramref name="requireSecret"/>, that the secret
-    /// matches. The snapshot carries no secret (<see cref="TenantSecrets.Withheld"/>).
+    /// matches. The snapshot carries no secret (<see cref="TenantCredentials.Withheld"/>).
     /// </summary>
     [AlwaysInterleave]
     Task<TenantAccess> AuthorizeAsync(Sensitive? apiSecret, bool requireSecret);
@@ -73,7 +73,7 @@ public sealed record TenantDefinition
 
 /// <summary>
 /// A tenant as the rest of the system sees it, sent with every call: never its API secret, and settings whose
-/// secrets read as a mask (<see cref="TenantSecrets.Withheld"/>).
+/// secrets read as a mask (<see cref="TenantCredentials.Withheld"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.TenantSnapshot")]
 public sealed record TenantSnapshot(

@@ -92,7 +92,7 @@ public sealed class TenantGrain(
         }
 
         // Settings that went out as a snapshot and come back keep the secrets they show masked.
-        var settings = TenantSecrets.KeepMasked(definition.Settings, _published?.Settings);
+        var settings = TenantCredentials.KeepMasked(definition.Settings, _published?.Settings);
         if ((settings.Problem() ?? NewTargetProblem(settings)) is { } problem)
         {
             throw new ArgumentException(problem, nameof(definition));
@@ -273,7 +273,7 @@ public sealed class TenantGrain(
     }
 
     public Task<TenantInfo> GetInfoAsync() => Task.FromResult(_published is { } tenant
-        ? new TenantInfo(ApiKey, tenant.Name, tenant.CreatedDate, TenantSecrets.Withheld(tenant.Settings))
+        ? new TenantInfo(ApiKey, tenant.Name, tenant.CreatedDate, TenantCredentials.Withheld(tenant.Settings))
         : new TenantInfo(ApiKey, "", default, null));
 
     public Task<BotProtectionPolicy?> GetBotProtectionAsync() => Task.FromResult(_published?.Settings.BotProtection);
@@ -285,7 +285,7 @@ public sealed class TenantGrain(
         secret is { } given && CryptographicOperations.FixedTimeEquals(
             Encoding.ASCII.GetBytes(HashSecret(given.Value)), Encoding.ASCII.GetBytes(tenant.SecretHash));
 
-    private TenantSnapshot Snapshot(TenantState tenant) => new(ApiKey, tenant.Name, TenantSecrets.Withheld(tenant.Settings));
+    private TenantSnapshot Snapshot(TenantState tenant) => new(ApiKey, tenant.Name, TenantCredentials.Withheld(tenant.Settings));
 
     private static string HashSecret(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret.Trim())));

@@ -126,8 +126,8 @@ public sealed class SealedCredentialsTests(ClusterFixture fixture)
         };
 
         // GET settings renders what the gateway holds: the snapshot's masks show as the full settings' secrets did.
-        Assert.Equal(TenantSettingsJson.Render(settings).ToJsonString(), TenantSettingsJson.Render(TenantSecrets.Withheld(settings)).ToJsonString());
-        Assert.Null(TenantSecrets.Withheld(settings).BotProtection.TencentAppSecretKey);
+        Assert.Equal(TenantSettingsJson.Render(settings).ToJsonString(), TenantSettingsJson.Render(TenantCredentials.Withheld(settings)).ToJsonString());
+        Assert.Null(TenantCredentials.Withheld(settings).BotProtection.TencentAppSecretKey);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace PinOrleans.Tenants;
 /// webhook subscription's signing key, Basic password and bearer token. The one list that sealing them at rest,
 /// withholding them from snapshots and keeping them when their mask comes back all go by.
 /// </summary>
-public static class TenantSecrets
+public static class TenantCredentials
 {
     /// <summary>The settings with every secret that is set (not null or empty) replaced by <paramref name="map"/> of it.</summary>
     public static TenantSettings Map(TenantSettings settings, Func<string, string?> map)
