@@ -277,18 +277,13 @@ internal static class OpenApiOperations
         return errors;
     }
 
-    private static void AddErrorResponses(OpenApiOperation operation, OpenApiDocument? document, IEnumerable<Err> errors, bool keepExisting = false)
+    private static void AddErrorResponses(OpenApiOperation operation, OpenApiDocument? document, IEnumerable<Err> errors)
     {
         operation.Responses ??= new OpenApiResponses();
         var all = errors.DistinctBy(e => e.Id).ToList();
         foreach (var byStatus in all.GroupBy(e => e.Error.Status).OrderBy(g => g.Key))
         {
             var status = byStatus.Key.ToString(CultureInfo.InvariantCulture);
-            if (keepExisting && operation.Responses.ContainsKey(status))
-            {
-                continue;
-            }
-
             var lines = new StringBuilder(ReasonPhrases.GetReasonPhrase(byStatus.Key)).Append(". LoginRadius errors:\n");
             var examples = new Dictionary<string, IOpenApiExample>();
             foreach (var same in byStatus.GroupBy(e => (e.Error.Code, e.Error.Message)).OrderBy(g => g.Key.Code))

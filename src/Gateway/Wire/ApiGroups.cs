@@ -15,7 +15,7 @@ public static class ApiGroups
 {
     public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string tag)
     {
-        var group = app.MapGroup(prefix).WithTags(tag);
+        var group = app.MapGroup(prefix).WithTags(tag).WithMetadata(QueryParametersMetadata.Instance);
         group.AddEndpointFilterFactory(ReadQueryParameters);
         return group;
     }
@@ -63,6 +63,12 @@ public static class ApiGroups
             return next(invocation);
         };
     }
+}
+
+/// <summary>The endpoint's query parameters are read by <see cref="ApiGroups"/> (a handler outside an API group would get them raw).</summary>
+public sealed class QueryParametersMetadata
+{
+    public static readonly QueryParametersMetadata Instance = new();
 }
 
 /// <summary>The LoginRadius codes an endpoint answers beyond those of its credentials, parameters and body.</summary>

@@ -46,6 +46,21 @@ public sealed partial class OpenApiTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Every_handler_that_reads_the_query_reads_it_the_loginradius_way()
+    {
+        // A [FromQuery] parameter outside MapApiGroup would be bound raw: no trimming, no 908 for a missing or
+        // repeated one (a [Required] one would reach the handler as null).
+        await using var gateway = new GatewayFactory(fixture);
+        var readers = ApiEndpoints(gateway.Services)
+            .Where(e => e.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters()
+                .Any(p => p.GetCustomAttributes(typeof(Microsoft.AspNetCore.Mvc.FromQueryAttribute), false).Length > 0) == true)
+            .ToList();
+
+        Assert.Contains(readers, e => e.RoutePattern.RawText!.EndsWith("/login/pin", StringComparison.Ordinal));
+        Assert.Empty(readers.Where(e => e.Metadata.GetMetadata<QueryParametersMetadata>() is null).Select(e => e.RoutePattern.RawText));
+    }
+
+    [Fact]
     public async Task An_endpoint_without_types_or_words_is_reported_undocumented()
     {
         // Nothing fills in for an endpoint that does not describe itself: one mapped the untyped way, with neither a
