@@ -118,8 +118,12 @@ public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaCli
         var solved = false;
         if (!answer.IsEmpty && policy.Provider != BotProtectionProvider.None)
         {
+            // The keys as they are now; a provider switched off since the snapshot checks nothing, as the snapshot's None does.
             var keyed = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).GetBotProtectionAsync() ?? new BotProtectionPolicy();
-            switch (await VerifyAsync(keyed, answer, ApiRequest.ClientIp(request.HttpContext), request.HttpContext.RequestAborted))
+            var verdict = keyed.Provider == BotProtectionProvider.None
+                ? (CaptchaVerdict?)null
+                : await VerifyAsync(keyed, answer, ApiRequest.ClientIp(request.HttpContext), request.HttpContext.RequestAborted);
+            switch (verdict)
             {
                 case CaptchaVerdict.Passed:
                     solved = true;

@@ -119,7 +119,8 @@ public static class ManageAccountApi
     private static async Task<Results<Ok<Profile>, Refusal>> UpdateAccountAsync(TrustedTenant tenant, [Description(UidNote)] string uid, AccountChange body, IGrainFactory grains)
     {
         var user = UserGrain(tenant.ApiKey, uid, grains);
-        var pinInfo = body.Json.Property("PINInfo");
+        var pinField = body.Json.Property("PINInfo") is { ValueKind: JsonValueKind.Object } info ? JsonBody.Find(info, "PIN") : null;
+        var pinPresent = pinField is not null;
         var update = new AccountUpdate
         {
             ProfileFields = ProfileJson.ReadProfileFields(body.Json.Root),
@@ -127,9 +128,10 @@ public static class ManageAccountApi
             PhoneIdVerified = body.PhoneIdVerified,
             IsActive = body.IsActive,
             IsLoginLocked = body.IsLoginLocked,
-            // "PINInfo": {"PIN": null} clears the PIN; a PINInfo without PIN leaves it.
-            SetsPin = pinInfo is { ValueKind: JsonValueKind.Object } info && JsonBody.Find(info, "PIN") is not null,
-            Pin = body.PINInfo?.PIN is { } pin ? new Sensitive(pin) : (Sensitive?)null,
+            // "PINInfo": {"PIN": null} clears the PIN; a PINInfo without PIN leaves it. Whether PIN is there and its
+            // value are read from the same (first) PINInfo, so a second key in other casing cannot split them.
+            SetsPin = pinPresent,
+            Pin = pinPresent && JsonBody.StringOf(pinField, "PINInfo.PIN") is { } pin ? new Sensitive(pin) : (Sensitive?)null,
             PinSkipped = body.PINInfo?.Skipped,
             SecurityAnswers = Fields.SecurityAnswers(body.Json, "SecurityQuestionAnswer"),
         };

@@ -118,7 +118,7 @@ public static class ApiRequest
 
         if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
         {
-            return new JsonBody(JsonDocument.Parse("{}").RootElement, invalid);
+            return new JsonBody(JsonDocument.Parse("{}").RootElement);
         }
 
         var bytes = buffer.ToArray();
@@ -135,7 +135,7 @@ public static class ApiRequest
                 throw LoginRadiusException.Of(invalid);
             }
 
-            return new JsonBody(document.RootElement.Clone(), invalid);
+            return new JsonBody(document.RootElement.Clone());
         }
         catch (JsonException)
         {
@@ -156,7 +156,7 @@ public static class ApiRequest
 }
 
 /// <summary>A JSON object body whose keys are matched case-insensitively, as LoginRadius' own backend does.</summary>
-public readonly record struct JsonBody(JsonElement Root, ErrorCode InvalidBody)
+public readonly record struct JsonBody(JsonElement Root)
 {
     /// <summary>The first property whose name matches <paramref name="name"/> in any casing.</summary>
     public JsonElement? Property(string name) => Find(Root, name);

@@ -77,6 +77,9 @@ public abstract record LockProofBody<TSelf> : RequestBody<TSelf>, ILockProofBody
 /// <summary>Checks of single fields that several bodies share.</summary>
 public static class Fields
 {
+    /// <summary>The most security answers one request may carry (the highest <c>SecurityQuestions:MinimumAnswers</c>).</summary>
+    public const int MaxSecurityAnswers = 20;
+
     /// <summary>Longer PINs cannot satisfy any PIN policy; they are refused before reaching the cluster.</summary>
     public const int MaxPinLength = 64;
 
@@ -101,6 +104,13 @@ public static class Fields
         if (value.Value.ValueKind != JsonValueKind.Object)
         {
             throw JsonBody.Invalid(field, $"The {field} field must be an object of answers by question id.");
+        }
+
+        // Each answer costs a hash, also for an unknown account (UniformAnswers): a request may not queue more than
+        // the most answers a tenant can ask for.
+        if (value.Value.EnumerateObject().Count() > MaxSecurityAnswers)
+        {
+            throw JsonBody.Invalid(field, $"The {field} field may hold at most {MaxSecurityAnswers} answers.");
         }
 
         var answers = new Dictionary<string, Sensitive>(StringComparer.Ordinal);

@@ -98,6 +98,10 @@ public sealed class AccountManagementTests(ClusterFixture fixture)
         Assert.Equal("Ada", merged.GetProperty("FirstName").GetString());
         Assert.Equal("Lovelace", merged.GetProperty("LastName").GetString());
 
+        // Two PINInfo keys in different casing: the first decides both whether a PIN is given and which.
+        await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"PINInfo":{"PIN":"1357"},"pininfo":{}}"""), HttpStatusCode.OK);
+        await Api.ExpectAsync(await PinLoginAsync(account, await Api.LoginAsync(account.Tenant, account.Email), "1357"), HttpStatusCode.OK);
+
         await Api.ExpectErrorAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"PINInfo":{"PIN":"12"}}"""), 403, 1134);
         await Api.ExpectAsync(await ManageAsync(account, HttpMethod.Put, $"/{account.Uid}", """{"PINInfo":{"PIN":null}}"""), HttpStatusCode.OK);
         await Api.ExpectErrorAsync(await PinLoginAsync(account, session, "2468"), 403, 1245);

@@ -68,6 +68,9 @@ public sealed class MalformedInputTests(ClusterFixture fixture)
         { "POST", Login, Json, """{"email":"a\u0001@example.com","password":"x1234567"}""", 401, 966 },
         { "POST", CreateAccount, Json, "{\"Email\":[{\"Type\":\"Primary\",\"Value\":\"" + new string('b', 250) + "@example.com\"}],\"Password\":\"x1234567\"}", 403, 1134 },
         { "POST", CreateAccount, Json, """{"Email":[{"Type":"Primary","Value":"a@example.com"}],"Password":"x1234567","PhoneId":"call me"}""", 403, 1134 },
+        // Each security answer costs a hash, for unknown accounts too: at most 20 in one request.
+        { "PUT", "/identity/v2/auth/pin/reset/securityanswer/email?apikey={key}", Json,
+            "{\"Email\":\"nobody@example.com\",\"PIN\":\"2468\",\"SecurityAnswer\":{" + string.Join(',', Enumerable.Range(1, 21).Select(i => $"\"q{i}\":\"a\"")) + "}}", 403, 1134 },
     };
 
     [Theory]
