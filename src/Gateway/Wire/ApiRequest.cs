@@ -63,11 +63,19 @@ public static class ApiRequest
     public static Sessions.ILoginTokensGrain LoginTokens(string token, IGrainFactory grains, ErrorCode invalid) =>
         grains.GetGrain<Sessions.ILoginTokensGrain>(Sessions.SecretToken.PairKeyOf(token) ?? throw LoginRadiusException.Of(invalid));
 
+    /// <summary>The API key as given (<c>apikey</c> or <c>X-LoginRadius-ApiKey</c>); 908 when missing.</summary>
+    private static string ApiKeyOf(HttpRequest request) =>
+        Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"])
+            ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apikey"));
+
+    /// <summary>The API key as the tenant grain's key; 901 when it is not a GUID.</summary>
+    private static string GrainKeyOf(string apiKey) =>
+        Guid.TryParse(apiKey, out var key) ? key.ToString("D") : throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
+
     /// <summary>The tenant the request is for, checked (exists, plan live, and with <paramref name="requireSecret"/> the secret).</summary>
     public static async Task<TenantSnapshot> TenantAsync(HttpRequest request, IGrainFactory grains, bool requireSecret = false)
     {
-        var apiKey = Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"])
-            ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apikey"));
+        var apiKey = ApiKeyOf(request);
         Sensitive? secret = null;
         if (requireSecret)
         {
@@ -75,15 +83,21 @@ public static class ApiRequest
                 ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apisecret")));
         }
 
-        if (!Guid.TryParse(apiKey, out var key))
-        {
-            throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
-        }
-
+        var key = GrainKeyOf(apiKey);
         var access = requireSecret
-            ? await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(secret, requireSecret)
-            : await request.HttpContext.RequestServices.GetRequiredService<TenantCache>().AuthorizeAsync(key.ToString("D"), grains);
+            ? await grains.GetGrain<ITenantGrain>(key).AuthorizeAsync(secret, requireSecret)
+            : await request.HttpContext.RequestServices.GetRequiredService<TenantCache>().AuthorizeAsync(key, grains);
         return access.Tenant ?? throw LoginRadiusException.Of(access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
+    }
+
+    /// <summary>The tenant of a registration, by its API key and the SOTT in <c>X-LoginRadius-Sott</c> (<see cref="SottTenant"/>).</summary>
+    public static async Task<TenantSnapshot> SottTenantAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var apiKey = GrainKeyOf(ApiKeyOf(request));
+        var sott = First(request.Headers[Security.SecureOneTimeToken.Header]);
+        var answer = await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeSottAsync(sott);
+        var tenant = answer.Access.Tenant ?? throw LoginRadiusException.Of(answer.Access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
+        return answer.Refusal == SottRefusal.None ? tenant : throw new LoginRadiusException(LoginRadiusError.Sott(answer.Refusal));
     }
 
     /// <summary>
