@@ -64,6 +64,7 @@ public sealed record TenantSettings
             ("Pin:MaxLength", Pin.MaxLength, Pin.MinLength, 64),
             ("Password:MinLength", Password.MinLength, 1, 512),
             ("Password:MaxLength", Password.MaxLength, Password.MinLength, 512),
+            ("Password:History", Password.History, 0, PasswordPolicy.MaxHistory),
             ("Lockout:MaxFailedAttempts", Lockout.MaxFailedAttempts, 1, int.MaxValue),
             ("Lockout:SuspendSeconds", Lockout.SuspendSeconds, 1, seconds),
             ("Lockout:MaxSuspendSeconds", Lockout.MaxSuspendSeconds, 1, seconds),
@@ -204,12 +205,36 @@ public sealed record TenantPlan
         string.Equals(Name, "Trial", StringComparison.OrdinalIgnoreCase) && TrialExpiresAt is { } end && end <= now;
 }
 
-/// <summary>Password rules of the registration schema (LoginRadius defaults: 6 to 32 characters).</summary>
+/// <summary>
+/// The tenant's password policy (LoginRadius' Password Policy: complexity and history), applied wherever a password
+/// is set: length (LoginRadius defaults: 6 to 32 characters), the character kinds it must contain (off by default,
+/// as NIST SP 800-63B advises; LoginRadius' Medium and Strong levels ask for an uppercase letter, a digit and a
+/// special character), not being one of the account's identifiers (on by default), and not being one of the account's
+/// last <see cref="History"/> passwords (off by default, as in LoginRadius).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.PasswordPolicy")]
 public sealed record PasswordPolicy
 {
     [Id(0)] public int MinLength { get; init; } = 6;
     [Id(1)] public int MaxLength { get; init; } = 32;
+    /// <summary>At least one uppercase letter.</summary>
+    [Id(2)] public bool RequireUppercase { get; init; }
+    /// <summary>At least one lowercase letter.</summary>
+    [Id(3)] public bool RequireLowercase { get; init; }
+    /// <summary>At least one digit.</summary>
+    [Id(4)] public bool RequireDigit { get; init; }
+    /// <summary>At least one character that is neither a letter nor a digit.</summary>
+    [Id(5)] public bool RequireSpecial { get; init; }
+    /// <summary>The password may not equal (in any casing) one of the account's e-mail addresses, its user name or its phone number.</summary>
+    [Id(6)] public bool RejectIdentifiers { get; init; } = true;
+    /// <summary>
+    /// A new password may not be any of the account's last N passwords, the current one included (0: no history).
+    /// Only their hashes are kept; checking costs one hash per remembered password, hence at most <see cref="MaxHistory"/>.
+    /// </summary>
+    [Id(7)] public int History { get; init; }
+
+    /// <summary>The most passwords a history may remember.</summary>
+    public const int MaxHistory = 10;
 }
 
 /// <summary>Forgot-PIN messages: where the reset link points, how long tokens and OTPs live, how often one may ask, and the templates.</summary>
