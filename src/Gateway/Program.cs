@@ -37,6 +37,7 @@ app.MapManageAccountApi();
 app.MapAuthLoginApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
+app.MapAuthProfileApi();
 app.MapPinRecoveryApi();
 app.MapStepUpApi();
 app.MapLockoutApi();

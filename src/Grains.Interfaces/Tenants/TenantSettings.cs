@@ -47,7 +47,7 @@ public sealed record TenantSettings
             return "BotProtection:RequireOnPinLogin needs a BotProtection:Provider.";
         }
 
-        return BotProtection.Problem() ?? Webhooks.Problem();
+        return BotProtection.Problem() ?? SecurityQuestions.Problem() ?? Webhooks.Problem();
     }
 
     /// <summary>The longest any lifetime may be: ten years, so that no expiry computed from now overflows.</summary>
@@ -191,6 +191,11 @@ public sealed record TokenLifetimes
     /// changer's own login and PIN session stay). False keeps them all, as LoginRadius does by default.
     /// </summary>
     [Id(6)] public bool EndSessionsOnCredentialChange { get; init; } = true;
+    /// <summary>
+    /// LoginRadius' sliding access token (enabled there by its support): <c>GET auth/access_token/sliding_token</c>
+    /// trades a live access token for a new pair of the same login. Off by default (909).
+    /// </summary>
+    [Id(7)] public bool SlidingAccessToken { get; init; }
 }
 
 /// <summary>The tenant's plan. A trial with an expiry in the past refuses every call with 6003.</summary>
@@ -280,6 +285,19 @@ public sealed record SecurityQuestionPolicy
 {
     [Id(0)] public bool Enabled { get; init; } = true;
     [Id(1)] public int MinimumAnswers { get; init; } = 2;
+    /// <summary>The questions the tenant offers, text by question id (what <c>GET auth/securityquestion/*</c> shows).</summary>
+    [Id(2)] public Dictionary<string, string> Questions { get; init; } = [];
+
+    /// <summary>The most questions a tenant may offer.</summary>
+    public const int MaxQuestions = 50;
+
+    /// <summary>Why <see cref="Questions"/> cannot be shown, or null.</summary>
+    public string? Problem() =>
+        Questions.Count > MaxQuestions || Questions.Any(q =>
+            q.Key.Length is 0 or > 64 || !q.Key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+            || string.IsNullOrWhiteSpace(q.Value) || q.Value.Length > 500 || q.Value.Any(char.IsControl))
+            ? $"SecurityQuestions:Questions takes at most {MaxQuestions} questions: ids of 1 to 64 letters, digits, '_' or '-', texts of 1 to 500 characters."
+            : null;
 
     /// <summary>The answers a request must bring: the setting, at least one.</summary>
     [JsonIgnore]

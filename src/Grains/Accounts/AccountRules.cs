@@ -40,9 +40,9 @@ public static class AccountRules
             errors.Add(new FieldError("Password", passwordError));
         }
 
-        if (account.UserName is { } userName && (userName.Trim().Length == 0 || userName.Length > MaxUserNameLength || userName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        if (account.UserName is { } userName && UserNameError(userName) is { } userNameError)
         {
-            errors.Add(new FieldError("UserName", $"The UserName field must be 1 to {MaxUserNameLength} characters without spaces."));
+            errors.Add(new FieldError("UserName", userNameError));
         }
 
         if (account.PhoneId is { } phone && !IsPhone(phone))
@@ -57,6 +57,12 @@ public static class AccountRules
 
         return errors.Count == 0 ? null : new Problem(ErrorCode.ValidationFailed) { Errors = errors };
     }
+
+    /// <summary>Why a user name cannot be one (1 to 100 characters, no spaces or control characters), or null.</summary>
+    public static string? UserNameError(string userName) =>
+        userName.Trim().Length == 0 || userName.Length > MaxUserNameLength || userName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            ? $"The UserName field must be 1 to {MaxUserNameLength} characters without spaces."
+            : null;
 
     /// <summary>Why a new PIN breaks the tenant's PIN policy, or null when it does not.</summary>
     public static string? PinError(string pin, PinPolicy policy) => policy.ErrorFor(pin);

@@ -111,6 +111,11 @@ public sealed partial class UserGrain(
             user.ProfileFields[name] = raw;
         }
 
+        foreach (var name in update.ClearedFields)
+        {
+            user.ProfileFields.Remove(name);
+        }
+
         user.EmailVerified = update.EmailVerified ?? user.EmailVerified;
         user.PhoneIdVerified = update.PhoneIdVerified ?? user.PhoneIdVerified;
         var blocked = update.IsActive == false && user.IsActive;
