@@ -28,23 +28,23 @@ public static class AuthProfileApi
         auth.MapPut("/password/change", ChangePasswordAsync)
             .WithName("ChangePasswordByAccessToken").WithSummary("Changes the password given the current one (access token).")
             .WithDescription("Changes the password of the access token's account given the current one. The tenant's password policy applies to the new one (1134: length, complexity, not an identifier, not one of the last `Password:History` passwords). A wrong current password is 967 and counts toward the lockout. Every other session and token of the account ends (`Tokens:EndSessionsOnCredentialChange`); the caller's own login stays.")
-            .Refuses(ErrorCode.CurrentPasswordInvalid, ErrorCode.ValidationFailed, ErrorCode.UserDoesNotExist)
+            .Refuses(ErrorCode.CurrentPasswordInvalid, ErrorCode.ValidationFailed)
             .Raises(WebhookEvents.ChangePassword, WebhookEvents.BlockAccount, WebhookEvents.UnlockAccount);
         auth.MapPut("/account", UpdateProfileAsync)
             .WithName("UpdateProfileByAccessToken").WithSummary("Updates profile fields and security answers of the access token's account; returns IsPosted and the profile.")
             .WithDescription("Updates profile fields of the access token's account: absent fields are kept, a field given replaces the stored one, `null` is ignored unless `nullsupport=true` (then it clears the field). `SecurityQuestionAnswer {\"<questionId>\": \"<answer>\"}` sets answers (hashed; `\"\"` removes one)." + IgnoredFieldsNote)
-            .Refuses(ErrorCode.ValidationFailed, ErrorCode.UserDoesNotExist)
+            .Refuses(ErrorCode.ValidationFailed)
             .RefusesMalformed("nullsupport")
             .Raises(WebhookEvents.UpdateProfile);
         auth.MapPut("/username", SetUserNameAsync)
             .WithName("SetOrChangeUserName").WithSummary("Sets or changes the user name of the access token's account (1017 when taken).")
             .WithDescription("Sets or changes the user name of the access token's account. A name another account has is 1017; the old name is free again afterwards.")
-            .Refuses(ErrorCode.UserNameAlreadyExists, ErrorCode.ValidationFailed, ErrorCode.UserDoesNotExist)
+            .Refuses(ErrorCode.UserNameAlreadyExists, ErrorCode.ValidationFailed)
             .Raises(WebhookEvents.SetUsername);
         auth.MapDelete("/phone", RemovePhoneAsync)
             .WithName("RemovePhoneIdByAccessToken").WithSummary("Removes the phone number of the access token's account.")
-            .WithDescription("Removes the phone number (`PhoneId`) of the access token's account; the number is free again. 1043 when the account has none; 1134 when it is the account's only identifier.")
-            .Refuses(ErrorCode.PhoneDoesNotExist, ErrorCode.ValidationFailed, ErrorCode.UserDoesNotExist)
+            .WithDescription("Removes the phone number (`PhoneId`) of the access token's account; the number is free again. 1043 when the account has none. (An account whose only identifier is its phone number keeps it: 1134.)")
+            .Refuses(ErrorCode.PhoneDoesNotExist)
             .Raises(WebhookEvents.RemovePhoneId);
         auth.MapGet("/access_token/sliding_token", SlideAsync)
             .WithName("SlidingAccessToken").WithSummary("Trades a live access token for a new access and refresh token of the same login (Tokens:SlidingAccessToken).")
@@ -66,7 +66,7 @@ public static class AuthProfileApi
         auth.MapGet("/securityquestion/accesstoken", QuestionsByAccessTokenAsync)
             .WithName("SecurityQuestionsByAccessToken").WithSummary("The security questions the access token's account has answers for.")
             .WithDescription("The security questions (`QuestionId`, `Question`: the text configured in the tenant's `SecurityQuestions:Questions`) the access token's account has answers for.")
-            .Refuses(ErrorCode.SecurityQuestionsDisabled, ErrorCode.UserDoesNotExist);
+            .Refuses(ErrorCode.SecurityQuestionsDisabled);
         return app;
     }
 
