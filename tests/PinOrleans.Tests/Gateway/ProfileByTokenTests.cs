@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using PinOrleans.Tenants;
 using PinOrleans.Tests.Infrastructure;
+using PinOrleans.Webhooks;
 
 namespace PinOrleans.Tests.Gateway;
 
@@ -186,6 +187,34 @@ public sealed class ProfileByTokenTests(ClusterFixture fixture)
         fixture.Clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1));
 
         await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Get, $"/identity/v2/auth/access_token/sliding_token?apikey={tenant.ApiKey}&access_token={Get(login, "access_token")}"), 403, 905);
+    }
+
+    [Fact]
+    public async Task The_password_user_name_and_phone_events_reach_their_subscriptions()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await fixture.NewTenantAsync(new TenantSettings { Webhooks = new WebhookPolicy { RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 1, TimeoutSeconds = 2 } });
+        string[] events = [WebhookEvents.ChangePassword, WebhookEvents.SetPassword, WebhookEvents.SetUsername, WebhookEvents.RemovePhoneId, WebhookEvents.UpdateProfile];
+        foreach (var name in events)
+        {
+            await Api.ExpectAsync(await Api.PostAsync($"/v2/manage/webhooks?apikey={tenant.ApiKey}&apisecret={Uri.EscapeDataString(tenant.ApiSecret)}",
+                new { Event = name, TargetUrl = receiver.Url("/hooks/" + name), Name = name }), HttpStatusCode.OK);
+        }
+
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var uid = Get(await Api.ExpectAsync(await CreateAsync(tenant, new { Email = new[] { new { Type = "Primary", Value = email } }, Password = Api.Password, PhoneId = "+1415" + Random.Shared.Next(1000000, 9999999) }), HttpStatusCode.OK), "Uid");
+        var access = Get(await Api.LoginAsync(tenant, email), "access_token");
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/password/change?apikey={tenant.ApiKey}", JsonSerializer.Serialize(new { oldpassword = Api.Password, newpassword = "second-secret-2" }), headers: Bearer(access)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await SetUserNameAsync(tenant, access, $"u{Guid.NewGuid():N}"[..20]), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Delete, $"/identity/v2/auth/phone?apikey={tenant.ApiKey}", headers: Bearer(access)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await UpdateAsync(tenant, access, """{"FirstName":"Ada"}"""), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/manage/account/{uid}/password?apikey={tenant.ApiKey}", """{"password":"third-secret-3"}""", headers: Secret(tenant)), HttpStatusCode.OK);
+
+        foreach (var name in events)
+        {
+            var delivered = await receiver.WaitForAsync(d => d.Path == "/hooks/" + name, 1, TimeSpan.FromSeconds(20));
+            Assert.Equal(uid, JsonDocument.Parse(delivered[0].Body).RootElement.GetProperty("Data").GetProperty("Uid").GetString());
+        }
     }
 
     private static readonly SecurityQuestionPolicy Questions = new()
