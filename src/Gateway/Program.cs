@@ -38,6 +38,7 @@ app.MapSottApi();
 app.MapAuthLoginApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
+app.MapAuthProfileApi();
 app.MapPinRecoveryApi();
 app.MapStepUpApi();
 app.MapLockoutApi();

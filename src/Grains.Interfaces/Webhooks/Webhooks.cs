@@ -13,8 +13,12 @@ public static class WebhookEvents
     public const string DeleteAccount = "DeleteAccount";
     public const string CreateTraditionalAccount = "CreateTraditionalAccount";
 
+    public const string SetUsername = "SetUsername";
+    public const string RemovePhoneId = "RemovePhoneId";
+
     public static readonly IReadOnlyList<string> All =
-        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount];
+        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount,
+            SetPassword, ChangePassword, SetUsername, RemovePhoneId];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";
