@@ -193,4 +193,27 @@ public sealed class RequestSigningTests(ClusterFixture fixture)
         Assert.Equal(SottRefusal.None, fresh.Refusal);
         await Api.ExpectAsync(await GetSottAsync(tenant with { ApiSecret = rotated }, new() { ["X-LoginRadius-ApiSecret"] = rotated }), HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task A_bootstrap_tenant_whose_secret_predates_sealing_is_sealed_by_the_next_bootstrap_with_the_same_secret()
+    {
+        var apiKey = Guid.NewGuid().ToString("D");
+        const string secret = "a-bootstrap-secret-kept-only-as-a-hash";
+        var definition = new TenantDefinition { Name = "Configured", ApiSecret = secret };
+        var grain = fixture.Grains.GetGrain<ITenantGrain>(apiKey);
+        await fixture.WriteStoredStateAsync("tenant", grain, new TenantState
+        {
+            Name = definition.Name,
+            SecretHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))),
+            CreatedDate = fixture.Clock.GetUtcNow(),
+            // The configuration applied last time was this very one.
+            BootstrapFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{definition.Name}\n{secret}\n{TenantSettingsJson.Canonical(definition.Settings)}"))),
+        });
+        var now = fixture.Clock.GetUtcNow();
+        var sott = SecureOneTimeToken.Make(SecureOneTimeToken.DeriveKey(secret), apiKey, now, now.AddMinutes(10));
+        Assert.Equal(SottRefusal.SecretNotHeld, (await grain.AuthorizeSottAsync(sott)).Refusal);
+
+        await grain.BootstrapAsync(definition);
+        Assert.Equal(SottRefusal.None, (await grain.AuthorizeSottAsync(sott)).Refusal);
+    }
 }
