@@ -24,8 +24,9 @@ public static class SottApi
         app.MapApiGroup("/identity/v2/manage/account", "Account management").MapGet("/sott", GenerateSottAsync)
             .WithName("GenerateSott")
             .WithSummary("A SOTT for registration, valid from now for timedifference minutes (default 10; API key + secret).")
-            .WithDescription("Makes a SOTT (Secure One-Time Token) with the tenant's API secret, valid from now for `timedifference` minutes (default 10), as `{Sott, ExpiryTime}`. It is reusable until it expires. A secret set before SOTT support cannot make one: 908 naming `X-LoginRadius-Sott` until the secret is rotated.")
-            .RefusesMalformed("timedifference", SecureOneTimeToken.Header);
+            .WithDescription("Makes a SOTT (Secure One-Time Token) with the tenant's API secret, valid from now for `timedifference` minutes (default 10), as `{Sott, ExpiryTime}`. It is reusable until it expires. A secret set before SOTT support cannot make one: 1049 until the secret is rotated.")
+            .Refuses(ErrorCode.SottInvalid)
+            .RefusesMalformed("timedifference");
         app.MapApiGroup("/identity/v2", "Configuration").MapGet("/serverinfo", GetServerInfo)
             .WithName("GetServerInfo")
             .WithSummary("The server's current time (UTC) and a SOTT window from now for timedifference minutes (default 10).")

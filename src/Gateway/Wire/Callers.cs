@@ -69,7 +69,7 @@ public sealed record TrustedTenant(TenantSnapshot Snapshot) : IBindableFromHttpC
 /// The tenant of a registration: its API key (as <see cref="Tenant"/>) and a live SOTT in <c>X-LoginRadius-Sott</c>,
 /// the header every LoginRadius SDK sends it in. Checked by the tenant grain against its sealed secret: format, MD5,
 /// decryption, that it names this API key, its window (within <see cref="Security.SecureOneTimeToken.ClockSkew"/>).
-/// Reusable until it expires, as LoginRadius' are. Refused with 908 naming <c>X-LoginRadius-Sott</c> and why.
+/// Reusable until it expires, as LoginRadius' are. None: 1048; not live: 1049.
 /// </summary>
 public sealed record SottTenant(TenantSnapshot Snapshot) : IBindableFromHttpContext<SottTenant>, IEndpointParameterMetadataProvider
 {

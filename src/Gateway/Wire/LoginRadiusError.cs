@@ -66,11 +66,11 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         [ErrorCode.ContentTypeNotSupported] = new(1083, 415, "This content type header is not supported", "Please use a valid content type header, either application/JSON or application/x-www-form-urlencoded."),
         [ErrorCode.CaptchaRequired] = new(1132, 403, "Account is locked, please login with a valid reCAPTCHA", "Your account is locked or this request needs bot protection, please pass a valid captcha answer (g-recaptcha-response, h-captcha-response, or qq_captcha_ticket and qq_captcha_randstr)."),
         [ErrorCode.SecurityAnswerRequired] = new(1148, 403, "Account is locked, please answer the security question", "Your account is locked, please pass the answer to your security question (securityanswer) in order to log in."),
-        // Request signing (1207-1212 per LoginRadius' code list); the texts are PinOrleans' own words: see docs/api.md.
-        [ErrorCode.RequestSignatureInvalid] = new(1208, 403, "API request signature is invalid", "The digest does not match this request, please sign its X-Request-Expires, URL and body with your API secret."),
-        [ErrorCode.RequestExpired] = new(1210, 403, "API request has expired", "The X-Request-Expires time has passed, please sign the request again with a later expiry."),
-        [ErrorCode.RequestSignatureMalformed] = new(1211, 403, "API request signature is not formatted correctly", "The digest must read SHA-256=<base64 HMAC-SHA256> and X-Request-Expires a UTC time (yyyy-M-d h:m:s tt) at most an hour ahead."),
-        [ErrorCode.RequestSignaturePartMissing] = new(1212, 403, "API request signature is incomplete", "A signed request needs both the digest and the X-Request-Expires headers."),
+        [ErrorCode.RequestSignatureMissing] = new(1207, 400, "API signature is missing", "The request is missing the API signature, please use a valid API signature parameter in order to process this request."),
+        [ErrorCode.RequestSignatureInvalid] = new(1208, 403, "API signature is invalid", "The API signature is invalid, please use a valid API signature parameter in order to process this request."),
+        [ErrorCode.RequestExpiryMissing] = new(1210, 400, "Request expiry time is missing", "The request is missing the request expiry time, please use a valid request expiry time parameter in order to process this request."),
+        [ErrorCode.RequestExpiryMalformed] = new(1211, 400, "The request expiry time has an invalid format", "The request expiry time has an invalid format, please use a valid date-time format."),
+        [ErrorCode.RequestExpiryInvalid] = new(1212, 403, "The request expiry time is invalid", "The request expiry time is invalid, please use a valid request expiry time in order to process this request."),
         [ErrorCode.CaptchaInvalid] = new(1218, 403, "CAPTCHA is invalid", "The captcha answer is invalid, expired or already used, please solve a new captcha."),
         [ErrorCode.AccountAlreadyUnlocked] = new(1221, 403, "Account is already unlocked", "The account is not locked, there is nothing to unlock."),
         [ErrorCode.WebhookLimitReached] = new(1085, 403, "Number of Webhook subscriptions exceed to limit", "Number of Webhook subscriptions must be less than or equal to 5, unsubscribe other and try again."),
@@ -92,6 +92,8 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         [ErrorCode.SessionTokenExpired] = new(1246, 403, "Session token has expired", "The LoginRadius PIN authentication session token expired, please request a new PIN authentication session token from LoginRadius API."),
         [ErrorCode.UserNameDoesNotExist] = new(1022, 403, "Username does not exist", "The provided username does not exist, please enter a valid username."),
         [ErrorCode.EmailDoesNotExist] = new(1023, 403, "Email address does not exist", "The provided email address does not exist, please use a valid email address."),
+        [ErrorCode.SottRequired] = new(1048, 400, "Secured one-time token (SOTT) is required", "Secured one-time token (SOTT) is required, please use a valid secure one-time token (SOTT) in order to process this request."),
+        [ErrorCode.SottInvalid] = new(1049, 403, "Secured one-time token (SOTT) is invalid", "Secured one-time token (SOTT) is invalid, please use a valid secure one-time token (SOTT) in order to process this request."),
         [ErrorCode.PhoneDoesNotExist] = new(1043, 403, "Phone number is invalid or does not exist", "The provided phone number is invalid or does not exist, please use a valid phone number in order to process this request."),
         [ErrorCode.VerificationTokenInvalid] = new(1063, 403, "Verification token (vtoken) is invalid", "The LoginRadius verification token is invalid, please use a valid verification token in order to process this request."),
         [ErrorCode.OtpInvalid] = new(1067, 403, "Invalid OTP Code", "The OTP code is invalid, please request for a new OTP."),
@@ -122,20 +124,18 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         For(ErrorCode.ParameterNotFormatted) with { Description = $"The {name} is a required parameter." };
 
     /// <summary>
-    /// 908 for a SOTT that is missing or not live, naming why: LoginRadius' published codes have no SOTT-specific
-    /// one, and 908 is its code for a parameter it cannot use (docs/api.md, "SOTT").
+    /// A SOTT refused: 1048 when there is none, else 1049 (LoginRadius has one code for every way a SOTT is not live:
+    /// malformed, tampered, another secret's or API key's, expired, not yet valid). A tenant whose secret predates
+    /// its sealing gets 1049 saying to rotate the secret.
     /// </summary>
-    public static LoginRadiusError Sott(Tenants.SottRefusal refusal) => For(ErrorCode.ParameterNotFormatted) with
+    public static LoginRadiusError Sott(Tenants.SottRefusal refusal) => refusal switch
     {
-        Description = refusal switch
+        Tenants.SottRefusal.Missing => For(ErrorCode.SottRequired),
+        Tenants.SottRefusal.SecretNotHeld => For(ErrorCode.SottInvalid) with
         {
-            Tenants.SottRefusal.Missing => "The X-LoginRadius-Sott is a required parameter.",
-            Tenants.SottRefusal.Expired => "The X-LoginRadius-Sott has expired, please generate a new SOTT.",
-            Tenants.SottRefusal.NotYetValid => "The X-LoginRadius-Sott is not valid yet, please check your clock against /identity/v2/serverinfo.",
-            Tenants.SottRefusal.OtherTenant => "The X-LoginRadius-Sott was made for another API key.",
-            Tenants.SottRefusal.SecretNotHeld => "The X-LoginRadius-Sott cannot be checked: this API secret was set before SOTT support, please rotate the API secret.",
-            _ => "The X-LoginRadius-Sott parameter is not formatted correctly.",
+            Description = "Secured one-time token (SOTT) cannot be checked: this API secret was set before SOTT support, please rotate the API secret.",
         },
+        _ => For(ErrorCode.SottInvalid),
     };
 
     /// <summary>908 for a parameter that is present but unusable.</summary>

@@ -9,7 +9,8 @@ namespace PinOrleans.Security;
 /// LoginRadius' API request signing, checked: the client sends <c>X-Request-Expires</c> (a UTC time) and
 /// <c>digest: SHA-256=base64(HMAC-SHA256(key: API secret, expires + ":" + lower(encode(decode(url))) [+ ":" + body]))</c>
 /// instead of the secret. Verified in constant time, bound to the expiry (not past, and at most
-/// <see cref="MaxLifetime"/> ahead), to the URL as sent and to the exact body. A digest that binds no URL (the Node SDK
+/// <see cref="MaxLifetime"/> ahead), to the URL as sent and to the exact body: 1207 no digest, 1210 no expiry, 1211 an
+/// expiry that is not a time, 1212 one that is past or too far ahead, 1208 a digest that is not this request's. A digest that binds no URL (the Node SDK
 /// 11.7.0 hashes the text <c>undefined</c>) does not match any request and is refused.
 /// </summary>
 public static class RequestSignature
@@ -23,7 +24,7 @@ public static class RequestSignature
 
     /// <summary>
     /// The furthest ahead an expiry may be (the SDKs sign for 15 and 60 minutes), so that one captured request
-    /// cannot be replayed for days; an expiry further ahead is malformed (1211).
+    /// cannot be replayed for days; an expiry further ahead is invalid (1212).
     /// </summary>
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromMinutes(60) + ClockSkew;
 
@@ -36,21 +37,30 @@ public static class RequestSignature
     /// </summary>
     public static Problem? Check(string? secret, SignedRequest request, DateTimeOffset now)
     {
-        if (string.IsNullOrWhiteSpace(request.Expires) || string.IsNullOrWhiteSpace(request.Digest))
+        if (string.IsNullOrWhiteSpace(request.Digest))
         {
-            return new Problem(ErrorCode.RequestSignaturePartMissing);
+            return new Problem(ErrorCode.RequestSignatureMissing);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Expires))
+        {
+            return new Problem(ErrorCode.RequestExpiryMissing);
+        }
+
+        if (!TryParseExpiry(request.Expires, out var expires))
+        {
+            return new Problem(ErrorCode.RequestExpiryMalformed);
+        }
+
+        if (now > expires + ClockSkew || expires - now > MaxLifetime)
+        {
+            return new Problem(ErrorCode.RequestExpiryInvalid);
         }
 
         var digest = request.Digest.Trim();
-        if (!digest.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || !TryBase64(digest[Scheme.Length..], out var given) || given.Length != 32
-            || !TryParseExpiry(request.Expires, out var expires) || expires - now > MaxLifetime)
+        if (!digest.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || !TryBase64(digest[Scheme.Length..], out var given) || given.Length != 32)
         {
-            return new Problem(ErrorCode.RequestSignatureMalformed);
-        }
-
-        if (now > expires + ClockSkew)
-        {
-            return new Problem(ErrorCode.RequestExpired);
+            return new Problem(ErrorCode.RequestSignatureInvalid);
         }
 
         if (string.IsNullOrEmpty(secret))

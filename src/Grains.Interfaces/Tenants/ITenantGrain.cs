@@ -76,7 +76,7 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// Checks the tenant as <see cref="AuthorizeAsync"/> does with a secret, but by LoginRadius' request signature
-    /// instead of the secret itself: 1212 a part missing, 1211 malformed, 1210 expired, 1208 not this request's.
+    /// instead of the secret itself (<see cref="Security.RequestSignature.Check"/>: 1207, 1208, 1210, 1211, 1212).
     /// </summary>
     [AlwaysInterleave]
     Task<TenantAccess> AuthorizeSignedAsync(SignedRequest request);

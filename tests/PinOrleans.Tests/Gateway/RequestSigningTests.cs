@@ -88,43 +88,49 @@ public sealed class RequestSigningTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_stale_digest_is_1210()
+    public async Task A_stale_digest_is_1212()
     {
         var tenant = await fixture.NewTenantAsync();
         var expires = Expiry(TimeSpan.FromMinutes(1));
         var headers = Signed(expires, Digest(tenant.ApiSecret, expires, SottUrl(tenant)));
         await Api.ExpectAsync(await GetSottAsync(tenant, headers), HttpStatusCode.OK);
         fixture.Clock.Advance(TimeSpan.FromMinutes(1) + RequestSignature.ClockSkew + TimeSpan.FromSeconds(2));
-        await Api.ExpectErrorAsync(await GetSottAsync(tenant, headers), 403, 1210);
+        await Api.ExpectErrorAsync(await GetSottAsync(tenant, headers), 403, 1212);
     }
 
     [Theory]
     [InlineData("SHA-256=not base64!")]
     [InlineData("SHA-256=AAAA")]
     [InlineData("MD5=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
-    public async Task A_malformed_digest_is_1211(string digest)
+    public async Task A_malformed_digest_is_1208(string digest)
     {
         var tenant = await fixture.NewTenantAsync();
-        await Api.ExpectErrorAsync(await GetSottAsync(tenant, Signed(Expiry(TimeSpan.FromMinutes(15)), digest)), 403, 1211);
+        await Api.ExpectErrorAsync(await GetSottAsync(tenant, Signed(Expiry(TimeSpan.FromMinutes(15)), digest)), 403, 1208);
     }
 
     [Fact]
-    public async Task A_malformed_or_far_off_expiry_is_1211()
+    public async Task An_expiry_that_is_not_a_time_is_1211()
     {
         var tenant = await fixture.NewTenantAsync();
-        await Api.ExpectErrorAsync(await GetSottAsync(tenant, Signed("tomorrow", Digest(tenant.ApiSecret, "tomorrow", SottUrl(tenant)))), 403, 1211);
+        await Api.ExpectErrorAsync(await GetSottAsync(tenant, Signed("tomorrow", Digest(tenant.ApiSecret, "tomorrow", SottUrl(tenant)))), 400, 1211);
+    }
+
+    [Fact]
+    public async Task An_expiry_far_ahead_is_1212()
+    {
         // A signature good for days could be replayed for days: at most an hour (and the skew) ahead.
+        var tenant = await fixture.NewTenantAsync();
         var far = Expiry(TimeSpan.FromHours(2));
-        await Api.ExpectErrorAsync(await GetSottAsync(tenant, Signed(far, Digest(tenant.ApiSecret, far, SottUrl(tenant)))), 403, 1211);
+        await Api.ExpectErrorAsync(await GetSottAsync(tenant, Signed(far, Digest(tenant.ApiSecret, far, SottUrl(tenant)))), 403, 1212);
     }
 
     [Fact]
-    public async Task A_digest_with_a_part_missing_is_1212()
+    public async Task A_signature_with_a_part_missing_is_1207_or_1210()
     {
         var tenant = await fixture.NewTenantAsync();
         var expires = Expiry(TimeSpan.FromMinutes(15));
-        await Api.ExpectErrorAsync(await GetSottAsync(tenant, new() { ["digest"] = Digest(tenant.ApiSecret, expires, SottUrl(tenant)) }), 403, 1212);
-        await Api.ExpectErrorAsync(await GetSottAsync(tenant, new() { ["X-Request-Expires"] = expires }), 403, 1212);
+        await Api.ExpectErrorAsync(await GetSottAsync(tenant, new() { ["digest"] = Digest(tenant.ApiSecret, expires, SottUrl(tenant)) }), 400, 1210);
+        await Api.ExpectErrorAsync(await GetSottAsync(tenant, new() { ["X-Request-Expires"] = expires }), 400, 1207);
     }
 
     [Fact]
@@ -173,7 +179,7 @@ public sealed class RequestSigningTests(ClusterFixture fixture)
         var tenant = new TestTenant(apiKey, secret);
 
         // The secret itself still works; what needs it in clear does not, and says to rotate it.
-        var refused = await Api.ExpectErrorAsync(await GetSottAsync(tenant, new() { ["X-LoginRadius-ApiSecret"] = secret }), 403, 908);
+        var refused = await Api.ExpectErrorAsync(await GetSottAsync(tenant, new() { ["X-LoginRadius-ApiSecret"] = secret }), 403, 1049);
         Assert.Contains("rotate the API secret", refused.GetProperty("Description").GetString(), StringComparison.Ordinal);
         var expires = Expiry(TimeSpan.FromMinutes(15));
         await Api.ExpectErrorAsync(await GetSottAsync(tenant, Signed(expires, Digest(secret, expires, SottUrl(tenant)))), 403, 1208);
@@ -186,5 +192,28 @@ public sealed class RequestSigningTests(ClusterFixture fixture)
         var fresh = await grain.AuthorizeSottAsync(SecureOneTimeToken.Make(SecureOneTimeToken.DeriveKey(rotated), apiKey, now, now.AddMinutes(10)));
         Assert.Equal(SottRefusal.None, fresh.Refusal);
         await Api.ExpectAsync(await GetSottAsync(tenant with { ApiSecret = rotated }, new() { ["X-LoginRadius-ApiSecret"] = rotated }), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_bootstrap_tenant_whose_secret_predates_sealing_is_sealed_by_the_next_bootstrap_with_the_same_secret()
+    {
+        var apiKey = Guid.NewGuid().ToString("D");
+        const string secret = "a-bootstrap-secret-kept-only-as-a-hash";
+        var definition = new TenantDefinition { Name = "Configured", ApiSecret = secret };
+        var grain = fixture.Grains.GetGrain<ITenantGrain>(apiKey);
+        await fixture.WriteStoredStateAsync("tenant", grain, new TenantState
+        {
+            Name = definition.Name,
+            SecretHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))),
+            CreatedDate = fixture.Clock.GetUtcNow(),
+            // The configuration applied last time was this very one.
+            BootstrapFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{definition.Name}\n{secret}\n{TenantSettingsJson.Canonical(definition.Settings)}"))),
+        });
+        var now = fixture.Clock.GetUtcNow();
+        var sott = SecureOneTimeToken.Make(SecureOneTimeToken.DeriveKey(secret), apiKey, now, now.AddMinutes(10));
+        Assert.Equal(SottRefusal.SecretNotHeld, (await grain.AuthorizeSottAsync(sott)).Refusal);
+
+        await grain.BootstrapAsync(definition);
+        Assert.Equal(SottRefusal.None, (await grain.AuthorizeSottAsync(sott)).Refusal);
     }
 }

@@ -44,9 +44,7 @@ public sealed class SottTenantTests(ClusterFixture fixture)
         Assert.Equal(tenant.ApiKey, (await ApiRequest.SottTenantAsync(Request(tenant.ApiKey, sott), fixture.Grains)).ApiKey);
 
         fixture.Clock.Advance(TimeSpan.FromMinutes(10) + SecureOneTimeToken.ClockSkew + TimeSpan.FromSeconds(1));
-        var expired = await RefusedAsync(Request(tenant.ApiKey, sott));
-        Assert.Equal(908, expired.Code);
-        Assert.Contains("expired", expired.Description, StringComparison.Ordinal);
+        Assert.Equal(1049, (await RefusedAsync(Request(tenant.ApiKey, sott))).Code);
     }
 
     [Fact]
@@ -56,22 +54,24 @@ public sealed class SottTenantTests(ClusterFixture fixture)
         var old = SottOf(tenant, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         var rotated = Sessions.SecretToken.New();
         await fixture.Grains.GetGrain<ITenantGrain>(tenant.ApiKey).RotateSecretAsync(rotated);
-        Assert.Equal(908, (await RefusedAsync(Request(tenant.ApiKey, old))).Code);
+        Assert.Equal(1049, (await RefusedAsync(Request(tenant.ApiKey, old))).Code);
         var fresh = SottOf(tenant, TimeSpan.Zero, TimeSpan.FromMinutes(10), secret: rotated);
         Assert.Equal(tenant.ApiKey, (await ApiRequest.SottTenantAsync(Request(tenant.ApiKey, fresh), fixture.Grains)).ApiKey);
     }
 
     [Fact]
-    public async Task Each_refusal_is_908_naming_the_header_and_why()
+    public async Task No_sott_is_1048_and_any_sott_that_is_not_live_is_1049()
     {
         var tenant = await fixture.NewTenantAsync();
         var other = await fixture.NewTenantAsync();
         var missing = await RefusedAsync(Request(tenant.ApiKey, null));
-        Assert.Equal((908, "The X-LoginRadius-Sott is a required parameter."), (missing.Code, missing.Description));
-        Assert.Contains("not formatted correctly", (await RefusedAsync(Request(tenant.ApiKey, "garbage"))).Description, StringComparison.Ordinal);
-        Assert.Contains("another API key", (await RefusedAsync(Request(tenant.ApiKey, SottOf(tenant, TimeSpan.Zero, TimeSpan.FromMinutes(5), apiKey: other.ApiKey)))).Description, StringComparison.Ordinal);
-        Assert.Contains("not formatted correctly", (await RefusedAsync(Request(tenant.ApiKey, SottOf(other, TimeSpan.Zero, TimeSpan.FromMinutes(5), apiKey: tenant.ApiKey)))).Description, StringComparison.Ordinal);
-        Assert.Contains("not valid yet", (await RefusedAsync(Request(tenant.ApiKey, SottOf(tenant, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15))))).Description, StringComparison.Ordinal);
+        Assert.Equal((1048, 400, "Secured one-time token (SOTT) is required"), (missing.Code, missing.Status, missing.Message));
+        var invalid = await RefusedAsync(Request(tenant.ApiKey, "garbage"));
+        Assert.Equal((1049, 403, "Secured one-time token (SOTT) is invalid"), (invalid.Code, invalid.Status, invalid.Message));
+        // Another tenant's API key inside, another tenant's secret, a window not begun.
+        Assert.Equal(1049, (await RefusedAsync(Request(tenant.ApiKey, SottOf(tenant, TimeSpan.Zero, TimeSpan.FromMinutes(5), apiKey: other.ApiKey)))).Code);
+        Assert.Equal(1049, (await RefusedAsync(Request(tenant.ApiKey, SottOf(other, TimeSpan.Zero, TimeSpan.FromMinutes(5), apiKey: tenant.ApiKey)))).Code);
+        Assert.Equal(1049, (await RefusedAsync(Request(tenant.ApiKey, SottOf(tenant, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15))))).Code);
     }
 
     [Fact]
