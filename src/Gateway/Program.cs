@@ -35,6 +35,8 @@ app.MapPinOrleansMetrics();
 app.MapPinOrleansOpenApi();
 app.MapManageAccountApi();
 app.MapAuthLoginApi();
+app.MapRegistrationApi();
+app.MapAvailabilityApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
 app.MapPinRecoveryApi();

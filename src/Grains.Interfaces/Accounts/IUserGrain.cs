@@ -79,6 +79,12 @@ public interface IUserGrain : IGrainWithStringKey
     /// 1221 when the account is not locked.
     /// </summary>
     Task<Problem?> UnlockAsync(TenantSnapshot tenant, LockProof proof);
+
+    /// <summary>
+    /// The login a registration answers with: access, refresh and (PIN set) PIN session tokens, a PINAuthToken when
+    /// the tenant asks for a PIN; 970 or 1066 while a mandatory verification is pending, 991 when blocked.
+    /// </summary>
+    Task<LoginOutcome> LoginAfterRegistrationAsync(TenantSnapshot tenant);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>

@@ -28,11 +28,13 @@ public sealed record TenantSettings
     /// 1122, 1123, 1072, 1198, 991 and the lock prompts) and a forgot-PIN answer that waits for the provider.
     /// </summary>
     [Id(10)] public bool UniformAnswers { get; init; } = true;
+    /// <summary>Self-registration, e-mail and phone verification, availability checks (<see cref="RegistrationPolicy"/>).</summary>
+    [Id(50)] public RegistrationPolicy Registration { get; init; } = new();
 
     /// <summary>Why these settings cannot work together, or null.</summary>
     public string? Problem()
     {
-        if ((RangeProblem() ?? AllowedLinks.SettingsProblem(AllowedDomains, ("Recovery:ResetPinUrl", Recovery.ResetPinUrl))) is { } invalid)
+        if ((RangeProblem() ?? AllowedLinks.SettingsProblem(AllowedDomains, ("Recovery:ResetPinUrl", Recovery.ResetPinUrl), ("Registration:VerificationUrl", Registration.VerificationUrl))) is { } invalid)
         {
             return invalid;
         }
@@ -45,6 +47,11 @@ public sealed record TenantSettings
         if (BotProtection.RequireOnPinLogin && BotProtection.Provider == BotProtectionProvider.None)
         {
             return "BotProtection:RequireOnPinLogin needs a BotProtection:Provider.";
+        }
+
+        if (Registration.RequireCaptcha && BotProtection.Provider == BotProtectionProvider.None)
+        {
+            return "Registration:RequireCaptcha needs a BotProtection:Provider.";
         }
 
         return BotProtection.Problem() ?? Webhooks.Problem();

@@ -12,9 +12,11 @@ public static class WebhookEvents
     public const string UpdateProfile = "UpdateProfile";
     public const string DeleteAccount = "DeleteAccount";
     public const string CreateTraditionalAccount = "CreateTraditionalAccount";
+    /// <summary>Self-registration (<c>POST /identity/v2/auth/register</c>).</summary>
+    public const string Register = "Register";
 
     public static readonly IReadOnlyList<string> All =
-        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount];
+        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount, Register];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";
