@@ -37,6 +37,7 @@ app.MapManageAccountApi();
 app.MapAuthLoginApi();
 app.MapRegistrationApi();
 app.MapAvailabilityApi();
+app.MapVerificationApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
 app.MapPinRecoveryApi();

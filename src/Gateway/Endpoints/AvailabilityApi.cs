@@ -22,13 +22,6 @@ public static class AvailabilityApi
     public static IEndpointRouteBuilder MapAvailabilityApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapApiGroup("/identity/v2/auth", "Registration and verification");
-        auth.MapGet("/email", (Tenant tenant, [FromQuery(Name = "email"), Required, Description("The e-mail address to look for (missing: 908).")] string? email, HttpRequest request, IGrainFactory grains) =>
-                CheckAsync(tenant, IdentifierKind.Email, email!, request, grains))
-            .WithName("CheckEmailAvailability")
-            .WithSummary("Whether this e-mail address is taken: {IsExist}.")
-            .WithDescription("`{\"IsExist\": true}` when an account has this e-mail address." + Note)
-            .Refuses(ErrorCode.ApiSecretUnauthorized)
-            .RequireRateLimiting(RateLimiting.AvailabilityPolicy);
         auth.MapGet("/username", (Tenant tenant, [FromQuery(Name = "username"), Required, Description("The user name to look for (missing: 908).")] string? userName, HttpRequest request, IGrainFactory grains) =>
                 CheckAsync(tenant, IdentifierKind.UserName, userName!, request, grains))
             .WithName("CheckUserNameAvailability")
@@ -49,8 +42,11 @@ public static class AvailabilityApi
     /// <summary><c>{"IsExist": true}</c> when the identifier belongs to an account.</summary>
     public sealed record Availability([property: Description("Whether an account has this identifier.")] bool IsExist);
 
-    /// <summary>Whether <paramref name="value"/> is taken, after the secret the tenant's setting asks for.</summary>
-    internal static async Task<Results<Ok<Availability>, Refusal>> CheckAsync(TenantSnapshot tenant, IdentifierKind kind, string value, HttpRequest request, IGrainFactory grains)
+    private static async Task<Results<Ok<Availability>, Refusal>> CheckAsync(TenantSnapshot tenant, IdentifierKind kind, string value, HttpRequest request, IGrainFactory grains) =>
+        TypedResults.Ok(await AvailabilityOfAsync(tenant, kind, value, request, grains));
+
+    /// <summary>Whether <paramref name="value"/> is taken, after the secret the tenant's setting asks for (908/902 thrown).</summary>
+    internal static async Task<Availability> AvailabilityOfAsync(TenantSnapshot tenant, IdentifierKind kind, string value, HttpRequest request, IGrainFactory grains)
     {
         if (tenant.Settings.Registration.AvailabilityNeedsSecret(tenant.Settings.UniformAnswers))
         {
@@ -58,6 +54,6 @@ public static class AvailabilityApi
         }
 
         var owner = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).ResolveAsync();
-        return TypedResults.Ok(new Availability(owner is not null));
+        return new Availability(owner is not null);
     }
 }

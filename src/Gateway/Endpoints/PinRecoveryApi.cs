@@ -114,7 +114,7 @@ public static class PinRecoveryApi
     private static async Task<Results<Ok<Posted>, Refusal>> ForgotByEmailAsync(Tenant tenant, ForgotPinByEmail body, string? resetPinUrl, string? emailTemplate, IGrainFactory grains, IdentifierKind kind)
     {
         var identifier = Required(kind == IdentifierKind.Email ? body.Email : body.UserName, ResetPinByOtp.FieldOf(kind));
-        var outcome = await grains.GetGrain<IPinRecoveryGrain>(0).SendResetEmailAsync(tenant, kind, identifier, resetPinUrl, emailTemplate);
+        var outcome = await grains.GetGrain<IAccountMessagesGrain>(0).SendEmailAsync(tenant, SecretPurpose.PinReset, kind, identifier, resetPinUrl, emailTemplate);
         return LoginRadiusJson.Answer(outcome.Problem, Posted.Yes);
     }
 
@@ -128,7 +128,7 @@ public static class PinRecoveryApi
         var phone = Required(body.Phone, "Phone");
         var voice = isVoiceOtp is { } flag
             && (bool.TryParse(flag, out var parsed) ? parsed : throw new LoginRadiusException(LoginRadiusError.MalformedParameter("isvoiceotp")));
-        var outcome = await grains.GetGrain<IPinRecoveryGrain>(0).SendResetOtpAsync(tenant, phone, smsTemplate, voice);
+        var outcome = await grains.GetGrain<IAccountMessagesGrain>(0).SendOtpAsync(tenant, SecretPurpose.PinReset, phone, smsTemplate, voice);
         return LoginRadiusJson.Answer(outcome.Problem, new OtpPosted(true, new SmsData(outcome.Sms?.AccountSid, outcome.Sms?.Sid)));
     }
 
@@ -137,7 +137,7 @@ public static class PinRecoveryApi
         var token = Required(body.ResetToken, "ResetToken");
         var pin = Fields.Pin(body.PIN, "PIN");
         var proof = ResetTokens.Parse(token) ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
-        var uid = await grains.GetGrain<IPinResetLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
+        var uid = await grains.GetGrain<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
             ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
         return await ResetAsync(grains, tenant, uid, proof, pin, await captcha.ProofAsync(request, body.Json, tenant));
     }
@@ -153,7 +153,7 @@ public static class PinRecoveryApi
         }
 
         var lockProof = await captcha.ProofAsync(request, body.Json, tenant);
-        return await ResetAsync(grains, tenant, kind, identifier, PinResetProof.Otp(new Sensitive(otp)), pin, lockProof);
+        return await ResetAsync(grains, tenant, kind, identifier, SecretProof.Otp(new Sensitive(otp)), pin, lockProof);
     }
 
     private static async Task<Results<Ok<Posted>, Refusal>> ResetBySecurityAnswerAsync(Tenant tenant, ResetPinBySecurityAnswer body, HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha, IdentifierKind kind)
@@ -164,10 +164,10 @@ public static class PinRecoveryApi
             : throw JsonBody.Invalid("SecurityAnswer", "The SecurityAnswer field is required: an object of answers by question id.");
         var pin = Fields.Pin(body.PIN, "PIN");
         var lockProof = await captcha.ProofAsync(request, body.Json, tenant);
-        return await ResetAsync(grains, tenant, kind, identifier, PinResetProof.SecurityAnswers(answers), pin, lockProof);
+        return await ResetAsync(grains, tenant, kind, identifier, SecretProof.SecurityAnswers(answers), pin, lockProof);
     }
 
-    private static async Task<Results<Ok<Posted>, Refusal>> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, PinResetProof proof, Sensitive pin, LockProof lockProof) =>
+    private static async Task<Results<Ok<Posted>, Refusal>> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, SecretProof proof, Sensitive pin, LockProof lockProof) =>
         LoginRadiusJson.Answer(await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof), Posted.Yes);
 
     /// <summary>
@@ -176,7 +176,7 @@ public static class PinRecoveryApi
     /// distinct codes; by default they answer what a wrong secret answers (1067, 1093), after the hashing a wrong
     /// secret costs, so the answer does not tell whether the account exists.
     /// </summary>
-    private static async Task<Results<Ok<Posted>, Refusal>> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, IdentifierKind kind, string identifier, PinResetProof proof, Sensitive pin, LockProof lockProof)
+    private static async Task<Results<Ok<Posted>, Refusal>> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, IdentifierKind kind, string identifier, SecretProof proof, Sensitive pin, LockProof lockProof)
     {
         if (tenant.Settings.UniformAnswers)
         {
@@ -187,7 +187,7 @@ public static class PinRecoveryApi
             }
 
             var questions = tenant.Settings.SecurityQuestions;
-            if (proof.Kind == PinResetProofKind.SecurityAnswers && (!questions.Enabled || proof.Answers.Count < questions.RequiredAnswers))
+            if (proof.Kind == SecretProofKind.SecurityAnswers && (!questions.Enabled || proof.Answers.Count < questions.RequiredAnswers))
             {
                 throw LoginRadiusException.Of(questions.Enabled ? ErrorCode.MinimumSecurityAnswersMissing : ErrorCode.SecurityQuestionsDisabled);
             }
@@ -205,9 +205,9 @@ public static class PinRecoveryApi
         if (problem?.Code is ErrorCode.UserDoesNotExist || (problem is { } refused && UniformAnswers.IsLockRefusal(refused)))
         {
             // Refused before any hashing: cost what a wrong secret costs, and answer as it does.
-            var secrets = proof.Kind == PinResetProofKind.Otp ? [proof.Secret!.Value] : proof.Answers.Values.ToList();
+            var secrets = proof.Kind == SecretProofKind.Otp ? [proof.Secret!.Value] : proof.Answers.Values.ToList();
             await UniformAnswers.HashLikeAWrongSecretAsync(grains, secrets);
-            problem = new Problem(proof.Kind == PinResetProofKind.Otp ? ErrorCode.OtpInvalid : ErrorCode.SecurityAnswerIncorrect);
+            problem = new Problem(proof.Kind == SecretProofKind.Otp ? ErrorCode.OtpInvalid : ErrorCode.SecurityAnswerIncorrect);
         }
 
         return LoginRadiusJson.Answer(problem, Posted.Yes);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using PinOrleans.Accounts;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Wire;
+using PinOrleans.Recovery;
 using PinOrleans.Tenants;
 using PinOrleans.Webhooks;
 
@@ -15,10 +16,12 @@ namespace PinOrleans.Gateway.Endpoints;
 public static class RegistrationApi
 {
     private const string VerificationUrlNote =
-        "The page the verification link opens (default: the tenant's `Registration:VerificationUrl`); its origin must be that page's or on the tenant's `AllowedDomains`, https (http only for loopback), without user info: otherwise 1249 and nothing is created or sent.";
+        "The page the verification link opens (default: the tenant's `Recovery:VerificationUrl`); its origin must be that page's or on the tenant's `AllowedDomains`, https (http only for loopback), without user info: otherwise 1249 and nothing is created or sent.";
 
     private const string OptionsNote =
         "`PreventVerificationEmail`: no verification e-mail (optional verification flow only); anything else is 908.";
+
+    private const string VoiceNote = "`true`: the phone verification OTP of a registration by phone is read by a voice call (not `true`/`false`: 908).";
 
     private const string PinNote =
         " `PINInfo {PIN, Skipped}` is taken when the tenant asks for a PIN at registration (`Pin:AskOnRegistration`): a mandatory PIN (`Pin:IsRequired`) missing is 1234; a PIN when none is asked for is 1134.";
@@ -76,10 +79,11 @@ public static class RegistrationApi
         [FromQuery(Name = "smstemplate"), Description("The name of one of the tenant's SMS templates, for a registration by phone.")] string? smsTemplate,
         [FromQuery(Name = "welcomeemailtemplate"), Description("The name of one of the tenant's welcome e-mail templates.")] string? welcomeEmailTemplate,
         [FromQuery(Name = "options"), Description(OptionsNote)] string? options,
+        [FromQuery(Name = "isvoiceotp"), Description(VoiceNote)] string? isVoiceOtp,
         HttpRequest request,
         IGrainFactory grains,
         CaptchaVerifier captcha) =>
-        RegisterByAsync(tenant, body, new Messages(verificationUrl, emailTemplate, smsTemplate, welcomeEmailTemplate, options), request, grains, captcha, withCaptcha: false);
+        RegisterByAsync(tenant, body, new Messages(verificationUrl, emailTemplate, smsTemplate, welcomeEmailTemplate, options, isVoiceOtp), request, grains, captcha, withCaptcha: false);
 
     private static Task<Results<Ok<Registered>, Refusal>> RegisterWithCaptchaAsync(
         Tenant tenant,
@@ -89,14 +93,18 @@ public static class RegistrationApi
         [FromQuery(Name = "smstemplate"), Description("The name of one of the tenant's SMS templates, for a registration by phone.")] string? smsTemplate,
         [FromQuery(Name = "welcomeemailtemplate"), Description("The name of one of the tenant's welcome e-mail templates.")] string? welcomeEmailTemplate,
         [FromQuery(Name = "options"), Description(OptionsNote)] string? options,
+        [FromQuery(Name = "isvoiceotp"), Description(VoiceNote)] string? isVoiceOtp,
         HttpRequest request,
         IGrainFactory grains,
         CaptchaVerifier captcha) =>
-        RegisterByAsync(tenant, body, new Messages(verificationUrl, emailTemplate, smsTemplate, welcomeEmailTemplate, options), request, grains, captcha, withCaptcha: true);
+        RegisterByAsync(tenant, body, new Messages(verificationUrl, emailTemplate, smsTemplate, welcomeEmailTemplate, options, isVoiceOtp), request, grains, captcha, withCaptcha: true);
 
     /// <summary>What a registration's query asks of its messages.</summary>
-    private sealed record Messages(string? VerificationUrl, string? EmailTemplate, string? SmsTemplate, string? WelcomeEmailTemplate, string? Options)
+    private sealed record Messages(string? VerificationUrl, string? EmailTemplate, string? SmsTemplate, string? WelcomeEmailTemplate, string? Options, string? IsVoiceOtp)
     {
+        public bool Voice => IsVoiceOtp is { } flag
+            && (bool.TryParse(flag, out var voice) ? voice : throw new LoginRadiusException(LoginRadiusError.MalformedParameter("isvoiceotp")));
+
         public bool PreventVerificationEmail => Options is { } options
             && (options.Equals("PreventVerificationEmail", StringComparison.OrdinalIgnoreCase)
                 ? true
@@ -120,7 +128,7 @@ public static class RegistrationApi
         Uri? page = null;
         if (byEmail && flow != VerificationFlow.Disabled && !(prevent && flow == VerificationFlow.Optional) || messages.VerificationUrl is not null)
         {
-            (page, _) = AllowedLinks.Resolve(messages.VerificationUrl, policy.VerificationUrl, tenant.Settings.AllowedDomains);
+            (page, _) = AllowedLinks.Resolve(messages.VerificationUrl, SecretPurpose.EmailVerification.Rules().DefaultPage(tenant.Settings), tenant.Settings.AllowedDomains);
             if (page is null)
             {
                 return LoginRadiusJson.Error(new Problem(ErrorCode.VerificationUrlInvalid));
@@ -141,11 +149,36 @@ public static class RegistrationApi
             }
         }
 
-        var user = grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, AccountKeys.NewUid()));
+        var voice = messages.Voice;
+        var uid = AccountKeys.NewUid();
+        var user = grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
         var created = await user.CreateAsync(tenant, account);
         if (created.Problem is { } problem)
         {
+            if (problem.Code == ErrorCode.EmailAlreadyRegistered && flow == VerificationFlow.Mandatory && tenant.Settings.UniformAnswers)
+            {
+                // The answer a registration gets under the mandatory flow, after the hashing it costs: whether the
+                // address has an account is not told to whoever types it in.
+                await UniformAnswers.HashLikeAWrongSecretAsync(grains, [account.Password!.Value]);
+                return TypedResults.Ok(new Registered(true));
+            }
+
             return LoginRadiusJson.Error(problem);
+        }
+
+        // The account exists: a message that cannot be delivered does not undo it (the holder can ask again).
+        var send = grains.GetGrain<IAccountMessagesGrain>(0);
+        if (page is not null && byEmail && flow != VerificationFlow.Disabled && !(prevent && flow == VerificationFlow.Optional))
+        {
+            await send.SendEmailToAccountAsync(tenant, SecretPurpose.EmailVerification, uid, null, messages.VerificationUrl, messages.EmailTemplate);
+        }
+        else if (!byEmail && flow != VerificationFlow.Disabled)
+        {
+            await send.SendOtpToAccountAsync(tenant, SecretPurpose.PhoneVerification, uid, null, messages.SmsTemplate, voice);
+        }
+        else if (byEmail && flow == VerificationFlow.Disabled && policy.WelcomeEmail)
+        {
+            await send.SendWelcomeEmailAsync(tenant, uid, messages.WelcomeEmailTemplate);
         }
 
         if (flow == VerificationFlow.Mandatory)

@@ -67,11 +67,15 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Checks the lock, verifies the PIN, counts the failure or records the login. Persisted before it answers.</summary>
     Task<AccountOutcome> VerifyPinAsync(TenantSnapshot tenant, Sensitive pin, Sessions.TokenGrant session, LockProof? proof = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Starts a PIN reset: records the hashes of a fresh reset token and OTP (e-mail) or OTP (SMS, voice) and hands out the secrets to deliver.</summary>
-    Task<Recovery.PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, Recovery.RecoveryChannel channel);
+    /// <summary>
+    /// Hands out a one-time secret of <paramref name="purpose"/>: records the hashes of a fresh link token and OTP
+    /// (e-mail; the OTP where the purpose has one) or OTP (SMS, voice), replacing the purpose's older one, and returns
+    /// the secrets to deliver, to <paramref name="target"/> (an address or number to verify) or the account's own.
+    /// </summary>
+    Task<Recovery.SecretTicket> BeginSecretAsync(TenantSnapshot tenant, Recovery.SecretPurpose purpose, Recovery.RecoveryChannel channel, string? target = null);
 
     /// <summary>Sets a new PIN on proof of a reset token, OTP or security answers; wrong proofs count toward the lockout.</summary>
-    Task<Problem?> ResetPinAsync(TenantSnapshot tenant, Recovery.PinResetProof proof, Sensitive newPin, LockProof? lockProof = null);
+    Task<Problem?> ResetPinAsync(TenantSnapshot tenant, Recovery.SecretProof proof, Sensitive newPin, LockProof? lockProof = null);
 
     /// <summary>
     /// Self-service unlock (<c>PUT auth/account/unlock</c>): a Captcha lock lifts with a solved captcha, a
@@ -85,6 +89,15 @@ public interface IUserGrain : IGrainWithStringKey
     /// the tenant asks for a PIN; 970 or 1066 while a mandatory verification is pending, 991 when blocked.
     /// </summary>
     Task<LoginOutcome> LoginAfterRegistrationAsync(TenantSnapshot tenant);
+
+    /// <summary>
+    /// Verifies the e-mail address with the link token or OTP of a verification message (wrong ones count toward the
+    /// lockout; 974 used, 975 expired, 979 replaced); with the tenant's auto login the answer carries a login's tokens.
+    /// </summary>
+    Task<LoginOutcome> VerifyEmailAsync(TenantSnapshot tenant, Recovery.SecretProof proof, LockProof? lockProof = null);
+
+    /// <summary>Verifies the phone number with the OTP of a verification SMS (wrong ones count; 1068 used, 1069 expired); with <paramref name="login"/> the tokens of a login too.</summary>
+    Task<LoginOutcome> VerifyPhoneAsync(TenantSnapshot tenant, Sensitive otp, bool login);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>

@@ -41,8 +41,6 @@ public sealed record RegistrationPolicy
     [Id(1)] public VerificationFlow EmailVerification { get; init; } = VerificationFlow.Optional;
     /// <summary>The phone verification flow of accounts registered by phone (without an e-mail address).</summary>
     [Id(2)] public VerificationFlow PhoneVerification { get; init; } = VerificationFlow.Optional;
-    /// <summary>The page a verification link opens when the request names no <c>verificationurl</c>; unset and not given answers 1249.</summary>
-    [Id(3)] public string? VerificationUrl { get; init; }
     /// <summary>LoginRadius' "auto login after e-mail verification": verifying answers with the Profile and an access token too.</summary>
     [Id(4)] public bool AutoLoginAfterVerification { get; init; }
     /// <summary>A welcome e-mail goes out when an address is verified (or at registration when verification is disabled).</summary>

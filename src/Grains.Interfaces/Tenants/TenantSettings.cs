@@ -34,7 +34,7 @@ public sealed record TenantSettings
     /// <summary>Why these settings cannot work together, or null.</summary>
     public string? Problem()
     {
-        if ((RangeProblem() ?? AllowedLinks.SettingsProblem(AllowedDomains, ("Recovery:ResetPinUrl", Recovery.ResetPinUrl), ("Registration:VerificationUrl", Registration.VerificationUrl))) is { } invalid)
+        if ((RangeProblem() ?? AllowedLinks.SettingsProblem(AllowedDomains, [.. PinOrleans.Recovery.SecretPurposes.DefaultPages(this)])) is { } invalid)
         {
             return invalid;
         }
@@ -83,6 +83,7 @@ public sealed record TenantSettings
             ("Tokens:PinAuthTokenMinutes", Tokens.PinAuthTokenMinutes, 1, minutes),
             ("Tokens:StepUpTokenMinutes", Tokens.StepUpTokenMinutes, 1, minutes),
             ("Recovery:ResetTokenMinutes", Recovery.ResetTokenMinutes, 1, minutes),
+            ("Recovery:VerificationTokenMinutes", Recovery.VerificationTokenMinutes, 1, minutes),
             ("Recovery:OtpMinutes", Recovery.OtpMinutes, 1, minutes),
             ("Recovery:OtpLength", Recovery.OtpLength, 4, 12),
             ("Recovery:MaxMessagesPerHour", Recovery.MaxMessagesPerHour, 1, 1000),
@@ -219,7 +220,10 @@ public sealed record PasswordPolicy
     [Id(1)] public int MaxLength { get; init; } = 32;
 }
 
-/// <summary>Forgot-PIN messages: where the reset link points, how long tokens and OTPs live, how often one may ask, and the templates.</summary>
+/// <summary>
+/// Messages that carry one-time secrets (forgot PIN and password, verification, deletion): the pages their links
+/// open, how long tokens and OTPs live, how often one may ask, and the templates.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.RecoveryPolicy")]
 public sealed record RecoveryPolicy
 {
@@ -237,6 +241,14 @@ public sealed record RecoveryPolicy
     [Id(5)] public Dictionary<string, EmailTemplate> EmailTemplates { get; init; } = [];
     /// <summary>SMS templates by name (<c>smstemplate</c>); the text may use the same placeholders.</summary>
     [Id(6)] public Dictionary<string, string> SmsTemplates { get; init; } = [];
+    /// <summary>The page a forgot-password link opens when the request names no <c>resetpasswordurl</c>.</summary>
+    [Id(7)] public string? ResetPasswordUrl { get; init; }
+    /// <summary>The page an e-mail verification link opens when the request names no <c>verificationurl</c>.</summary>
+    [Id(8)] public string? VerificationUrl { get; init; }
+    /// <summary>The page an account deletion link opens when the request names no <c>deleteurl</c>.</summary>
+    [Id(9)] public string? DeleteAccountUrl { get; init; }
+    /// <summary>How long an e-mail verification link lives (a day by default).</summary>
+    [Id(10)] public int VerificationTokenMinutes { get; init; } = 24 * 60;
 }
 
 /// <summary>

@@ -14,9 +14,11 @@ public static class WebhookEvents
     public const string CreateTraditionalAccount = "CreateTraditionalAccount";
     /// <summary>Self-registration (<c>POST /identity/v2/auth/register</c>).</summary>
     public const string Register = "Register";
+    public const string EmailVerification = "EmailVerification";
+    public const string VerifyPhoneNumber = "VerifyPhoneNumber";
 
     public static readonly IReadOnlyList<string> All =
-        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount, Register];
+        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount, Register, EmailVerification, VerifyPhoneNumber];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";

@@ -9,35 +9,50 @@ using PinOrleans.Webhooks;
 
 namespace PinOrleans.Accounts;
 
-/// <summary>Forgot PIN and reset PIN: the account issues and checks its own reset secrets (hashes only in storage).</summary>
+/// <summary>
+/// One-time secrets the account hands out and checks itself (hashes only in storage), one pending secret per
+/// <see cref="SecretPurpose"/>: forgot PIN and password, e-mail and phone verification, deletion confirmation. Each
+/// purpose's rules are in <see cref="SecretPurposes"/>; a route issues with <see cref="BeginSecretAsync"/> and spends
+/// with <see cref="SpendSecretAsync"/>, which counts wrong guesses toward the lockout (<see cref="CredentialKind.ResetSecret"/>).
+/// </summary>
 public sealed partial class UserGrain
 {
-    public async Task<PinResetTicket> BeginPinResetAsync(TenantSnapshot tenant, RecoveryChannel channel)
+    public async Task<SecretTicket> BeginSecretAsync(TenantSnapshot tenant, SecretPurpose purpose, RecoveryChannel channel, string? target = null)
     {
         if (!Exists)
         {
-            return PinResetTicket.Fail(ErrorCode.UserDoesNotExist);
+            return SecretTicket.Fail(ErrorCode.UserDoesNotExist);
         }
 
         var now = time.GetUtcNow();
         var user = state.State;
+        var rules = purpose.Rules();
         if (!user.IsActive)
         {
-            return PinResetTicket.Fail(ErrorCode.AccountBlocked);
+            return SecretTicket.Fail(ErrorCode.AccountBlocked);
         }
 
-        if (user.IsLocked(now) && (user.LockType == LockoutType.Block || (user.LockType == LockoutType.Suspend && user.LockedBy == CredentialKind.ResetSecret)))
+        if (AlreadyVerified(purpose, user, target) is { } verified)
+        {
+            return new SecretTicket { Problem = verified };
+        }
+
+        if (rules.IsReset && user.IsLocked(now) && (user.LockType == LockoutType.Block || (user.LockType == LockoutType.Suspend && user.LockedBy == CredentialKind.ResetSecret)))
         {
             // The reset itself would be refused until the lock ends: no message the holder cannot use. (A suspension
             // that guessing other secrets caused is lifted by the reset; under a Captcha or SecurityQuestion lock the
             // reset goes through with what the lock asks for.)
-            return new PinResetTicket { Problem = LockoutRules.Refusal(user) };
+            return new SecretTicket { Problem = LockoutRules.Refusal(user) };
         }
 
         var byEmail = channel == RecoveryChannel.Email;
-        if (byEmail ? user.Email.Count == 0 : user.PhoneId is null)
+        IReadOnlyList<string> emails = target is not null && byEmail
+            ? [target]
+            : user.Email.OrderByDescending(e => e.Type.Equals("Primary", StringComparison.OrdinalIgnoreCase)).Select(e => e.Value).ToList();
+        var phone = byEmail ? null : target ?? user.PhoneId;
+        if (byEmail ? emails.Count == 0 : phone is null)
         {
-            return PinResetTicket.Fail(byEmail ? ErrorCode.EmailDoesNotExist : ErrorCode.PhoneDoesNotExist);
+            return SecretTicket.Fail(byEmail ? ErrorCode.EmailDoesNotExist : ErrorCode.PhoneDoesNotExist);
         }
 
         var sent = byEmail ? user.RecentEmails : user.RecentSms;
@@ -45,45 +60,57 @@ public sealed partial class UserGrain
         var policy = tenant.Settings.Recovery;
         if (sent.Count >= policy.MaxMessagesPerHour)
         {
-            return PinResetTicket.Fail(byEmail ? ErrorCode.EmailLimitReached : ErrorCode.SmsLimitReached);
+            return SecretTicket.Fail(byEmail ? ErrorCode.EmailLimitReached : ErrorCode.SmsLimitReached);
         }
 
-        var otp = new Sensitive(NewOtp(policy.OtpLength));
-        // The anonymous lane, like the hashing an unknown identifier's request is given: under load they fare alike.
-        var otpHash = hasher.HashAsync(otp, HashLane.Anonymous);
-        var reset = new PendingPinReset { OtpExpiresAt = now.AddMinutes(policy.OtpMinutes) };
-        Sensitive? resetToken = null;
+        var pending = new PendingSecret { Target = target };
+        Sensitive? otp = null;
+        Task<Sensitive>? otpHash = null;
+        if (!byEmail || rules.EmailOtp)
+        {
+            otp = new Sensitive(NewOtp(policy.OtpLength));
+            // The anonymous lane, like the hashing an unknown identifier's request is given: under load they fare alike.
+            otpHash = hasher.HashAsync(otp.Value, HashLane.Anonymous);
+            pending.OtpExpiresAt = now.AddMinutes(policy.OtpMinutes);
+        }
+
+        Sensitive? linkToken = null;
         if (byEmail)
         {
             var (selector, secret) = ResetTokens.New();
-            reset.Selector = selector;
-            reset.TokenExpiresAt = now.AddMinutes(policy.ResetTokenMinutes);
-            reset.TokenHash = (await hasher.HashAsync(secret, HashLane.Anonymous)).Value;
+            pending.Selector = selector;
+            pending.TokenExpiresAt = now.AddMinutes(rules.LinkMinutes(tenant.Settings));
+            pending.TokenHash = (await hasher.HashAsync(secret, HashLane.Anonymous)).Value;
             // The link is findable before the account points at it; a link whose account moved on is simply stale.
-            await GrainFactory.GetGrain<IPinResetLinkGrain>(ResetTokens.Key(ApiKey, selector))
-                .StartAsync(new TokenGrant(ApiKey, Uid, now, reset.TokenExpiresAt));
-            resetToken = new Sensitive(selector + secret.Value);
+            await GrainFactory.GetGrain<ISecretLinkGrain>(ResetTokens.Key(ApiKey, selector))
+                .StartAsync(new TokenGrant(ApiKey, Uid, now, pending.TokenExpiresAt));
+            linkToken = new Sensitive(selector + secret.Value);
         }
 
-        reset.OtpHash = (await otpHash).Value;
-        user.PinReset = reset;
+        if (otpHash is not null)
+        {
+            pending.OtpHash = (await otpHash).Value;
+        }
+
+        user.Secrets[purpose] = pending;
         sent.Add(now);
         await WriteOrDeactivateAsync();
-        return new PinResetTicket
+        return new SecretTicket
         {
-            ResetToken = resetToken,
+            ResetToken = linkToken,
             Otp = otp,
-            Emails = user.Email.OrderByDescending(e => e.Type.Equals("Primary", StringComparison.OrdinalIgnoreCase)).Select(e => e.Value).ToList(),
-            Phone = user.PhoneId,
+            Emails = byEmail ? emails : [],
+            Phone = phone,
             Name = DisplayName(user),
+            Uid = Uid,
         };
     }
 
-    public async Task<Problem?> ResetPinAsync(TenantSnapshot tenant, PinResetProof proof, Sensitive newPin, LockProof? lockProof = null)
+    public async Task<Problem?> ResetPinAsync(TenantSnapshot tenant, SecretProof proof, Sensitive newPin, LockProof? lockProof = null)
     {
         if (!Exists)
         {
-            return new Problem(proof.Kind == PinResetProofKind.ResetToken ? ErrorCode.VerificationTokenInvalid : ErrorCode.UserDoesNotExist);
+            return new Problem(proof.Kind == SecretProofKind.ResetToken ? ErrorCode.VerificationTokenInvalid : ErrorCode.UserDoesNotExist);
         }
 
         if (AccountRules.PinError(newPin.Value, tenant.Settings.Pin) is { } error)
@@ -91,45 +118,58 @@ public sealed partial class UserGrain
             return Problem.Validation("PIN", error);
         }
 
-        // Reset token and OTP: a right secret may still be spent or expired, which refuses without counting.
-        Challenge challenge;
-        Func<PendingPinReset, DateTimeOffset, Problem?>? usable = null;
-        switch (proof.Kind)
+        var verdict = await SpendSecretAsync(tenant, SecretPurpose.PinReset, proof, lockProof, async (user, _, now) =>
         {
-            case PinResetProofKind.ResetToken:
-                challenge = ResetTokenChallenge(proof);
-                usable = (reset, now) => Refusal(TokenGuard.StandingOf(now, reset.TokenExpiresAt, spent: reset.UsedAt is not null), ErrorCode.PinResetLinkUsed, ErrorCode.LinkExpired);
-                break;
-            case PinResetProofKind.Otp:
-                challenge = OtpChallenge(proof.Secret!.Value);
-                usable = (reset, now) => Refusal(TokenGuard.StandingOf(now, reset.OtpExpiresAt, spent: reset.UsedAt is not null), ErrorCode.OtpAlreadyUsed, ErrorCode.OtpExpired);
-                break;
-            default:
-                challenge = SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.UniformAnswers);
-                break;
-        }
-
-        var verdict = await AttemptAsync(tenant, lockProof, challenge, async (user, now) =>
-        {
-            if (usable is not null)
-            {
-                if (usable(user.PinReset!, now) is { } refused)
-                {
-                    return refused;
-                }
-
-                // Used once: the whole request (link and OTP) is spent.
-                user.PinReset!.UsedAt = now;
-            }
-
             EndOtherSessions(tenant, user, now);
-
             return await ReplacePinAsync(user, newPin, now);
         }, WebhookEvents.ResetPIN);
         return verdict.Problem;
     }
 
-    /// <summary>Why a right reset secret is refused (<paramref name="spent"/> or <paramref name="expired"/>), or null when it is live.</summary>
+    /// <summary>
+    /// One attempt with a one-time secret of <paramref name="purpose"/> (a link's token or an OTP) or with security
+    /// answers, through the lockout like every other secret: a wrong one counts (<see cref="CredentialKind.ResetSecret"/>
+    /// or <see cref="CredentialKind.SecurityAnswer"/>); a right one that was used already or expired refuses without
+    /// counting; a right live one is spent (the whole request, link and OTP) and <paramref name="apply"/> runs with the
+    /// pending secret (null for security answers), before the one write that records it all.
+    /// </summary>
+    private Task<AccountOutcome> SpendSecretAsync(
+        TenantSnapshot tenant,
+        SecretPurpose purpose,
+        SecretProof proof,
+        LockProof? lockProof,
+        Func<UserState, PendingSecret?, DateTimeOffset, Task<Problem?>> apply,
+        string? successEvent = null)
+    {
+        var rules = purpose.Rules();
+        var strength = rules.IsReset ? AttemptStrength.ProofOfControl : AttemptStrength.Knowledge;
+        var (challenge, spent, expired) = proof.Kind switch
+        {
+            SecretProofKind.ResetToken => (LinkChallenge(purpose, proof) with { Strength = strength }, rules.LinkSpent, rules.LinkExpired),
+            SecretProofKind.Otp => (OtpChallenge(purpose, proof.Secret!.Value) with { Strength = strength }, ErrorCode.OtpAlreadyUsed, ErrorCode.OtpExpired),
+            _ => (SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.UniformAnswers), ErrorCode.None, ErrorCode.None),
+        };
+        return AttemptAsync(tenant, lockProof, challenge, async (user, now) =>
+        {
+            if (!proof.IsHandedOut)
+            {
+                return await apply(user, null, now);
+            }
+
+            var pending = user.Secrets[purpose];
+            var expiresAt = proof.Kind == SecretProofKind.ResetToken ? pending.TokenExpiresAt : pending.OtpExpiresAt;
+            if (Refusal(TokenGuard.StandingOf(now, expiresAt, spent: pending.UsedAt is not null), spent, expired) is { } refused)
+            {
+                return refused;
+            }
+
+            // Used once: the whole request (link and OTP) is spent.
+            pending.UsedAt = now;
+            return await apply(user, pending, now);
+        }, successEvent);
+    }
+
+    /// <summary>Why a right one-time secret is refused (<paramref name="spent"/> or <paramref name="expired"/>), or null when it is live.</summary>
     private static Problem? Refusal(TokenStanding standing, ErrorCode spent, ErrorCode expired) => standing switch
     {
         TokenStanding.Spent => new Problem(spent),
@@ -137,27 +177,27 @@ public sealed partial class UserGrain
         _ => null,
     };
 
-    private Challenge ResetTokenChallenge(PinResetProof proof) => new(
+    private Challenge LinkChallenge(SecretPurpose purpose, SecretProof proof) => new(
         CredentialKind.ResetSecret,
-        user => user.PinReset is { TokenHash: not null } reset && reset.Selector == proof.Selector
+        user => user.Secrets.GetValueOrDefault(purpose) is { TokenHash: not null } pending && pending.Selector == proof.Selector
             ? null
             : new Problem(ErrorCode.LinkUnavailable), // a link replaced by a newer request
-        user => user.PinReset!.TokenHash!,
-        user => hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.PinReset!.TokenHash!)),
-        ErrorCode.VerificationTokenInvalid) { Strength = AttemptStrength.ProofOfControl };
+        user => user.Secrets[purpose].TokenHash!,
+        user => hasher.VerifyAsync(proof.Secret!.Value, new Sensitive(user.Secrets[purpose].TokenHash!)),
+        purpose.Rules().LinkWrong);
 
     /// <summary>
     /// An OTP when none was sent is a wrong guess like any other: it costs a hash and counts. Hashed in the anonymous
     /// lane, as a guess for an unknown identifier is, so a full queue does not tell them apart either.
     /// </summary>
-    private Challenge OtpChallenge(Sensitive otp) => new(
+    private Challenge OtpChallenge(SecretPurpose purpose, Sensitive otp) => new(
         CredentialKind.ResetSecret,
         _ => null,
-        user => user.PinReset?.OtpHash ?? "",
-        async user => user.PinReset?.OtpHash is { } stored
+        user => user.Secrets.GetValueOrDefault(purpose)?.OtpHash ?? "",
+        async user => user.Secrets.GetValueOrDefault(purpose)?.OtpHash is { } stored
             ? await hasher.VerifyAsync(otp, new Sensitive(stored), HashLane.Anonymous)
             : new HashCheck(await hasher.VerifyNothingAsync(otp), null),
-        ErrorCode.OtpInvalid) { Strength = AttemptStrength.ProofOfControl };
+        ErrorCode.OtpInvalid);
 
     /// <summary>
     /// Security answers: at least the tenant's <c>MinimumAnswers</c> (default 2), every one right. An answer to a

@@ -28,6 +28,7 @@ public sealed partial class UserGrain
     {
         // In memory only: the next write of the account persists it.
         state.State.UpgradeLegacyCounts();
+        state.State.UpgradeLegacySecrets();
         ScheduleFlush();
         return Task.CompletedTask;
     }

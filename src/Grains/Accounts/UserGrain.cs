@@ -674,6 +674,7 @@ public sealed partial class UserGrain(
             {
                 logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
                 state.State.UpgradeLegacyCounts();
+                state.State.UpgradeLegacySecrets();
                 continue;
             }
 

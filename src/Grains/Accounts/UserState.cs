@@ -47,13 +47,13 @@ public sealed class UserState
     [Id(22)] public Dictionary<string, DateTimeOffset> RevokedTokenFamilies { get; set; } = [];
     /// <summary>Refresh tokens issued at or before this instant are revoked ("revoke all refresh tokens").</summary>
     [Id(23)] public DateTimeOffset? RefreshTokensRevokedAt { get; set; }
-    /// <summary>The latest forgot-PIN request (hashes only), kept after use so a replay can be told apart from a guess.</summary>
-    [Id(24)] public PendingPinReset? PinReset { get; set; }
+    /// <summary>Rows written before secrets were kept by purpose: their forgot-PIN request, read once into <see cref="Secrets"/>.</summary>
+    [Id(24)] public PendingSecret? PinReset { get; set; }
     /// <summary>Security answers (hashed, normalised before hashing) by question id.</summary>
     [Id(25)] public Dictionary<string, string> SecurityAnswers { get; set; } = [];
-    /// <summary>When forgot-PIN e-mails went out during the last hour (sending limit).</summary>
+    /// <summary>When e-mails carrying one-time secrets went out during the last hour (sending limit, all purposes).</summary>
     [Id(26)] public List<DateTimeOffset> RecentEmails { get; set; } = [];
-    /// <summary>When forgot-PIN SMS or voice OTPs went out during the last hour (sending limit).</summary>
+    /// <summary>When SMS or voice OTPs went out during the last hour (sending limit, all purposes).</summary>
     [Id(27)] public List<DateTimeOffset> RecentSms { get; set; } = [];
     /// <summary>When the account was last locked, and how many times in a row its suspension was doubled since.</summary>
     [Id(28)] public DateTimeOffset? LastLockedAt { get; set; }
@@ -69,6 +69,12 @@ public sealed class UserState
     [Id(35)] public CredentialChange? LastCredentialChange { get; set; }
     /// <summary>Moves on with every such change; tokens carry the epoch they were issued under.</summary>
     [Id(36)] public int CredentialEpoch { get; set; }
+
+    /// <summary>
+    /// The latest one-time secret handed out for each purpose (hashes only), kept after use so a replay can be told
+    /// apart from a guess. A newer request of the same purpose replaces it.
+    /// </summary>
+    [Id(37)] public Dictionary<Recovery.SecretPurpose, PendingSecret> Secrets { get; set; } = [];
 
     /// <summary>What tokens issued now are stamped with.</summary>
     public Sessions.TokenStamp Stamp => new(TokenGeneration, CredentialEpoch);
@@ -98,6 +104,16 @@ public sealed class UserState
         pin.Consecutive = Math.Max(pin.Consecutive, Math.Max(LegacyConsecutiveFailures, LegacyFailedLoginAttempts));
         LegacyFailedLoginAttempts = LegacyConsecutiveFailures = 0;
         return true;
+    }
+
+    /// <summary>Moves the forgot-PIN request of an older row into <see cref="Secrets"/>.</summary>
+    public void UpgradeLegacySecrets()
+    {
+        if (PinReset is { } reset)
+        {
+            Secrets.TryAdd(Recovery.SecretPurpose.PinReset, reset);
+            PinReset = null;
+        }
     }
 
     public UserProfile ToProfile(DateTimeOffset now) => new()
@@ -146,9 +162,12 @@ public sealed class CredentialChange
     [Id(2)] public string? KeptSession { get; set; }
 }
 
-/// <summary>A forgot-PIN request: the reset link's lookup part and secret hash (e-mail), the OTP hash, their expiries, and when it was used.</summary>
+/// <summary>
+/// A one-time secret handed out: the link's lookup part and secret hash (e-mail), the OTP hash, their expiries, when
+/// it was used, and the address or number it went to.
+/// </summary>
 [GenerateSerializer, Alias("PinOrleans.PendingPinReset")]
-public sealed class PendingPinReset
+public sealed class PendingSecret
 {
     [Id(0)] public string? Selector { get; set; }
     [Id(1)] public string? TokenHash { get; set; }
@@ -156,4 +175,6 @@ public sealed class PendingPinReset
     [Id(3)] public string? OtpHash { get; set; }
     [Id(4)] public DateTimeOffset OtpExpiresAt { get; set; }
     [Id(5)] public DateTimeOffset? UsedAt { get; set; }
+    /// <summary>The e-mail address or phone number the secret was sent to (what a verification verifies).</summary>
+    [Id(6)] public string? Target { get; set; }
 }

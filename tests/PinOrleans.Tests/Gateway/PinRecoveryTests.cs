@@ -111,7 +111,7 @@ public sealed class PinRecoveryTests(ClusterFixture fixture)
         var expiring = await AccountAsync();
         var snapshot = await fixture.SnapshotAsync(expiring.Tenant);
         var ticket = await fixture.Grains.GetGrain<PinOrleans.Accounts.IUserGrain>(PinOrleans.Accounts.AccountKeys.User(expiring.Tenant.ApiKey, expiring.Uid))
-            .BeginPinResetAsync(snapshot with { Settings = snapshot.Settings with { Recovery = new RecoveryPolicy { ResetTokenMinutes = 0, OtpMinutes = 0 } } }, PinOrleans.Recovery.RecoveryChannel.Email);
+            .BeginSecretAsync(snapshot with { Settings = snapshot.Settings with { Recovery = new RecoveryPolicy { ResetTokenMinutes = 0, OtpMinutes = 0 } } }, PinOrleans.Recovery.SecretPurpose.PinReset, PinOrleans.Recovery.RecoveryChannel.Email);
         await Api.ExpectErrorAsync(await ResetAsync(expiring.Tenant, "token", new { ResetToken = ticket.ResetToken!.Value.Value, PIN = "2468" }), 403, 975);
         await Api.ExpectErrorAsync(await ResetAsync(expiring.Tenant, "otp/email", new { Email = expiring.Email, OTP = ticket.Otp!.Value.Value, PIN = "2468" }), 403, 1069);
     }

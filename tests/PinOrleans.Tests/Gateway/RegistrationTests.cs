@@ -18,7 +18,8 @@ public sealed class RegistrationTests(ClusterFixture fixture)
     private static TenantSettings Settings(RegistrationPolicy? registration = null, PinPolicy? pin = null, BotProtectionPolicy? bot = null) => new()
     {
         AllowedDomains = ["app.example.com"],
-        Registration = (registration ?? new RegistrationPolicy()) with { VerificationUrl = (registration ?? new RegistrationPolicy()).VerificationUrl ?? Page },
+        Registration = registration ?? new RegistrationPolicy(),
+        Recovery = new RecoveryPolicy { VerificationUrl = Page },
         Pin = pin ?? new PinPolicy(),
         BotProtection = bot ?? new BotProtectionPolicy(),
     };

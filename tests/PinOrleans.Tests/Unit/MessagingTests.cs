@@ -76,7 +76,7 @@ public sealed class MessagingTests
         Assert.Equal("&lt;b&gt;&amp; https://x/?a=1&amp;vtoken=t", MessageTemplates.Render("{{Name}} {{ResetLink}}", values, html: true));
 
         var page = AllowedLinks.Resolve("https://app.example.com/reset#top", null, ["app.example.com"]).Page;
-        Assert.Equal("https://app.example.com/reset?vtype=resetpin&vtoken=abc#top", MessageTemplates.ResetLink(page!, "abc"));
+        Assert.Equal("https://app.example.com/reset?vtype=resetpin&vtoken=abc#top", MessageTemplates.Link(page!, PinOrleans.Recovery.SecretPurpose.PinReset, "abc"));
         Assert.Null(AllowedLinks.Resolve("/relative", null, ["app.example.com"]).Page);
         Assert.Null(AllowedLinks.Resolve(null, null, ["app.example.com"]).Page);
     }

@@ -25,6 +25,20 @@ public sealed class StorageSerializerTests
     }
 
     [Fact]
+    public void A_row_with_a_forgot_pin_request_reads_it_as_the_pin_reset_secret()
+    {
+        var old = """{"Uid":"u1","PinReset":{"Selector":"0123456789abcdef","TokenHash":"h","TokenExpiresAt":"2030-01-01T00:00:00+00:00","OtpHash":"o","OtpExpiresAt":"2030-01-01T00:00:00+00:00","UsedAt":null}}""";
+        var back = _serializer.Deserialize<UserState>(BinaryData.FromString(old));
+
+        back.UpgradeLegacySecrets();
+        var reset = back.Secrets[PinOrleans.Recovery.SecretPurpose.PinReset];
+        Assert.Equal(("0123456789abcdef", "h", "o"), (reset.Selector, reset.TokenHash, reset.OtpHash));
+        Assert.Null(back.PinReset);
+        var json = Encoding.UTF8.GetString(_serializer.Serialize(back).ToArray());
+        Assert.Contains("\"Secrets\":{\"PinReset\":{\"Selector\":\"0123456789abcdef\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void State_round_trips_without_type_names()
     {
         var state = new UserState
