@@ -34,6 +34,7 @@ app.MapHealthApi();
 app.MapPinOrleansMetrics();
 app.MapPinOrleansOpenApi();
 app.MapManageAccountApi();
+app.MapSottApi();
 app.MapAuthLoginApi();
 app.MapRegistrationApi();
 app.MapAvailabilityApi();

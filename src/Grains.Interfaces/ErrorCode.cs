@@ -57,6 +57,12 @@ public enum ErrorCode
     SecurityAnswerRequired = 1148,
     AccountSuspended = 1198,
     UidNotValid = 1200,
+
+    /// <summary>Request signing: the digest is not this request's (codes 1208-1212: see LoginRadiusError for the texts).</summary>
+    RequestSignatureInvalid = 1208,
+    RequestExpired = 1210,
+    RequestSignatureMalformed = 1211,
+    RequestSignaturePartMissing = 1212,
     RefreshTokenInvalid = 1217,
     CaptchaInvalid = 1218,
     AccountAlreadyUnlocked = 1221,

@@ -117,6 +117,20 @@ internal static class OpenApiOperations
             yield return new Param("apisecret", ParameterLocation.Query, false, "The tenant's API secret, instead of `X-LoginRadius-ApiSecret` (as the Node SDK sends it).");
         }
 
+        if (caller.HasFlag(Caller.ApiSecret))
+        {
+            yield return new Param(Security.RequestSignature.ExpiresHeader, ParameterLocation.Header, false,
+                "API request signing, instead of the secret: when the request expires, in UTC (`yyyy-M-d h:m:s tt`, or `yyyy-MM-dd HH:mm:ss`), at most an hour ahead. With `digest` (a part missing: 1212; malformed: 1211; past: 1210).");
+            yield return new Param(Security.RequestSignature.DigestHeader, ParameterLocation.Header, false,
+                "API request signing, instead of the secret: `SHA-256=` and the base64 HMAC-SHA256, keyed with the API secret, of `X-Request-Expires:lower(encodeURIComponent(decodeURIComponent(url)))` and `:body` when there is one (not this request's: 1208).");
+        }
+
+        if (caller.HasFlag(Caller.Sott))
+        {
+            yield return new Param(Security.SecureOneTimeToken.Header, ParameterLocation.Header, true,
+                "A live SOTT (Secure One-Time Token) for this API key, made from the API key and secret as the LoginRadius SDKs make it or by `GET /identity/v2/manage/account/sott`. Reusable until it expires (clock skew allowed: 2 minutes). Missing, malformed, made with another secret or API key, expired or not yet valid: 908 naming `X-LoginRadius-Sott`.");
+        }
+
         if (caller.HasFlag(Caller.AccessToken))
         {
             yield return new Param("access_token", ParameterLocation.Query, false,
@@ -248,6 +262,16 @@ internal static class OpenApiOperations
         if (caller.HasFlag(Caller.ApiSecret))
         {
             errors.AddRange([Err.Missing("apisecret"), Err.Of(ErrorCode.ApiSecretUnauthorized)]);
+        }
+
+        if (caller.HasFlag(Caller.ApiSecret))
+        {
+            errors.AddRange(new[] { ErrorCode.RequestSignatureInvalid, ErrorCode.RequestExpired, ErrorCode.RequestSignatureMalformed, ErrorCode.RequestSignaturePartMissing }.Select(Err.Of));
+        }
+
+        if (caller.HasFlag(Caller.Sott))
+        {
+            errors.Add(Err.Missing(Security.SecureOneTimeToken.Header));
         }
 
         if (caller.HasFlag(Caller.AccessToken))

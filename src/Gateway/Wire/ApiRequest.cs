@@ -63,11 +63,74 @@ public static class ApiRequest
     public static Sessions.ILoginTokensGrain LoginTokens(string token, IGrainFactory grains, ErrorCode invalid) =>
         grains.GetGrain<Sessions.ILoginTokensGrain>(Sessions.SecretToken.PairKeyOf(token) ?? throw LoginRadiusException.Of(invalid));
 
+    /// <summary>
+    /// Whether the request is signed (LoginRadius' API request signing: <c>digest</c> and <c>X-Request-Expires</c>
+    /// instead of the secret). Either header makes it so: a signature that is there is checked, never passed over for
+    /// a secret beside it, and one with a part missing is 1212.
+    /// </summary>
+    private static bool IsSigned(HttpRequest request) =>
+        First(request.Headers[Security.RequestSignature.DigestHeader]) is not null || First(request.Headers[Security.RequestSignature.ExpiresHeader]) is not null;
+
+    /// <summary>
+    /// What a signature must bind: the headers, the URL as sent (absolute, and path with query, as a client behind
+    /// a proxy may have signed either) and the exact body text, read into a buffer the JSON binding reads again.
+    /// </summary>
+    private static async Task<SignedRequest> SignedRequestAsync(HttpRequest request)
+    {
+        var raw = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        var target = raw is { Length: > 0 } && raw[0] == '/' ? raw : $"{request.PathBase}{request.Path}{request.QueryString}";
+        return new SignedRequest(First(request.Headers[Security.RequestSignature.ExpiresHeader]), First(request.Headers[Security.RequestSignature.DigestHeader]),
+            [$"{request.Scheme}://{request.Host}{target}", target], await RawBodyAsync(request));
+    }
+
+    /// <summary>The body as text (at most <see cref="MaxBodyBytes"/>, else 413), left readable from its start.</summary>
+    private static async Task<string> RawBodyAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        using var buffer = await ReadLimitedAsync(request);
+        request.Body.Position = 0;
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>The body's bytes; 413 past <see cref="MaxBodyBytes"/>.</summary>
+    private static async Task<MemoryStream> ReadLimitedAsync(HttpRequest request)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                await buffer.DisposeAsync();
+                throw new LoginRadiusException(LoginRadiusError.PayloadTooLarge);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer;
+    }
+
+    /// <summary>The API key as given (<c>apikey</c> or <c>X-LoginRadius-ApiKey</c>); 908 when missing.</summary>
+    private static string ApiKeyOf(HttpRequest request) =>
+        Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"])
+            ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apikey"));
+
+    /// <summary>The API key as the tenant grain's key; 901 when it is not a GUID.</summary>
+    private static string GrainKeyOf(string apiKey) =>
+        Guid.TryParse(apiKey, out var key) ? key.ToString("D") : throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
+
     /// <summary>The tenant the request is for, checked (exists, plan live, and with <paramref name="requireSecret"/> the secret).</summary>
     public static async Task<TenantSnapshot> TenantAsync(HttpRequest request, IGrainFactory grains, bool requireSecret = false)
     {
-        var apiKey = Query(request, "apikey") ?? First(request.Headers["X-LoginRadius-ApiKey"])
-            ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apikey"));
+        var apiKey = ApiKeyOf(request);
+        if (requireSecret && IsSigned(request))
+        {
+            var signed = await grains.GetGrain<ITenantGrain>(GrainKeyOf(apiKey)).AuthorizeSignedAsync(await SignedRequestAsync(request));
+            return signed.Tenant ?? throw LoginRadiusException.Of(signed.Problem ?? new Problem(ErrorCode.RequestSignatureInvalid));
+        }
+
         Sensitive? secret = null;
         if (requireSecret)
         {
@@ -75,15 +138,21 @@ public static class ApiRequest
                 ?? throw new LoginRadiusException(LoginRadiusError.MissingParameter("apisecret")));
         }
 
-        if (!Guid.TryParse(apiKey, out var key))
-        {
-            throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
-        }
-
+        var key = GrainKeyOf(apiKey);
         var access = requireSecret
-            ? await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(secret, requireSecret)
-            : await request.HttpContext.RequestServices.GetRequiredService<TenantCache>().AuthorizeAsync(key.ToString("D"), grains);
+            ? await grains.GetGrain<ITenantGrain>(key).AuthorizeAsync(secret, requireSecret)
+            : await request.HttpContext.RequestServices.GetRequiredService<TenantCache>().AuthorizeAsync(key, grains);
         return access.Tenant ?? throw LoginRadiusException.Of(access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
+    }
+
+    /// <summary>The tenant of a registration, by its API key and the SOTT in <c>X-LoginRadius-Sott</c> (<see cref="SottTenant"/>).</summary>
+    public static async Task<TenantSnapshot> SottTenantAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var apiKey = GrainKeyOf(ApiKeyOf(request));
+        var sott = First(request.Headers[Security.SecureOneTimeToken.Header]);
+        var answer = await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeSottAsync(sott);
+        var tenant = answer.Access.Tenant ?? throw LoginRadiusException.Of(answer.Access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
+        return answer.Refusal == SottRefusal.None ? tenant : throw new LoginRadiusException(LoginRadiusError.Sott(answer.Refusal));
     }
 
     /// <summary>
@@ -103,18 +172,7 @@ public static class ApiRequest
             throw new LoginRadiusException(LoginRadiusError.PayloadTooLarge);
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                throw new LoginRadiusException(LoginRadiusError.PayloadTooLarge);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
+        using var buffer = await ReadLimitedAsync(request);
 
         if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
         {

@@ -21,6 +21,9 @@ public enum Caller
 
     /// <summary>The operator's HTTP Basic credentials.</summary>
     Administrator = 8,
+
+    /// <summary>A live SOTT for the tenant (<c>X-LoginRadius-Sott</c>), beside its API key.</summary>
+    Sott = 16,
 }
 
 /// <summary>Endpoint metadata: what the handler's parameters require of the caller.</summary>
@@ -60,6 +63,26 @@ public sealed record TrustedTenant(TenantSnapshot Snapshot) : IBindableFromHttpC
         new(await ApiRequest.TenantAsync(context.Request, context.RequestServices.GetRequiredService<IGrainFactory>(), requireSecret: true));
 
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) => CallerMetadata.Add(builder, Caller.ApiKey | Caller.ApiSecret);
+}
+
+/// <summary>
+/// The tenant of a registration: its API key (as <see cref="Tenant"/>) and a live SOTT in <c>X-LoginRadius-Sott</c>,
+/// the header every LoginRadius SDK sends it in. Checked by the tenant grain against its sealed secret: format, MD5,
+/// decryption, that it names this API key, its window (within <see cref="Security.SecureOneTimeToken.ClockSkew"/>).
+/// Reusable until it expires, as LoginRadius' are. Refused with 908 naming <c>X-LoginRadius-Sott</c> and why.
+/// </summary>
+public sealed record SottTenant(TenantSnapshot Snapshot) : IBindableFromHttpContext<SottTenant>, IEndpointParameterMetadataProvider
+{
+    public string ApiKey => Snapshot.ApiKey;
+
+    public TenantSettings Settings => Snapshot.Settings;
+
+    public static implicit operator TenantSnapshot(SottTenant tenant) => tenant.Snapshot;
+
+    public static async ValueTask<SottTenant?> BindAsync(HttpContext context, ParameterInfo parameter) =>
+        new(await ApiRequest.SottTenantAsync(context.Request, context.RequestServices.GetRequiredService<IGrainFactory>()));
+
+    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) => CallerMetadata.Add(builder, Caller.ApiKey | Caller.Sott);
 }
 
 /// <summary>

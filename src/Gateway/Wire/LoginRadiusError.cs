@@ -72,6 +72,11 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         [ErrorCode.ContentTypeNotSupported] = new(1083, 415, "This content type header is not supported", "Please use a valid content type header, either application/JSON or application/x-www-form-urlencoded."),
         [ErrorCode.CaptchaRequired] = new(1132, 403, "Account is locked, please login with a valid reCAPTCHA", "Your account is locked or this request needs bot protection, please pass a valid captcha answer (g-recaptcha-response, h-captcha-response, or qq_captcha_ticket and qq_captcha_randstr)."),
         [ErrorCode.SecurityAnswerRequired] = new(1148, 403, "Account is locked, please answer the security question", "Your account is locked, please pass the answer to your security question (securityanswer) in order to log in."),
+        // Request signing (1207-1212 per LoginRadius' code list); the texts are PinOrleans' own words: see docs/api.md.
+        [ErrorCode.RequestSignatureInvalid] = new(1208, 403, "API request signature is invalid", "The digest does not match this request, please sign its X-Request-Expires, URL and body with your API secret."),
+        [ErrorCode.RequestExpired] = new(1210, 403, "API request has expired", "The X-Request-Expires time has passed, please sign the request again with a later expiry."),
+        [ErrorCode.RequestSignatureMalformed] = new(1211, 403, "API request signature is not formatted correctly", "The digest must read SHA-256=<base64 HMAC-SHA256> and X-Request-Expires a UTC time (yyyy-M-d h:m:s tt) at most an hour ahead."),
+        [ErrorCode.RequestSignaturePartMissing] = new(1212, 403, "API request signature is incomplete", "A signed request needs both the digest and the X-Request-Expires headers."),
         [ErrorCode.CaptchaInvalid] = new(1218, 403, "CAPTCHA is invalid", "The captcha answer is invalid, expired or already used, please solve a new captcha."),
         [ErrorCode.AccountAlreadyUnlocked] = new(1221, 403, "Account is already unlocked", "The account is not locked, there is nothing to unlock."),
         [ErrorCode.WebhookLimitReached] = new(1085, 403, "Number of Webhook subscriptions exceed to limit", "Number of Webhook subscriptions must be less than or equal to 5, unsubscribe other and try again."),
@@ -121,6 +126,23 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
     /// <summary>908 naming the parameter, in LoginRadius' words ("The apikey is a required parameter.").</summary>
     public static LoginRadiusError MissingParameter(string name) =>
         For(ErrorCode.ParameterNotFormatted) with { Description = $"The {name} is a required parameter." };
+
+    /// <summary>
+    /// 908 for a SOTT that is missing or not live, naming why: LoginRadius' published codes have no SOTT-specific
+    /// one, and 908 is its code for a parameter it cannot use (docs/api.md, "SOTT").
+    /// </summary>
+    public static LoginRadiusError Sott(Tenants.SottRefusal refusal) => For(ErrorCode.ParameterNotFormatted) with
+    {
+        Description = refusal switch
+        {
+            Tenants.SottRefusal.Missing => "The X-LoginRadius-Sott is a required parameter.",
+            Tenants.SottRefusal.Expired => "The X-LoginRadius-Sott has expired, please generate a new SOTT.",
+            Tenants.SottRefusal.NotYetValid => "The X-LoginRadius-Sott is not valid yet, please check your clock against /identity/v2/serverinfo.",
+            Tenants.SottRefusal.OtherTenant => "The X-LoginRadius-Sott was made for another API key.",
+            Tenants.SottRefusal.SecretNotHeld => "The X-LoginRadius-Sott cannot be checked: this API secret was set before SOTT support, please rotate the API secret.",
+            _ => "The X-LoginRadius-Sott parameter is not formatted correctly.",
+        },
+    };
 
     /// <summary>908 for a parameter that is present but unusable.</summary>
     public static LoginRadiusError MalformedParameter(string name) =>

@@ -59,6 +59,27 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     [AlwaysInterleave]
     Task<Webhooks.WebhookTarget?> GetWebhookTargetAsync(string subscriptionId);
+
+    /// <summary>
+    /// Checks the tenant as <see cref="AuthorizeAsync"/> does without a secret and, when it may be used, the SOTT
+    /// (<c>X-LoginRadius-Sott</c>) against the tenant's sealed secret: format, MD5, decryption, API key, window.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<SottAccess> AuthorizeSottAsync(string? sott);
+
+    /// <summary>
+    /// A SOTT valid from now for <paramref name="minutes"/>, made with the tenant's sealed secret; null when there is
+    /// no such tenant or its secret predates sealing (rotate it).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<IssuedSott?> IssueSottAsync(int minutes);
+
+    /// <summary>
+    /// Checks the tenant as <see cref="AuthorizeAsync"/> does with a secret, but by LoginRadius' request signature
+    /// instead of the secret itself: 1212 a part missing, 1211 malformed, 1210 expired, 1208 not this request's.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<TenantAccess> AuthorizeSignedAsync(SignedRequest request);
 }
 
 /// <summary>How a tenant is defined by configuration (the bootstrap section) or by an operator.</summary>

@@ -35,6 +35,12 @@ public sealed class TenantGrain(
 {
     private TenantState? _published;
 
+    /// <summary>
+    /// The SOTT key (PBKDF2 of the secret, slow on purpose) for the sealed secret it came from: derived once per
+    /// activation and secret, held only here, so it never crosses to the gateway or into a snapshot.
+    /// </summary>
+    private (string Sealed, byte[] Key)? _sottKey;
+
     private string ApiKey => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -280,6 +286,69 @@ public sealed class TenantGrain(
 
     public Task<WebhookTarget?> GetWebhookTargetAsync(string subscriptionId) => Task.FromResult(
         _published is { } tenant && !tenant.Settings.Plan.IsExpired(time.GetUtcNow()) ? tenant.Settings.Webhooks.Target(subscriptionId) : null);
+
+    public async Task<SottAccess> AuthorizeSottAsync(string? sott)
+    {
+        var access = await AuthorizeAsync(null, false);
+        if (access.Tenant is null || _published is not { } tenant)
+        {
+            return new SottAccess(access, SottRefusal.None);
+        }
+
+        var refusal = string.IsNullOrWhiteSpace(sott) ? SottRefusal.Missing
+            : SottKey(tenant) is { } key ? SecureOneTimeToken.Check(key, ApiKey, sott, time.GetUtcNow())
+            : SottRefusal.SecretNotHeld;
+        return new SottAccess(access, refusal);
+    }
+
+    public Task<IssuedSott?> IssueSottAsync(int minutes)
+    {
+        if (_published is not { } tenant || SottKey(tenant) is not { } key)
+        {
+            return Task.FromResult<IssuedSott?>(null);
+        }
+
+        var now = time.GetUtcNow();
+        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var end = start.AddMinutes(minutes);
+        return Task.FromResult<IssuedSott?>(new IssuedSott(new Sensitive(SecureOneTimeToken.Make(key, ApiKey, start, end)), end));
+    }
+
+    public async Task<TenantAccess> AuthorizeSignedAsync(SignedRequest request)
+    {
+        var access = await AuthorizeAsync(null, false);
+        if (access.Tenant is null || _published is not { } tenant)
+        {
+            return access;
+        }
+
+        // A secret set before it was kept sealed cannot check a signature: as a wrong one (1208) until it is rotated.
+        var secret = tenant.ProtectedSecret is { } sealedSecret ? protector.Unprotect(sealedSecret) : null;
+        var problem = RequestSignature.Check(secret, request, time.GetUtcNow());
+        return problem is null ? access : new TenantAccess(null, problem);
+    }
+
+    private byte[]? SottKey(TenantState tenant)
+    {
+        if (tenant.ProtectedSecret is not { } sealedSecret)
+        {
+            return null;
+        }
+
+        if (_sottKey is { } cached && cached.Sealed == sealedSecret)
+        {
+            return cached.Key;
+        }
+
+        if (protector.Unprotect(sealedSecret) is not { } secret)
+        {
+            return null;
+        }
+
+        var key = SecureOneTimeToken.DeriveKey(secret);
+        _sottKey = (sealedSecret, key);
+        return key;
+    }
 
     private static bool SecretMatches(TenantState tenant, Sensitive? secret) =>
         secret is { } given && CryptographicOperations.FixedTimeEquals(

@@ -27,10 +27,19 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
     [Fact]
     public async Task The_unchanged_node_sdk_walks_the_whole_pin_journey()
     {
+        var tenant = await fixture.NewTenantAsync(new TenantSettings { Pin = new PinPolicy { IsRequired = true }, AllowedDomains = ["app.example.com"] });
+        var output = await RunAsync("pin-journey.js", tenant);
+        Assert.Equal(2, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// Runs one of the scripts beside this file with the SDK against the gateway (over HTTPS, as the SDK speaks it),
+    /// answering its <c>NEED</c> lines from the mail catcher and the SMS fake; asserts it ends with <c>DONE</c>.
+    /// </summary>
+    private async Task<List<string>> RunAsync(string script, TestTenant tenant)
+    {
         var sdk = Path.Combine(TestEnvironment.RepositoryRoot(), ".tools", "loginradius-sdk", "node_modules");
         Assert.True(Directory.Exists(Path.Combine(sdk, "loginradius-sdk")), $"loginradius-sdk {SdkVersion} is not installed in {sdk}: run ./test.sh, which installs it.");
-        var tenant = await fixture.NewTenantAsync(new TenantSettings { Pin = new PinPolicy { IsRequired = true }, AllowedDomains = ["app.example.com"] });
-
         using var certificate = SelfSignedLoopbackCertificate();
         var ca = Path.Combine(Path.GetTempPath(), $"pinorleans-sdk-{Guid.NewGuid():N}.pem");
         await File.WriteAllTextAsync(ca, certificate.ExportCertificatePem());
@@ -43,7 +52,7 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         gateway.StartServer();
         var address = new Uri(gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-        var start = new ProcessStartInfo("node", Path.Combine(AppContext.BaseDirectory, "Compatibility", "pin-journey.js"))
+        var start = new ProcessStartInfo("node", Path.Combine(AppContext.BaseDirectory, "Compatibility", script))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -56,6 +65,8 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         start.Environment["LR_PORT"] = address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["LR_API_KEY"] = tenant.ApiKey;
         start.Environment["LR_API_SECRET"] = tenant.ApiSecret;
+        // The SDK signs requests in the process's local time; the gateway reads the expiry as UTC.
+        start.Environment["TZ"] = "UTC";
         using var node = Process.Start(start)!;
         var stderr = node.StandardError.ReadToEndAsync();
         var output = new List<string>();
@@ -94,7 +105,7 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         var transcript = string.Join('\n', output) + "\n" + await stderr;
         Assert.True(node.ExitCode == 0, transcript);
         Assert.Equal("DONE", output[^1]);
-        Assert.Equal(2, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+        return output;
     }
 
     /// <summary>A throwaway certificate for 127.0.0.1, valid for an hour.</summary>

@@ -192,6 +192,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task<T> StoredStateAsync<T>(string stateName, IAddressable grain) where T : new() =>
         (await ReadStoredAsync<T>(_perSilo.Values.First().Storage.Inner, stateName, ((GrainReference)grain).GrainId)).State!;
 
+    /// <summary>Puts <paramref name="value"/> in storage as a grain's state, as an older release would have left it (write before the grain activates).</summary>
+    public async Task WriteStoredStateAsync<T>(string stateName, IAddressable grain, T value) where T : new()
+    {
+        var storage = _perSilo.Values.First().Storage.Inner;
+        var grainId = ((GrainReference)grain).GrainId;
+        var state = await ReadStoredAsync<T>(storage, stateName, grainId);
+        state.State = value;
+        await storage.WriteStateAsync(stateName, grainId, state);
+    }
+
     private static async Task<GrainState<T>> ReadStoredAsync<T>(IGrainStorage storage, string stateName, GrainId grainId) where T : new()
     {
         var state = new GrainState<T>(new T());
