@@ -32,7 +32,7 @@ public static class RegistrationApi
         auth.MapPost("/register", RegisterAsync)
             .WithName("Register")
             .WithSummary("Register an account by e-mail (or by phone) and password with a SOTT; sends the verification e-mail or SMS OTP.")
-            .WithDescription("Creates an account with the same rules as the management API, then sends a verification e-mail (an SMS OTP for an account registered by phone alone). Under the optional or disabled verification flow the answer carries `Data`: the Profile, access, refresh and PIN session tokens (a `PINAuthToken` when the tenant asks for a PIN the account has not set); under the mandatory flow only `IsPosted`." + PinNote)
+            .WithDescription("Needs a live SOTT in `X-LoginRadius-Sott` (908 naming why not). Creates an account with the same rules as the management API, then sends a verification e-mail (an SMS OTP for an account registered by phone alone). Under the optional or disabled verification flow the answer carries `Data`: the Profile, access, refresh and PIN session tokens (a `PINAuthToken` when the tenant asks for a PIN the account has not set); under the mandatory flow only `IsPosted`." + PinNote)
             .Refuses(RegistrationRefusals)
             .Raises(WebhookEvents.Register);
         auth.MapPost("/register/captcha", RegisterWithCaptchaAsync)
@@ -72,7 +72,7 @@ public static class RegistrationApi
         [property: Description("The Profile and tokens, under the optional or disabled verification flow."), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LoginAnswer? Data = null);
 
     private static Task<Results<Ok<Registered>, Refusal>> RegisterAsync(
-        Tenant tenant,
+        SottTenant tenant,
         Registration body,
         [FromQuery(Name = "verificationurl"), Description(VerificationUrlNote)] string? verificationUrl,
         [FromQuery(Name = "emailtemplate"), Description("The name of one of the tenant's verification e-mail templates (default: the tenant's).")] string? emailTemplate,

@@ -1,4 +1,5 @@
 using System.Net;
+using PinOrleans.Security;
 using PinOrleans.Tenants;
 using PinOrleans.Tests.Infrastructure;
 
@@ -32,8 +33,34 @@ public sealed class RegistrationTests(ClusterFixture fixture)
         ? new { Email = new[] { new { Type = "Primary", Value = email } }, Password = password, FirstName = "Jane" }
         : new { Email = new[] { new { Type = "Primary", Value = email } }, Password = password, FirstName = "Jane", PINInfo = pinInfo };
 
-    internal Task<HttpResponseMessage> RegisterAsync(TestTenant tenant, object body, string query = "", string path = "register") =>
-        Api.PostAsync($"/identity/v2/auth/{path}?apikey={tenant.ApiKey}{query}", body);
+    private Task<HttpResponseMessage> RegisterAsync(TestTenant tenant, object body, string query = "", string path = "register") =>
+        Api.PostAsync($"/identity/v2/auth/{path}?apikey={tenant.ApiKey}{query}", body, path == "register" ? Sott(fixture, tenant) : null);
+
+    /// <summary>A live SOTT of <paramref name="tenant"/> in its header, as an SDK makes it from the API key and secret.</summary>
+    internal static Dictionary<string, string> Sott(ClusterFixture fixture, TestTenant tenant)
+    {
+        var now = fixture.Clock.GetUtcNow();
+        return new()
+        {
+            [SecureOneTimeToken.Header] = SecureOneTimeToken.Make(SecureOneTimeToken.DeriveKey(tenant.ApiSecret), tenant.ApiKey, now, now.AddMinutes(10)),
+        };
+    }
+
+    [Fact]
+    public async Task Registration_needs_a_live_sott_of_the_tenant()
+    {
+        var tenant = await fixture.NewTenantAsync(Settings());
+        var other = await fixture.NewTenantAsync(Settings());
+        var email = NewEmail();
+        var missing = await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(email)), 403, 908);
+        Assert.Contains("X-LoginRadius-Sott", missing.GetProperty("Description").GetString(), StringComparison.Ordinal);
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(email), Sott(fixture, other)), 403, 908);
+        Assert.False(await ExistsAsync(tenant, email));
+        // Not single-use: the same SOTT registers again.
+        var sott = Sott(fixture, tenant);
+        await Api.ExpectAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(email), sott), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(NewEmail()), sott), HttpStatusCode.OK);
+    }
 
     private Task<HttpResponseMessage> PasswordLoginAsync(TestTenant tenant, object body) =>
         Api.PostAsync($"/identity/v2/auth/login?apikey={tenant.ApiKey}", body);
@@ -136,7 +163,7 @@ public sealed class RegistrationTests(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await RegisterAsync(tenant, new { Email = new[] { new { Type = "Primary", Value = NewEmail() } }, Password = Api.Password, UserName = userName }), 403, 1017);
         await Api.ExpectErrorAsync(await RegisterAsync(tenant, new { Email = new[] { new { Type = "Primary", Value = NewEmail() } } }), 403, 1134);
         await Api.ExpectErrorAsync(await RegisterAsync(tenant, new { Email = new[] { new { Type = "Primary", Value = "not-an-address" } }, Password = Api.Password }), 403, 1134);
-        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/register?apikey={tenant.ApiKey}", "[1]"), 400, 965);
+        await Api.ExpectErrorAsync(await Api.SendAsync(HttpMethod.Post, $"/identity/v2/auth/register?apikey={tenant.ApiKey}", "[1]", headers: Sott(fixture, tenant)), 400, 965);
         await Api.ExpectErrorAsync(await RegisterAsync(tenant, ByEmail(NewEmail()), "&options=SendEverything"), 403, 908);
 
         var refused = NewEmail();

@@ -35,7 +35,7 @@ public sealed class VerificationTests(ClusterFixture fixture)
     private static Dictionary<string, string> Secret(TestTenant tenant) => new() { ["X-LoginRadius-ApiSecret"] = tenant.ApiSecret };
 
     private Task<HttpResponseMessage> RegisterAsync(TestTenant tenant, object body, string query = "") =>
-        Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}{query}", body);
+        Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}{query}", body, RegistrationTests.Sott(fixture, tenant));
 
     private static object ByEmail(string email, string? phone = null) => phone is null
         ? new { Email = new[] { new { Type = "Primary", Value = email } }, Password = Api.Password, FirstName = "Jane" }
