@@ -41,6 +41,7 @@ app.MapAvailabilityApi();
 app.MapVerificationApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
+app.MapAuthProfileApi();
 app.MapPinRecoveryApi();
 app.MapStepUpApi();
 app.MapLockoutApi();

@@ -20,6 +20,7 @@ public enum ErrorCode
     LinkExpired = 975,
     LinkUnavailable = 979,
     InvalidCredentials = 966,
+    CurrentPasswordInvalid = 967,
     EmailNotVerified = 970,
     VerificationLinkUsed = 974,
     AccountBlocked = 991,

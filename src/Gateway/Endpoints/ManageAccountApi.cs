@@ -44,8 +44,9 @@ public static class ManageAccountApi
         account.MapPut("/{uid}/password", SetPasswordAsync)
             .WithName("SetAccountPassword")
             .WithSummary("Set a new password (API key + secret).")
-            .WithDescription("Sets a new password. LoginRadius answers with the new hash; PinOrleans never shows one.")
-            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist, ErrorCode.ValidationFailed);
+            .WithDescription("Sets a new password. The tenant's password policy applies (1134: length, complexity, not an identifier, not one of the last `Password:History` passwords); every session and token of the account ends. LoginRadius answers with the new hash; PinOrleans never shows one.")
+            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist, ErrorCode.ValidationFailed)
+            .Raises(WebhookEvents.SetPassword);
         account.MapDelete("/{uid}", DeleteByUidAsync)
             .WithName("DeleteAccount")
             .WithSummary("Delete an account; its tokens and sessions stop working at once (API key + secret).")

@@ -43,6 +43,8 @@ public sealed record AccountUpdate
     [Id(7)] public bool? PinSkipped { get; init; }
     /// <summary><c>SecurityQuestionAnswer</c>: answers by question id, hashed before they are stored; an empty answer removes one.</summary>
     [Id(8)] public IReadOnlyDictionary<string, Sensitive>? SecurityAnswers { get; init; }
+    /// <summary>Profile fields given as <c>null</c> with <c>nullsupport=true</c>: removed from the account (by LoginRadius name).</summary>
+    [Id(40)] public IReadOnlyList<string> ClearedFields { get; init; } = [];
 }
 
 /// <summary><c>PIN</c> on a profile: never the hash itself.</summary>

@@ -98,6 +98,22 @@ public interface IUserGrain : IGrainWithStringKey
 
     /// <summary>Verifies the phone number with the OTP of a verification SMS (wrong ones count; 1068 used, 1069 expired); with <paramref name="login"/> the tokens of a login too.</summary>
     Task<LoginOutcome> VerifyPhoneAsync(TenantSnapshot tenant, Sensitive otp, bool login);
+
+    /// <summary>
+    /// Changes the password given the current one (<c>PUT auth/password/change</c>): the tenant's password policy
+    /// applies (1134), a wrong current password is 967 and counts toward the lockout, and every other session and
+    /// token of the account ends (<paramref name="caller"/>'s own login stays).
+    /// </summary>
+    Task<Problem?> ChangePasswordAsync(TenantSnapshot tenant, Sensitive oldPassword, Sensitive newPassword, LockProof? proof = null, Sessions.TokenGrant? caller = null);
+
+    /// <summary>Sets or changes the user name: claims the new one (1017 when taken), writes the account, releases the old one.</summary>
+    Task<Problem?> SetUserNameAsync(TenantSnapshot tenant, string userName);
+
+    /// <summary>Removes the phone number and releases it; 1043 when the account has none.</summary>
+    Task<Problem?> RemovePhoneAsync(TenantSnapshot tenant);
+
+    /// <summary>The ids of the security questions the account has answers for (sorted), or null when there is no such account.</summary>
+    Task<IReadOnlyList<string>?> SecurityQuestionIdsAsync();
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>

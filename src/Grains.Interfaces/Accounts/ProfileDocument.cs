@@ -96,6 +96,14 @@ public static class ProfileDocument
         return fields;
     }
 
+    /// <summary>The settable profile fields a body gives as <c>null</c> (what <c>nullsupport=true</c> clears), under their canonical names.</summary>
+    public static List<string> ReadClearedFields(JsonElement body) =>
+        body.EnumerateObject()
+            .Where(p => p.Value.ValueKind == JsonValueKind.Null && ByName.ContainsKey(p.Name))
+            .Select(p => ByName[p.Name].Name)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
     public static JsonObject Render(UserProfile profile)
     {
         var json = new JsonObject

@@ -185,6 +185,13 @@ public interface ILoginTokensGrain : IGrainWithStringKey
 
     /// <summary>Revokes the refresh token of <paramref name="apiKey"/>; 1217 when it is not this pair's live refresh token.</summary>
     Task<Problem?> RevokeRefreshAsync(string apiKey, Sensitive refreshToken);
+
+    /// <summary>
+    /// The sliding access token: a live access token of this pair (905/906 otherwise) is traded for a new access and
+    /// refresh token of the same login (its family, so revoking the family revokes them too; never past the family's
+    /// absolute lifetime: 905). This pair's access token ends and its refresh token is spent.
+    /// </summary>
+    Task<LoginOutcome> SlideAsync(TenantSnapshot tenant, Sensitive accessToken);
 }
 
 /// <summary>A pair to record: what it is bound to (expiry = the access token's) and the hashes of both tokens.</summary>

@@ -54,7 +54,7 @@ public sealed record TenantSettings
             return "Registration:RequireCaptcha needs a BotProtection:Provider.";
         }
 
-        return BotProtection.Problem() ?? Webhooks.Problem();
+                return BotProtection.Problem() ?? SecurityQuestions.Problem() ?? Webhooks.Problem();
     }
 
     /// <summary>The longest any lifetime may be: ten years, so that no expiry computed from now overflows.</summary>
@@ -71,6 +71,7 @@ public sealed record TenantSettings
             ("Pin:MaxLength", Pin.MaxLength, Pin.MinLength, 64),
             ("Password:MinLength", Password.MinLength, 1, 512),
             ("Password:MaxLength", Password.MaxLength, Password.MinLength, 512),
+            ("Password:History", Password.History, 0, PasswordPolicy.MaxHistory),
             ("Lockout:MaxFailedAttempts", Lockout.MaxFailedAttempts, 1, int.MaxValue),
             ("Lockout:SuspendSeconds", Lockout.SuspendSeconds, 1, seconds),
             ("Lockout:MaxSuspendSeconds", Lockout.MaxSuspendSeconds, 1, seconds),
@@ -198,6 +199,11 @@ public sealed record TokenLifetimes
     /// changer's own login and PIN session stay). False keeps them all, as LoginRadius does by default.
     /// </summary>
     [Id(6)] public bool EndSessionsOnCredentialChange { get; init; } = true;
+    /// <summary>
+    /// LoginRadius' sliding access token (enabled there by its support): <c>GET auth/access_token/sliding_token</c>
+    /// trades a live access token for a new pair of the same login. Off by default (909).
+    /// </summary>
+    [Id(7)] public bool SlidingAccessToken { get; init; }
 }
 
 /// <summary>The tenant's plan. A trial with an expiry in the past refuses every call with 6003.</summary>
@@ -212,12 +218,36 @@ public sealed record TenantPlan
         string.Equals(Name, "Trial", StringComparison.OrdinalIgnoreCase) && TrialExpiresAt is { } end && end <= now;
 }
 
-/// <summary>Password rules of the registration schema (LoginRadius defaults: 6 to 32 characters).</summary>
+/// <summary>
+/// The tenant's password policy (LoginRadius' Password Policy: complexity and history), applied wherever a password
+/// is set: length (LoginRadius defaults: 6 to 32 characters), the character kinds it must contain (off by default,
+/// as NIST SP 800-63B advises; LoginRadius' Medium and Strong levels ask for an uppercase letter, a digit and a
+/// special character), not being one of the account's identifiers (on by default), and not being one of the account's
+/// last <see cref="History"/> passwords (off by default, as in LoginRadius).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("PinOrleans.PasswordPolicy")]
 public sealed record PasswordPolicy
 {
     [Id(0)] public int MinLength { get; init; } = 6;
     [Id(1)] public int MaxLength { get; init; } = 32;
+    /// <summary>At least one uppercase letter.</summary>
+    [Id(2)] public bool RequireUppercase { get; init; }
+    /// <summary>At least one lowercase letter.</summary>
+    [Id(3)] public bool RequireLowercase { get; init; }
+    /// <summary>At least one digit.</summary>
+    [Id(4)] public bool RequireDigit { get; init; }
+    /// <summary>At least one character that is neither a letter nor a digit.</summary>
+    [Id(5)] public bool RequireSpecial { get; init; }
+    /// <summary>The password may not equal (in any casing) one of the account's e-mail addresses, its user name or its phone number.</summary>
+    [Id(6)] public bool RejectIdentifiers { get; init; } = true;
+    /// <summary>
+    /// A new password may not be any of the account's last N passwords, the current one included (0: no history).
+    /// Only their hashes are kept; checking costs one hash per remembered password, hence at most <see cref="MaxHistory"/>.
+    /// </summary>
+    [Id(7)] public int History { get; init; }
+
+    /// <summary>The most passwords a history may remember.</summary>
+    public const int MaxHistory = 10;
 }
 
 /// <summary>
@@ -274,6 +304,19 @@ public sealed record SecurityQuestionPolicy
 {
     [Id(0)] public bool Enabled { get; init; } = true;
     [Id(1)] public int MinimumAnswers { get; init; } = 2;
+    /// <summary>The questions the tenant offers, text by question id (what <c>GET auth/securityquestion/*</c> shows).</summary>
+    [Id(2)] public Dictionary<string, string> Questions { get; init; } = [];
+
+    /// <summary>The most questions a tenant may offer.</summary>
+    public const int MaxQuestions = 50;
+
+    /// <summary>Why <see cref="Questions"/> cannot be shown, or null.</summary>
+    public string? Problem() =>
+        Questions.Count > MaxQuestions || Questions.Any(q =>
+            q.Key.Length is 0 or > 64 || !q.Key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+            || string.IsNullOrWhiteSpace(q.Value) || q.Value.Length > 500 || q.Value.Any(char.IsControl))
+            ? $"SecurityQuestions:Questions takes at most {MaxQuestions} questions: ids of 1 to 64 letters, digits, '_' or '-', texts of 1 to 500 characters."
+            : null;
 
     /// <summary>The answers a request must bring: the setting, at least one.</summary>
     [JsonIgnore]

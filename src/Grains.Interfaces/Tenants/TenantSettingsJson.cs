@@ -151,6 +151,18 @@ public static class TenantSettingsJson
             {
                 target[name] = fallback?.DeepClone();
             }
+            else if (value is JsonObject entries && target[name] is JsonObject map && fallback is JsonObject { Count: 0 })
+            {
+                // A map of the settings' (security questions, templates): entries merge, null removes one.
+                foreach (var (key, entry) in entries)
+                {
+                    map.Remove(key);
+                    if (entry is not null)
+                    {
+                        map[key] = entry.DeepClone();
+                    }
+                }
+            }
             else if (value is JsonObject inner && target[name] is JsonObject existing && fallback is JsonObject)
             {
                 Apply(existing, inner, fallback as JsonObject, $"{path}{name}:");

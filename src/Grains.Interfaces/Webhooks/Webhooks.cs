@@ -17,8 +17,12 @@ public static class WebhookEvents
     public const string EmailVerification = "EmailVerification";
     public const string VerifyPhoneNumber = "VerifyPhoneNumber";
 
+    public const string SetUsername = "SetUsername";
+    public const string RemovePhoneId = "RemovePhoneId";
+
     public static readonly IReadOnlyList<string> All =
-        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount, Register, EmailVerification, VerifyPhoneNumber];
+        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount,
+            SetPassword, ChangePassword, SetUsername, RemovePhoneId, Register, EmailVerification, VerifyPhoneNumber];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";

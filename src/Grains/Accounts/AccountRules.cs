@@ -36,14 +36,14 @@ public static class AccountRules
             errors.Add(new FieldError("Email", "The same e-mail address is given twice."));
         }
 
-        if (PasswordError(account.Password?.Value, settings.Password) is { } passwordError)
+        if (PasswordError(account.Password?.Value, settings.Password, IdentifiersOf(account.Email, account.UserName, account.PhoneId)) is { } passwordError)
         {
             errors.Add(new FieldError("Password", passwordError));
         }
 
-        if (account.UserName is { } userName && (userName.Trim().Length == 0 || userName.Length > MaxUserNameLength || userName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        if (account.UserName is { } userName && UserNameError(userName) is { } userNameError)
         {
-            errors.Add(new FieldError("UserName", $"The UserName field must be 1 to {MaxUserNameLength} characters without spaces."));
+            errors.Add(new FieldError("UserName", userNameError));
         }
 
         if (account.PhoneId is { } phone && !IsPhone(phone))
@@ -59,11 +59,29 @@ public static class AccountRules
         return errors.Count == 0 ? null : new Problem(ErrorCode.ValidationFailed) { Errors = errors };
     }
 
+    /// <summary>Why a user name cannot be one (1 to 100 characters, no spaces or control characters), or null.</summary>
+    public static string? UserNameError(string userName) =>
+        userName.Trim().Length == 0 || userName.Length > MaxUserNameLength || userName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            ? $"The UserName field must be 1 to {MaxUserNameLength} characters without spaces."
+            : null;
+
     /// <summary>Why a new PIN breaks the tenant's PIN policy, or null when it does not.</summary>
     public static string? PinError(string pin, PinPolicy policy) => policy.ErrorFor(pin);
 
-    /// <summary>Why a password breaks the tenant's password rules, or null when it does not.</summary>
-    public static string? PasswordError(string? password, PasswordPolicy policy)
+    /// <summary>
+    /// The one check of a new password against the tenant's password policy (length, complexity, not one of the
+    /// account's identifiers), for every path that sets one: 1134 naming <paramref name="field"/>, or null. The
+    /// history (the last N passwords) needs hashing: the user grain checks it after this (<c>NewPasswordProblemAsync</c>).
+    /// </summary>
+    public static Problem? PasswordProblem(TenantSnapshot tenant, UserState user, Sensitive? password, string field = "Password") =>
+        PasswordProblem(tenant.Settings.Password, password, IdentifiersOf(user.Email, user.UserName, user.PhoneId), field);
+
+    /// <summary><see cref="PasswordProblem(TenantSnapshot, UserState, Sensitive?, string)"/> for an account that does not exist yet (registration): its identifiers as given.</summary>
+    public static Problem? PasswordProblem(PasswordPolicy policy, Sensitive? password, IEnumerable<string?> identifiers, string field = "Password") =>
+        PasswordError(password?.Value, policy, identifiers) is { } error ? Problem.Validation(field, error) : null;
+
+    /// <summary>Why a password breaks the tenant's password policy (history aside), or null when it does not.</summary>
+    public static string? PasswordError(string? password, PasswordPolicy policy, IEnumerable<string?>? identifiers = null)
     {
         if (string.IsNullOrEmpty(password))
         {
@@ -76,8 +94,45 @@ public static class AccountRules
             return $"The Password field must be {policy.MinLength} to {policy.MaxLength} characters long.";
         }
 
-        return HasControl(password) ? "The Password field may not contain control characters." : null;
+        if (HasControl(password))
+        {
+            return "The Password field may not contain control characters.";
+        }
+
+        var missing = new List<string>();
+        if (policy.RequireUppercase && !password.Any(char.IsUpper))
+        {
+            missing.Add("an uppercase letter");
+        }
+
+        if (policy.RequireLowercase && !password.Any(char.IsLower))
+        {
+            missing.Add("a lowercase letter");
+        }
+
+        if (policy.RequireDigit && !password.Any(char.IsDigit))
+        {
+            missing.Add("a digit");
+        }
+
+        if (policy.RequireSpecial && password.All(char.IsLetterOrDigit))
+        {
+            missing.Add("a special character");
+        }
+
+        if (missing.Count > 0)
+        {
+            return $"The Password field must contain {string.Join(", ", missing)}.";
+        }
+
+        var equalsIdentifier = policy.RejectIdentifiers && (identifiers ?? []).Any(id =>
+            id is not null && string.Equals(id.Trim(), password.Trim(), StringComparison.OrdinalIgnoreCase));
+        return equalsIdentifier ? "The Password field may not be the account's e-mail address, user name or phone number." : null;
     }
+
+    /// <summary>The identifiers a password may not equal: e-mail addresses, user name, phone number.</summary>
+    public static IEnumerable<string?> IdentifiersOf(IEnumerable<EmailAddress> emails, string? userName, string? phone) =>
+        emails.Select(e => (string?)e.Value).Append(userName).Append(phone);
 
     private static bool IsEmail(string value)
     {

@@ -111,6 +111,11 @@ public sealed partial class UserGrain(
             user.ProfileFields[name] = raw;
         }
 
+        foreach (var name in update.ClearedFields)
+        {
+            user.ProfileFields.Remove(name);
+        }
+
         user.EmailVerified = update.EmailVerified ?? user.EmailVerified;
         user.PhoneIdVerified = update.PhoneIdVerified ?? user.PhoneIdVerified;
         var blocked = update.IsActive == false && user.IsActive;
@@ -206,16 +211,16 @@ public sealed partial class UserGrain(
             return new Problem(ErrorCode.UserDoesNotExist);
         }
 
-        if (AccountRules.PasswordError(password.Value, tenant.Settings.Password) is { } error)
+        if (await NewPasswordProblemAsync(tenant, state.State, password, "password") is { } invalid)
         {
-            return Problem.Validation("Password", error);
+            return invalid;
         }
 
         var hash = await hasher.HashAsync(password);
         var now = time.GetUtcNow();
-        state.State.PasswordHash = hash.Value;
-        state.State.LastPasswordChangeDate = state.State.ModifiedDate = now;
+        StorePassword(tenant, state.State, hash, now);
         EndOtherSessions(tenant, state.State, now);
+        Raise(tenant, state.State, WebhookEvents.SetPassword, now);
         await WriteOrDeactivateAsync();
         return null;
     }
@@ -424,7 +429,8 @@ public sealed partial class UserGrain(
             return Problem.Validation("NewPIN", error);
         }
 
-        var verdict = await AttemptAsync(tenant, proof, Check(oldPin, Credential.CurrentPin), async (user, now) =>
+        // No rehash of the old PIN: it would overwrite the new one.
+        var verdict = await AttemptAsync(tenant, proof, Check(oldPin, Credential.CurrentPin) with { StoreRehash = null }, async (user, now) =>
         {
             EndOtherSessions(tenant, user, now, caller);
             return await ReplacePinAsync(user, newPin, now);
@@ -511,6 +517,7 @@ public sealed partial class UserGrain(
         public static readonly Credential Password = new(CredentialKind.Password, s => s.PasswordHash, (s, h) => s.PasswordHash = h, ErrorCode.InvalidCredentials, ErrorCode.InvalidCredentials);
         public static readonly Credential Pin = new(CredentialKind.Pin, s => s.PinHash, (s, h) => s.PinHash = h, ErrorCode.InvalidPin, ErrorCode.PinNotAvailable);
         public static readonly Credential CurrentPin = Pin with { Wrong = ErrorCode.CurrentPinInvalid };
+        public static readonly Credential CurrentPassword = Password with { Wrong = ErrorCode.CurrentPasswordInvalid, Missing = ErrorCode.CurrentPasswordInvalid };
         public static readonly Credential StepUpPin = Pin with { Kind = CredentialKind.StepUp };
     }
 

@@ -76,6 +76,12 @@ public sealed class UserState
     /// </summary>
     [Id(37)] public Dictionary<Recovery.SecretPurpose, PendingSecret> Secrets { get; set; } = [];
 
+    /// <summary>
+    /// The hashes of the passwords before the current one, newest first: as many as the tenant's password history
+    /// remembers besides the current one (<see cref="Tenants.PasswordPolicy.History"/> - 1), none without a history.
+    /// </summary>
+    [Id(40)] public List<string> PasswordHistory { get; set; } = [];
+
     /// <summary>What tokens issued now are stamped with.</summary>
     public Sessions.TokenStamp Stamp => new(TokenGeneration, CredentialEpoch);
 

@@ -223,6 +223,30 @@ public sealed class LoginTokensGrain(
         return null;
     }
 
+    public async Task<LoginOutcome> SlideAsync(TenantSnapshot tenant, Sensitive accessToken)
+    {
+        if ((await ValidateAccessAsync(tenant.ApiKey, accessToken)).Problem is { } problem)
+        {
+            return LoginOutcome.Fail(problem);
+        }
+
+        var now = time.GetUtcNow();
+        var grant = Pair.Grant!;
+        var familyStart = grant.FamilyStartedAt ?? grant.IssuedAt;
+        if (familyStart.AddDays(tenant.Settings.Tokens.MaxRefreshFamilyDays) <= now)
+        {
+            // Sliding never keeps a login alive past what refreshing would.
+            return LoginOutcome.Fail(new Problem(ErrorCode.AccessTokenInvalid));
+        }
+
+        // Ended before the new pair exists: a crash in between costs a login, never two live pairs.
+        Pair.AccessRevoked = true;
+        Pair.RefreshUsed = true;
+        await SaveAsync();
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, grant.Stamp, now, withPinSession: false, grant.Family, grant.Session, familyStart);
+        return new LoginOutcome(null, tokens, null);
+    }
+
     /// <summary>Where the presented refresh token stands: its own expiry, spent once rotated.</summary>
     private TokenStanding RefreshStanding(string apiKey, Sensitive refreshToken, DateTimeOffset now) => TokenGuard.StandingOf(
         Pair.Grant, apiKey, now, Matches(Pair.RefreshHash, refreshToken), spent: Pair.RefreshUsed, revoked: Pair.RefreshRevoked, expiresAt: Pair.RefreshExpiresAt);

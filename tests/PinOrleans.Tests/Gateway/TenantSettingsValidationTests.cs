@@ -30,6 +30,8 @@ public sealed class TenantSettingsValidationTests(ClusterFixture fixture)
     [InlineData("""{"Recovery":{"OtpMinutes":-5}}""", "Recovery:OtpMinutes")]
     [InlineData("""{"Lockout":{"SuspendSeconds":0}}""", "Lockout:SuspendSeconds")]
     [InlineData("""{"Pin":{"MinLength":6,"MaxLength":4}}""", "Pin:MaxLength")]
+    [InlineData("""{"Password":{"History":11}}""", "Password:History")]
+    [InlineData("""{"SecurityQuestions":{"Questions":{"bad id":"Your first pet?"}}}""", "SecurityQuestions:Questions")]
     public async Task Bad_links_and_ranges_are_refused_with_1134_naming_the_setting_and_change_nothing(string patch, string setting)
     {
         var tenant = await fixture.NewTenantAsync(new TenantSettings { AllowedDomains = ["app.example.com"] });
@@ -40,6 +42,22 @@ public sealed class TenantSettingsValidationTests(ClusterFixture fixture)
         var kept = (await fixture.SnapshotAsync(tenant)).Settings;
         Assert.Equal(["app.example.com"], kept.AllowedDomains);
         Assert.Equal(new TenantSettings().Tokens, kept.Tokens);
+    }
+
+    [Fact]
+    public async Task The_password_policy_and_security_questions_are_read_and_written_through_the_settings_route()
+    {
+        var tenant = await fixture.NewTenantAsync();
+
+        var changed = await Api.ExpectAsync(await ChangeAsync(tenant.ApiKey,
+            """{"Password":{"RequireUppercase":true,"RequireSpecial":true,"History":5},"SecurityQuestions":{"Questions":{"q1":"Your first pet?"}},"Tokens":{"SlidingAccessToken":true}}"""), HttpStatusCode.OK);
+
+        Assert.Equal(5, changed.GetProperty("Password").GetProperty("History").GetInt32());
+        Assert.True(changed.GetProperty("Password").GetProperty("RejectIdentifiers").GetBoolean());
+        var kept = (await fixture.SnapshotAsync(tenant)).Settings;
+        Assert.Equal(new PasswordPolicy { RequireUppercase = true, RequireSpecial = true, History = 5 }, kept.Password);
+        Assert.Equal("Your first pet?", kept.SecurityQuestions.Questions["q1"]);
+        Assert.True(kept.Tokens.SlidingAccessToken);
     }
 
     [Fact]
