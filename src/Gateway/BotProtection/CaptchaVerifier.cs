@@ -107,14 +107,17 @@ public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaCli
     /// <summary>
     /// Reads the request's captcha answer and <c>securityanswer</c> into a <see cref="LockProof"/>. A given answer is
     /// verified (rejected: 1218; provider unreachable: 503 unless the tenant fails open); a PIN login of a tenant that
-    /// requires a captcha on every PIN login without one answers 1132.
+    /// requires a captcha on every PIN login without one answers 1132, as does a request whose route requires one
+    /// (<paramref name="captchaRequired"/>: registration); such a route's captcha never fails open.
     /// </summary>
-    public async Task<LockProof> ProofAsync(HttpRequest request, JsonBody body, TenantSnapshot tenant, bool pinLogin = false)
+    public async Task<LockProof> ProofAsync(HttpRequest request, JsonBody body, TenantSnapshot tenant, bool pinLogin = false, bool captchaRequired = false)
     {
         var answer = CaptchaAnswer.Read(request, body);
         var answers = Fields.SecurityAnswers(body, "securityanswer");
         var policy = tenant.Settings.BotProtection;
-        var required = pinLogin && policy.RequireOnPinLogin && policy.Provider != BotProtectionProvider.None;
+        var required = ((pinLogin && policy.RequireOnPinLogin) || captchaRequired) && policy.Provider != BotProtectionProvider.None;
+        // Only the PIN login's always-on check may fail open; a captcha a route itself requires (registration) never does.
+        var failOpen = policy.FailOpen && !captchaRequired;
         var solved = false;
         if (!answer.IsEmpty && policy.Provider != BotProtectionProvider.None)
         {
@@ -130,7 +133,7 @@ public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaCli
                     break;
                 case CaptchaVerdict.Rejected:
                     throw LoginRadiusException.Of(ErrorCode.CaptchaInvalid);
-                case CaptchaVerdict.Unavailable when !(required && policy.FailOpen):
+                case CaptchaVerdict.Unavailable when !(required && failOpen):
                     throw new LoginRadiusException(LoginRadiusError.CaptchaUnavailable);
                 default:
                     // Failing open: the always-on check is waived; a Captcha lockout still is not lifted.

@@ -195,21 +195,26 @@ public static class ManageAccountApi
 
     private static async Task<Results<Ok<Profile>, Refusal>> CreateAccountAsync(TrustedTenant tenant, NewAccountBody body, IGrainFactory grains)
     {
-        var newAccount = new NewAccount
+        var newAccount = NewAccountOf(body.Email, body.Password, body.UserName, body.PhoneId, body.PINInfo, body.Json) with
         {
-            Email = Emails(body.Email),
-            Password = body.Password is { } password ? new Sensitive(password) : (Sensitive?)null,
-            UserName = body.UserName,
-            PhoneId = body.PhoneId,
-            Pin = body.PINInfo?.PIN is { } pin ? new Sensitive(pin) : (Sensitive?)null,
-            PinSkipped = body.PINInfo?.Skipped,
             EmailVerified = body.EmailVerified,
             PhoneIdVerified = body.PhoneIdVerified,
-            ProfileFields = ProfileJson.ReadProfileFields(body.Json.Root),
         };
         var user = grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, AccountKeys.NewUid()));
         return Render(await user.CreateAsync(tenant, newAccount));
     }
+
+    /// <summary>The account a create or registration body describes (not yet validated: the account grain does that).</summary>
+    internal static NewAccount NewAccountOf(List<EmailEntry?>? emails, string? password, string? userName, string? phoneId, PinInfo? pinInfo, JsonBody json) => new()
+    {
+        Email = Emails(emails),
+        Password = password is { } given ? new Sensitive(given) : (Sensitive?)null,
+        UserName = userName,
+        PhoneId = phoneId,
+        Pin = pinInfo?.PIN is { } pin ? new Sensitive(pin) : (Sensitive?)null,
+        PinSkipped = pinInfo?.Skipped,
+        ProfileFields = ProfileJson.ReadProfileFields(json.Root),
+    };
 
     /// <summary><c>Email</c>: at most 10 <c>{"Type": "Primary", "Value": "a@b.c"}</c>.</summary>
     private static List<EmailAddress> Emails(List<EmailEntry?>? emails)

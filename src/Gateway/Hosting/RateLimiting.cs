@@ -23,11 +23,20 @@ public sealed class RateLimitOptions
 
     /// <summary>Per API key (query <c>apikey</c> or <c>X-LoginRadius-ApiKey</c>).</summary>
     public RateLimitWindow PerApiKey { get; set; } = new();
+
+    /// <summary>
+    /// The availability checks (<c>GET auth/email?email=</c>, <c>auth/username</c>, <c>auth/phone</c>), which tell
+    /// whether an identifier is taken: per client and API key, on by default (20 a minute).
+    /// </summary>
+    public RateLimitWindow Availability { get; set; } = new() { PermitLimit = 20, WindowSeconds = 60 };
 }
 
 /// <summary>ASP.NET Core's rate limiter, partitioned by client IP and by API key; over a limit is HTTP 429 in LoginRadius' shape with Retry-After.</summary>
 public static class RateLimiting
 {
+    /// <summary>The policy of the availability checks (<see cref="RateLimitOptions.Availability"/>).</summary>
+    public const string AvailabilityPolicy = "availability";
+
     public static IServiceCollection AddLoginRadiusRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new();
@@ -36,6 +45,9 @@ public static class RateLimiting
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 Partitioned(options.PerIp, ClientIp),
                 Partitioned(options.PerApiKey, context => ApiKey(context) ?? "-"));
+            limiter.AddPolicy(AvailabilityPolicy, context => options.Availability.PermitLimit <= 0
+                ? RateLimitPartition.GetNoLimiter("off")
+                : RateLimitPartition.GetFixedWindowLimiter(ClientIp(context) + "|" + (ApiKey(context) ?? "-"), _ => Window(options.Availability)));
             limiter.OnRejected = async (rejected, _) =>
             {
                 var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
@@ -52,12 +64,14 @@ public static class RateLimiting
         PartitionedRateLimiter.Create<HttpContext, string>(context =>
             window.PermitLimit <= 0 || context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics")
                 ? RateLimitPartition.GetNoLimiter("off")
-                : RateLimitPartition.GetFixedWindowLimiter(key(context), _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = window.PermitLimit,
-                    Window = TimeSpan.FromSeconds(window.WindowSeconds),
-                    QueueLimit = 0,
-                }));
+                : RateLimitPartition.GetFixedWindowLimiter(key(context), _ => Window(window)));
+
+    private static FixedWindowRateLimiterOptions Window(RateLimitWindow window) => new()
+    {
+        PermitLimit = window.PermitLimit,
+        Window = TimeSpan.FromSeconds(window.WindowSeconds),
+        QueueLimit = 0,
+    };
 
     private static string ClientIp(HttpContext context) => ApiRequest.ClientIp(context) ?? "-";
 

@@ -20,6 +20,8 @@ public sealed record NewAccount
     [Id(7)] public bool? PhoneIdVerified { get; init; }
     /// <summary>Other profile fields (FirstName, Country, CustomFields, ...) as raw JSON, keyed by their LoginRadius name.</summary>
     [Id(8)] public IReadOnlyDictionary<string, string> ProfileFields { get; init; } = new Dictionary<string, string>();
+    /// <summary>Self-registration (<c>auth/register</c>): raises <c>Register</c> instead of <c>CreateTraditionalAccount</c>.</summary>
+    [Id(9)] public bool SelfRegistered { get; init; }
 }
 
 /// <summary>Changes to an account by the management API; null members stay as they are.</summary>

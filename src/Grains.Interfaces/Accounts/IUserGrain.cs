@@ -85,6 +85,21 @@ public interface IUserGrain : IGrainWithStringKey
     Task<Problem?> UnlockAsync(TenantSnapshot tenant, LockProof proof);
 
     /// <summary>
+    /// The login a registration answers with: access, refresh and (PIN set) PIN session tokens, a PINAuthToken when
+    /// the tenant asks for a PIN; 970 or 1066 while a mandatory verification is pending, 991 when blocked.
+    /// </summary>
+    Task<LoginOutcome> LoginAfterRegistrationAsync(TenantSnapshot tenant);
+
+    /// <summary>
+    /// Verifies the e-mail address with the link token or OTP of a verification message (wrong ones count toward the
+    /// lockout; 974 used, 975 expired, 979 replaced); with the tenant's auto login the answer carries a login's tokens.
+    /// </summary>
+    Task<LoginOutcome> VerifyEmailAsync(TenantSnapshot tenant, Recovery.SecretProof proof, LockProof? lockProof = null);
+
+    /// <summary>Verifies the phone number with the OTP of a verification SMS (wrong ones count; 1068 used, 1069 expired); with <paramref name="login"/> the tokens of a login too.</summary>
+    Task<LoginOutcome> VerifyPhoneAsync(TenantSnapshot tenant, Sensitive otp, bool login);
+
+    /// <summary>
     /// Changes the password given the current one (<c>PUT auth/password/change</c>): the tenant's password policy
     /// applies (1134), a wrong current password is 967 and counts toward the lockout, and every other session and
     /// token of the account ends (<paramref name="caller"/>'s own login stays).

@@ -138,6 +138,9 @@ public interface IAccountMessagesGrain : IGrainWithIntegerKey
 
     /// <summary>Like <see cref="SendOtpAsync"/> for an account known by its Uid, to <paramref name="phone"/> (null: its PhoneId).</summary>
     Task<MessageOutcome> SendOtpToAccountAsync(TenantSnapshot tenant, SecretPurpose purpose, string uid, string? phone, string? template, bool voice);
+
+    /// <summary>E-mails the welcome message (<paramref name="template"/>, else the tenant's <c>welcome</c> template, else the built-in one) to the account's addresses; it carries no secret.</summary>
+    Task<MessageOutcome> SendWelcomeEmailAsync(TenantSnapshot tenant, string uid, string? template);
 }
 
 /// <summary>Finds the account a link token was issued to, by the token's lookup part (whatever the purpose).</summary>
@@ -197,7 +200,8 @@ public static class SecretPurposes
         [SecretPurpose.EmailVerification] = new()
         {
             LinkType = "emailverification", DefaultPage = s => s.Recovery.VerificationUrl, PageSetting = "Recovery:VerificationUrl",
-            LinkMinutes = s => s.Recovery.VerificationTokenMinutes, Description = "E-mail verification",
+            LinkMinutes = s => s.Recovery.VerificationTokenMinutes, LinkSpent = ErrorCode.VerificationLinkUsed, UrlRefused = ErrorCode.VerificationUrlInvalid,
+            Description = "E-mail verification",
         },
         [SecretPurpose.PhoneVerification] = new()
         {

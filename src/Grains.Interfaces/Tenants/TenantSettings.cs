@@ -28,6 +28,8 @@ public sealed record TenantSettings
     /// 1122, 1123, 1072, 1198, 991 and the lock prompts) and a forgot-PIN answer that waits for the provider.
     /// </summary>
     [Id(10)] public bool UniformAnswers { get; init; } = true;
+    /// <summary>Self-registration, e-mail and phone verification, availability checks (<see cref="RegistrationPolicy"/>).</summary>
+    [Id(50)] public RegistrationPolicy Registration { get; init; } = new();
 
     /// <summary>Why these settings cannot work together, or null.</summary>
     public string? Problem()
@@ -47,7 +49,12 @@ public sealed record TenantSettings
             return "BotProtection:RequireOnPinLogin needs a BotProtection:Provider.";
         }
 
-        return BotProtection.Problem() ?? SecurityQuestions.Problem() ?? Webhooks.Problem();
+        if (Registration.RequireCaptcha && BotProtection.Provider == BotProtectionProvider.None)
+        {
+            return "Registration:RequireCaptcha needs a BotProtection:Provider.";
+        }
+
+                return BotProtection.Problem() ?? SecurityQuestions.Problem() ?? Webhooks.Problem();
     }
 
     /// <summary>The longest any lifetime may be: ten years, so that no expiry computed from now overflows.</summary>

@@ -12,13 +12,17 @@ public static class WebhookEvents
     public const string UpdateProfile = "UpdateProfile";
     public const string DeleteAccount = "DeleteAccount";
     public const string CreateTraditionalAccount = "CreateTraditionalAccount";
+    /// <summary>Self-registration (<c>POST /identity/v2/auth/register</c>).</summary>
+    public const string Register = "Register";
+    public const string EmailVerification = "EmailVerification";
+    public const string VerifyPhoneNumber = "VerifyPhoneNumber";
 
     public const string SetUsername = "SetUsername";
     public const string RemovePhoneId = "RemovePhoneId";
 
     public static readonly IReadOnlyList<string> All =
         [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount,
-            SetPassword, ChangePassword, SetUsername, RemovePhoneId];
+            SetPassword, ChangePassword, SetUsername, RemovePhoneId, Register, EmailVerification, VerifyPhoneNumber];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";

@@ -12,7 +12,8 @@ public static class AccountRules
     public static Problem? Validate(NewAccount account, TenantSettings settings)
     {
         var errors = new List<FieldError>();
-        if (account.Email.Count == 0)
+        // A self-registration by phone needs no e-mail address; everything else does.
+        if (account.Email.Count == 0 && !(account.SelfRegistered && account.PhoneId is not null))
         {
             errors.Add(new FieldError("Email", "The Email field is required."));
         }

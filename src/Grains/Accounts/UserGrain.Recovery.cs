@@ -32,6 +32,11 @@ public sealed partial class UserGrain
             return SecretTicket.Fail(ErrorCode.AccountBlocked);
         }
 
+        if (AlreadyVerified(purpose, user, target) is { } verified)
+        {
+            return new SecretTicket { Problem = verified };
+        }
+
         if (rules.IsReset && user.IsLocked(now) && (user.LockType == LockoutType.Block || (user.LockType == LockoutType.Suspend && user.LockedBy == CredentialKind.ResetSecret)))
         {
             // The reset itself would be refused until the lock ends: no message the holder cannot use. (A suspension

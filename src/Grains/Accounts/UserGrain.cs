@@ -332,7 +332,7 @@ public sealed partial class UserGrain(
                 ModifiedDate = now,
                 ProfileFields = new Dictionary<string, string>(account.ProfileFields),
             };
-            Raise(tenant, state.State, WebhookEvents.CreateTraditionalAccount, now);
+            Raise(tenant, state.State, account.SelfRegistered ? WebhookEvents.Register : WebhookEvents.CreateTraditionalAccount, now);
             await WriteOrDeactivateAsync();
             return AccountOutcome.Of(state.State.ToProfile(now));
         }
@@ -358,12 +358,21 @@ public sealed partial class UserGrain(
         }
 
         var firstLogin = state.State.NoOfLogins == 0;
-        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password, HashLane.Anonymous, cancellationToken), RecordLogin, WebhookEvents.Login);
+        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password, HashLane.Anonymous, cancellationToken), (user, now) => RecordPasswordLoginAsync(tenant, user, now), WebhookEvents.Login);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
         }
 
+        return await FinishLoginAsync(tenant, verdict.Profile!, firstLogin);
+    }
+
+    /// <summary>
+    /// The tokens of a login that was decided: access, refresh and PIN session tokens; when the tenant asks for a PIN
+    /// the account does not have, also a PINAuthToken (and, when the PIN is mandatory, nothing else).
+    /// </summary>
+    private async Task<LoginOutcome> FinishLoginAsync(TenantSnapshot tenant, UserProfile profile, bool firstLogin)
+    {
         var now = time.GetUtcNow();
         Sensitive? pinAuthToken = null;
         if (state.State.PinHash is null && tenant.Settings.Pin.AsksForPin(firstLogin))
@@ -375,12 +384,12 @@ public sealed partial class UserGrain(
             if (tenant.Settings.Pin.IsRequired)
             {
                 // Mandatory PIN: no access token until the PIN is set.
-                return new LoginOutcome(verdict.Profile, null, null) { PinAuthToken = pinAuthToken };
+                return new LoginOutcome(profile, null, null) { PinAuthToken = pinAuthToken };
             }
         }
 
         var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.Stamp, now, withPinSession: true);
-        return new LoginOutcome(verdict.Profile, tokens, null) { PinAuthToken = pinAuthToken };
+        return new LoginOutcome(profile, tokens, null) { PinAuthToken = pinAuthToken };
     }
 
     public async Task<AccountOutcome> SetPinAsync(TenantSnapshot tenant, Sensitive pin)

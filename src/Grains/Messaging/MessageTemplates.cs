@@ -144,6 +144,27 @@ public static class MessageTemplates
             .ToString();
     }
 
+    /// <summary>The welcome e-mail (no secret in it): sent when an address is verified, or by <c>auth/account/sendwelcomeemail</c>.</summary>
+    public static readonly EmailTemplate DefaultWelcomeEmail = new()
+    {
+        Subject = "Welcome to {{AppName}}",
+        Text = """
+            Hello {{Name}},
+
+            Welcome to {{AppName}}: your account is ready.
+            """,
+        Html = """
+            <p>Hello {{Name}},</p>
+            <p>Welcome to {{AppName}}: your account is ready.</p>
+            """,
+    };
+
+    /// <summary>The tenant's welcome template of that name (<c>welcomeemailtemplate</c>), else its <c>welcome</c> template, else the built-in one.</summary>
+    public static EmailTemplate Welcome(RecoveryPolicy policy, string? name) =>
+        name is { Length: > 0 } && policy.EmailTemplates.TryGetValue(name, out var template) ? template
+        : policy.EmailTemplates.TryGetValue("welcome", out var tenantDefault) ? tenantDefault
+        : DefaultWelcomeEmail;
+
     /// <summary>The link: <paramref name="page"/> (checked by <see cref="AllowedLinks"/>) with <c>vtype=…&amp;vtoken=…</c> added to its query (the purpose's <see cref="SecretRules.LinkType"/>).</summary>
     public static string Link(Uri page, SecretPurpose purpose, string token)
     {

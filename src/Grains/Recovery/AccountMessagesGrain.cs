@@ -37,6 +37,41 @@ public sealed partial class AccountMessagesGrain(IEmailSender email, ISmsSender 
     public Task<MessageOutcome> SendOtpToAccountAsync(TenantSnapshot tenant, SecretPurpose purpose, string uid, string? phone, string? template, bool voice) =>
         SendOtpAsync(tenant, purpose, template, voice, () => Account(tenant, uid).BeginSecretAsync(tenant, purpose, voice ? RecoveryChannel.Voice : RecoveryChannel.Sms, phone));
 
+    public async Task<MessageOutcome> SendWelcomeEmailAsync(TenantSnapshot tenant, string uid, string? template)
+    {
+        if (!email.IsConfigured)
+        {
+            LogNotConfigured(logger, "Welcome", "e-mail (Email:Host)");
+            return Fail(ErrorCode.MessageSendFailed);
+        }
+
+        if ((await Account(tenant, uid).GetProfileAsync()).Profile is not { } profile)
+        {
+            return Fail(ErrorCode.UserDoesNotExist);
+        }
+
+        if (profile.Email.Count == 0)
+        {
+            return Fail(ErrorCode.EmailDoesNotExist);
+        }
+
+        var name = profile.ProfileFields.TryGetValue("FirstName", out var raw) && System.Text.Json.JsonSerializer.Deserialize<string>(raw) is { Length: > 0 } first
+            ? first
+            : profile.UserName ?? profile.Email[0].Value;
+        var values = new MessageValues(tenant.Name, name, null, null, "", 0, 0);
+        var chosen = MessageTemplates.Welcome(tenant.Settings.Recovery, template);
+        var message = new MailMessage(
+            profile.Email.Select(e => e.Value).ToList(),
+            MessageTemplates.Render(chosen.Subject, values),
+            MessageTemplates.Render(chosen.Text, values),
+            chosen.Html is null ? null : MessageTemplates.Render(chosen.Html, values, html: true));
+        return await DeliverAsync(tenant, "Welcome", "e-mail", async () =>
+        {
+            await email.SendAsync(message);
+            return null;
+        });
+    }
+
     private async Task<MessageOutcome> SendEmailAsync(TenantSnapshot tenant, SecretPurpose purpose, string? url, string? template, Func<Task<SecretTicket>> begin)
     {
         var rules = purpose.Rules();
