@@ -25,11 +25,23 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
     public const string SdkVersion = "11.7.0";
 
     [Fact]
-    public async Task The_unchanged_node_sdk_walks_the_whole_pin_journey()
+    public Task The_unchanged_node_sdk_walks_the_whole_pin_journey() =>
+        WalkAsync("pin-journey.js", new TenantSettings { Pin = new PinPolicy { IsRequired = true }, AllowedDomains = ["app.example.com"] }, needs: 2);
+
+    [Fact]
+    public Task The_unchanged_node_sdk_changes_the_password_and_the_profile_by_access_token() =>
+        WalkAsync("profile-journey.js", new TenantSettings
+        {
+            Tokens = new TokenLifetimes { SlidingAccessToken = true },
+            SecurityQuestions = new SecurityQuestionPolicy { Questions = new() { ["q1"] = "Your first pet?", ["q2"] = "Your first school?", ["q3"] = "Your favourite colour?" } },
+        }, needs: 0);
+
+    /// <summary>Runs one SDK script against a fresh tenant with <paramref name="settings"/>; it asks for <paramref name="needs"/> delivered secrets.</summary>
+    private async Task WalkAsync(string script, TenantSettings settings, int needs)
     {
         var sdk = Path.Combine(TestEnvironment.RepositoryRoot(), ".tools", "loginradius-sdk", "node_modules");
         Assert.True(Directory.Exists(Path.Combine(sdk, "loginradius-sdk")), $"loginradius-sdk {SdkVersion} is not installed in {sdk}: run ./test.sh, which installs it.");
-        var tenant = await fixture.NewTenantAsync(new TenantSettings { Pin = new PinPolicy { IsRequired = true }, AllowedDomains = ["app.example.com"] });
+        var tenant = await fixture.NewTenantAsync(settings);
 
         using var certificate = SelfSignedLoopbackCertificate();
         var ca = Path.Combine(Path.GetTempPath(), $"pinorleans-sdk-{Guid.NewGuid():N}.pem");
@@ -43,7 +55,7 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         gateway.StartServer();
         var address = new Uri(gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-        var start = new ProcessStartInfo("node", Path.Combine(AppContext.BaseDirectory, "Compatibility", "pin-journey.js"))
+        var start = new ProcessStartInfo("node", Path.Combine(AppContext.BaseDirectory, "Compatibility", script))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -94,7 +106,7 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         var transcript = string.Join('\n', output) + "\n" + await stderr;
         Assert.True(node.ExitCode == 0, transcript);
         Assert.Equal("DONE", output[^1]);
-        Assert.Equal(2, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+        Assert.Equal(needs, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
     }
 
     /// <summary>A throwaway certificate for 127.0.0.1, valid for an hour.</summary>
