@@ -32,6 +32,18 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         Assert.Equal(2, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task The_unchanged_node_sdk_changes_the_password_and_the_profile_by_access_token()
+    {
+        var tenant = await fixture.NewTenantAsync(new TenantSettings
+        {
+            Tokens = new TokenLifetimes { SlidingAccessToken = true },
+            SecurityQuestions = new SecurityQuestionPolicy { Questions = new() { ["q1"] = "Your first pet?", ["q2"] = "Your first school?", ["q3"] = "Your favourite colour?" } },
+        });
+        var output = await RunAsync("profile-journey.js", tenant);
+        Assert.DoesNotContain(output, l => l.StartsWith("NEED ", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// Runs one of the scripts beside this file with the SDK against the gateway (over HTTPS, as the SDK speaks it),
     /// answering its <c>NEED</c> lines from the mail catcher and the SMS fake; asserts it ends with <c>DONE</c>.

@@ -1,0 +1,79 @@
+// The password and profile-by-token routes through the official LoginRadius Node SDK (npm "loginradius-sdk"),
+// unchanged, set up as pin-journey.js is (the test points it at a PinOrleans gateway over HTTPS).
+'use strict';
+const https = require('https');
+
+https.globalAgent.defaultPort = Number(process.env.LR_PORT);
+const lr = require('loginradius-sdk')({
+  apiDomain: process.env.LR_DOMAIN,
+  apiKey: process.env.LR_API_KEY,
+  apiSecret: process.env.LR_API_SECRET,
+});
+
+let current = 'start';
+function step(name) { current = name; }
+function expect(condition, message) { if (!condition) throw new Error(`${current}: ${message}`); }
+async function refused(promise, code) {
+  try { await promise; } catch (error) {
+    expect(error && error.ErrorCode === code, `expected ErrorCode ${code}, got ${JSON.stringify(error)}`);
+    return;
+  }
+  throw new Error(`${current}: expected ErrorCode ${code}, got success`);
+}
+const ids = (questions) => questions.map((q) => q.QuestionId).join(',');
+
+async function main() {
+  const id = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+  const email = `sdk-${id}@example.com`;
+  const userName = `sdk_${id}`;
+  const phone = '+1555' + String(Math.floor(1000000 + Math.random() * 8999999));
+  const password = 'correct-horse-42';
+
+  step('createAccount');
+  const uid = (await lr.accountApi.createAccount({ Email: [{ Type: 'Primary', Value: email }], Password: password, PhoneId: phone })).Uid;
+  const login = await lr.authenticationApi.loginByEmail({ email, password });
+  let access = login.access_token;
+
+  step('updateProfileByAccessToken');
+  const updated = await lr.authenticationApi.updateProfileByAccessToken(access, { FirstName: 'Sdk', SecurityQuestionAnswer: { q1: 'Blue', q2: 'Green' } });
+  expect(updated.IsPosted === true && updated.Data.FirstName === 'Sdk' && updated.Data.Uid === uid, 'IsPosted and the profile');
+  const cleared = await lr.authenticationApi.updateProfileByAccessToken(access, { FirstName: null }, '', '', true);
+  expect(cleared.Data.FirstName === null, 'nullSupport clears');
+
+  step('getSecurityQuestionsByAccessToken');
+  expect(ids(await lr.authenticationApi.getSecurityQuestionsByAccessToken(access)) === 'q1,q2', 'the answered questions');
+
+  step('setOrChangeUserName');
+  expect((await lr.authenticationApi.setOrChangeUserName(access, userName)).IsPosted === true, 'IsPosted');
+  expect((await lr.authenticationApi.loginByUserName({ username: userName, password })).Profile.Uid === uid, 'login by the new user name');
+
+  step('getSecurityQuestionsByEmail/UserName/Phone');
+  // Uniform answers (the default): every question the tenant configures, whoever asks.
+  expect(ids(await lr.authenticationApi.getSecurityQuestionsByEmail(email)) === 'q1,q2,q3', 'the configured questions');
+  expect(ids(await lr.authenticationApi.getSecurityQuestionsByUserName(userName)) === 'q1,q2,q3', 'the configured questions');
+  expect(ids(await lr.authenticationApi.getSecurityQuestionsByPhone(phone)) === 'q1,q2,q3', 'the configured questions');
+
+  step('changePassword');
+  await refused(lr.authenticationApi.changePassword(access, 'brand-new-secret-9', 'not-the-password'), 967);
+  await refused(lr.authenticationApi.changePassword(access, 'short', password), 1134);
+  expect((await lr.authenticationApi.changePassword(access, 'brand-new-secret-9', password)).IsPosted === true, 'IsPosted');
+  await refused(lr.authenticationApi.loginByEmail({ email, password }), 966);
+  expect((await lr.authenticationApi.loginByEmail({ email, password: 'brand-new-secret-9' })).Profile.Uid === uid, 'the new password');
+
+  step('removePhoneIDByAccessToken');
+  expect((await lr.phoneAuthenticationApi.removePhoneIDByAccessToken(access)).IsDeleted === true, 'IsDeleted');
+  await refused(lr.phoneAuthenticationApi.removePhoneIDByAccessToken(access), 1043);
+
+  step('slidingAccessToken');
+  const slid = await lr.slidingTokenApi.slidingAccessToken(access);
+  expect(slid.access_token && slid.access_token !== access && slid.refresh_token, 'a new pair');
+  await refused(lr.authenticationApi.authValidateAccessToken(access), 905);
+  access = slid.access_token;
+  expect((await lr.authenticationApi.getProfileByAccessToken(access)).PhoneId === null, 'the same account, without its phone');
+  console.log('DONE');
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.log(`FAIL ${current} ${error instanceof Error ? error.message : JSON.stringify(error)}`);
+  process.exit(1);
+});
