@@ -14,7 +14,7 @@ public static class WebhookEvents
     public const string CreateTraditionalAccount = "CreateTraditionalAccount";
 
     public static readonly IReadOnlyList<string> All =
-        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount];
+        [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount, ResetPassword];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";
