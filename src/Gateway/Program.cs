@@ -38,6 +38,7 @@ app.MapAuthLoginApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
 app.MapPinRecoveryApi();
+app.MapPasswordRecoveryApi();
 app.MapStepUpApi();
 app.MapLockoutApi();
 app.MapWebhooksApi();
