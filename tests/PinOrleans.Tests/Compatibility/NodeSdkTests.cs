@@ -27,9 +27,23 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
     [Fact]
     public async Task The_unchanged_node_sdk_walks_the_whole_pin_journey()
     {
+        var output = await RunAsync("pin-journey.js", new TenantSettings { Pin = new PinPolicy { IsRequired = true }, AllowedDomains = ["app.example.com"] });
+        Assert.Equal(2, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_unchanged_node_sdk_forgets_and_resets_the_password_every_way()
+    {
+        var output = await RunAsync("password-journey.js", new TenantSettings { AllowedDomains = ["app.example.com"] });
+        Assert.Equal(4, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Runs one journey script against the gateway over HTTPS, answering its NEEDs from the delivered e-mail and SMS; the script's output.</summary>
+    private async Task<List<string>> RunAsync(string script, TenantSettings settings)
+    {
         var sdk = Path.Combine(TestEnvironment.RepositoryRoot(), ".tools", "loginradius-sdk", "node_modules");
         Assert.True(Directory.Exists(Path.Combine(sdk, "loginradius-sdk")), $"loginradius-sdk {SdkVersion} is not installed in {sdk}: run ./test.sh, which installs it.");
-        var tenant = await fixture.NewTenantAsync(new TenantSettings { Pin = new PinPolicy { IsRequired = true }, AllowedDomains = ["app.example.com"] });
+        var tenant = await fixture.NewTenantAsync(settings);
 
         using var certificate = SelfSignedLoopbackCertificate();
         var ca = Path.Combine(Path.GetTempPath(), $"pinorleans-sdk-{Guid.NewGuid():N}.pem");
@@ -43,7 +57,7 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         gateway.StartServer();
         var address = new Uri(gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-        var start = new ProcessStartInfo("node", Path.Combine(AppContext.BaseDirectory, "Compatibility", "pin-journey.js"))
+        var start = new ProcessStartInfo("node", Path.Combine(AppContext.BaseDirectory, "Compatibility", script))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -59,6 +73,8 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         using var node = Process.Start(start)!;
         var stderr = node.StandardError.ReadToEndAsync();
         var output = new List<string>();
+        // E-mails each address has had, so a NEED waits for the next one rather than reading an earlier one.
+        var mails = new Dictionary<string, int>();
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -72,9 +88,19 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
                 }
 
                 var where = need.Groups[2].Value;
-                var answer = need.Groups[1].Value == "reset-token"
-                    ? MailCatcher.ResetTokenOf(await fixture.Mail.LatestToAsync(where))
-                    : Regex.Match((await fixture.Sms.LatestToAsync(where)).Body!, @"\d{6}").Value;
+                async Task<MimeKit.MimeMessage> NextMailAsync()
+                {
+                    var seen = mails.GetValueOrDefault(where);
+                    mails[where] = seen + 1;
+                    return await fixture.Mail.LatestToAsync(where, seen);
+                }
+
+                var answer = need.Groups[1].Value switch
+                {
+                    "reset-token" => MailCatcher.ResetTokenOf(await NextMailAsync()),
+                    "email-otp" => MailCatcher.OtpOf(await NextMailAsync()),
+                    _ => Regex.Match((await fixture.Sms.LatestToAsync(where)).Body!, @"\d{6}").Value,
+                };
                 await node.StandardInput.WriteLineAsync(answer);
                 await node.StandardInput.FlushAsync();
             }
@@ -94,7 +120,7 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         var transcript = string.Join('\n', output) + "\n" + await stderr;
         Assert.True(node.ExitCode == 0, transcript);
         Assert.Equal("DONE", output[^1]);
-        Assert.Equal(2, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+        return output;
     }
 
     /// <summary>A throwaway certificate for 127.0.0.1, valid for an hour.</summary>
@@ -112,6 +138,6 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 
-    [GeneratedRegex(@"^NEED (reset-token|sms-otp) (\S+)$")]
+    [GeneratedRegex(@"^NEED (reset-token|email-otp|sms-otp) (\S+)$")]
     private static partial Regex Need();
 }
