@@ -43,6 +43,7 @@ app.MapAuthTokenApi();
 app.MapAuthPinApi();
 app.MapAuthProfileApi();
 app.MapPinRecoveryApi();
+app.MapPasswordRecoveryApi();
 app.MapStepUpApi();
 app.MapLockoutApi();
 app.MapWebhooksApi();

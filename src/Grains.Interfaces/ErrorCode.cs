@@ -17,6 +17,7 @@ public enum ErrorCode
     UserDoesNotExist = 938,
     UnknownError = 950,
     PostBodyInvalid = 965,
+    PasswordResetLinkUsed = 974,
     LinkExpired = 975,
     LinkUnavailable = 979,
     InvalidCredentials = 966,
@@ -58,6 +59,9 @@ public enum ErrorCode
     CaptchaRequired = 1132,
     ValidationFailed = 1134,
     SecurityAnswerRequired = 1148,
+    VerificationOtpInvalid = 1185,
+    EmailOtpAlreadyUsed = 1186,
+    EmailOtpExpired = 1187,
     AccountSuspended = 1198,
     UidNotValid = 1200,
     RequestSignatureMissing = 1207,
@@ -84,4 +88,6 @@ public enum ErrorCode
     MinimumSecurityAnswersMissing = 1260,
     VoiceOtpNotConfigured = 1281,
     TrialPlanExpired = 6003,
+    /// <summary>PinOrleans' own (LoginRadius' catalogue has no code for a bad <c>resetpasswordurl</c>): a reset-password page off the tenant's allowlist.</summary>
+    ResetPasswordUrlInvalid = 9248,
 }

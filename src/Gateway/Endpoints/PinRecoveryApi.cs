@@ -136,10 +136,9 @@ public static class PinRecoveryApi
     {
         var token = Required(body.ResetToken, "ResetToken");
         var pin = Fields.Pin(body.PIN, "PIN");
-        var proof = ResetTokens.Parse(token) ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
-        var uid = await grains.GetGrain<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
-            ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
-        return await ResetAsync(grains, tenant, uid, proof, pin, await captcha.ProofAsync(request, body.Json, tenant));
+        var problem = await SecretResets.ByTokenAsync(grains, tenant, token, async (account, proof) =>
+            await account.ResetPinAsync(tenant, proof, pin, await captcha.ProofAsync(request, body.Json, tenant)));
+        return LoginRadiusJson.Answer(problem, Posted.Yes);
     }
 
     private static async Task<Results<Ok<Posted>, Refusal>> ResetByOtpAsync(Tenant tenant, ResetPinByOtp body, HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha, IdentifierKind kind)
@@ -167,53 +166,22 @@ public static class PinRecoveryApi
         return await ResetAsync(grains, tenant, kind, identifier, SecretProof.SecurityAnswers(answers), pin, lockProof);
     }
 
-    private static async Task<Results<Ok<Posted>, Refusal>> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, string uid, SecretProof proof, Sensitive pin, LockProof lockProof) =>
-        LoginRadiusJson.Answer(await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof), Posted.Yes);
-
     /// <summary>
-    /// A reset by identifier and OTP or security answers. An unknown identifier (or one deleted meanwhile), and a
-    /// suspended or blocked account, answer 1023/1022/1043 and the lock's code where the tenant wants LoginRadius'
-    /// distinct codes; by default they answer what a wrong secret answers (1067, 1093), after the hashing a wrong
-    /// secret costs, so the answer does not tell whether the account exists.
+    /// A reset by identifier and OTP or security answers (<see cref="SecretResets.ByIdentifierAsync"/>); with uniform
+    /// answers the tenant's PIN policy answers first, before any lookup.
     /// </summary>
     private static async Task<Results<Ok<Posted>, Refusal>> ResetAsync(IGrainFactory grains, TenantSnapshot tenant, IdentifierKind kind, string identifier, SecretProof proof, Sensitive pin, LockProof lockProof)
     {
-        if (tenant.Settings.UniformAnswers)
+        if (tenant.Settings.UniformAnswers && tenant.Settings.Pin.ErrorFor(pin.Value) is { } pinError)
         {
-            // The tenant's rules first, before any lookup: an answer that depends on them must not depend on the account.
-            if (tenant.Settings.Pin.ErrorFor(pin.Value) is { } pinError)
-            {
-                throw LoginRadiusException.Of(Problem.Validation("PIN", pinError));
-            }
-
-            var questions = tenant.Settings.SecurityQuestions;
-            if (proof.Kind == SecretProofKind.SecurityAnswers && (!questions.Enabled || proof.Answers.Count < questions.RequiredAnswers))
-            {
-                throw LoginRadiusException.Of(questions.Enabled ? ErrorCode.MinimumSecurityAnswersMissing : ErrorCode.SecurityQuestionsDisabled);
-            }
+            throw LoginRadiusException.Of(Problem.Validation("PIN", pinError));
         }
 
-        var uid = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
-        var problem = uid is null
-            ? new Problem(ErrorCode.UserDoesNotExist)
-            : await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).ResetPinAsync(tenant, proof, pin, lockProof);
-        if (!tenant.Settings.UniformAnswers)
-        {
-            return LoginRadiusJson.Answer(problem?.Code == ErrorCode.UserDoesNotExist ? new Problem(kind.NotFound()) : problem, Posted.Yes);
-        }
-
-        if (problem?.Code is ErrorCode.UserDoesNotExist || (problem is { } refused && UniformAnswers.IsLockRefusal(refused)))
-        {
-            // Refused before any hashing: cost what a wrong secret costs, and answer as it does.
-            var secrets = proof.Kind == SecretProofKind.Otp ? [proof.Secret!.Value] : proof.Answers.Values.ToList();
-            await UniformAnswers.HashLikeAWrongSecretAsync(grains, secrets);
-            problem = new Problem(proof.Kind == SecretProofKind.Otp ? ErrorCode.OtpInvalid : ErrorCode.SecurityAnswerIncorrect);
-        }
-
+        var problem = await SecretResets.ByIdentifierAsync(grains, tenant, SecretPurpose.PinReset, kind, identifier, proof, account => account.ResetPinAsync(tenant, proof, pin, lockProof));
         return LoginRadiusJson.Answer(problem, Posted.Yes);
     }
 
-    private static string Required(string? value, string field) =>
+    internal static string Required(string? value, string field) =>
         value is { Length: > 0 } && !string.IsNullOrWhiteSpace(value) && value.Length <= 256
             ? value.Trim()
             : throw JsonBody.Invalid(field, $"The {field} field is required (at most 256 characters).");

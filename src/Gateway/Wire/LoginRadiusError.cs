@@ -109,6 +109,7 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         [ErrorCode.OtpExpired] = new(1069, 403, "Verification OTP has expired", "This verification OTP has expired, please use ‘resend OTP’ option to verify your phone number."),
         [ErrorCode.SmsNotConfigured] = new(1071, 403, "The SMS configuration does not exist", "The SMS configuration does not exist, please configure SMS settings."),
         [ErrorCode.MessageSendFailed] = new(1072, 403, "The Verification code (OTP) send failed", "The Verification OTP Code sending failed, please try again."),
+        [ErrorCode.PasswordResetLinkUsed] = new(974, 403, "The email verification link has already been used", "Each link can only be used once, you can log in now if you have already verified the email, OR use the ‘forgot password’ option."),
         [ErrorCode.LinkExpired] = new(975, 403, "Your verification link has expired", "This verification link has expired, please request for new verification link."),
         [ErrorCode.LinkUnavailable] = new(979, 403, "The link cannot be accessed", "The link is either expired or has already been used, please request a new link."),
         [ErrorCode.SecurityAnswerNotSaved] = new(1092, 403, "Security question and answer is not saved in profile", "This security question and answer is not saved in your profile, please update the security question and answer in profile."),
@@ -117,10 +118,15 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         [ErrorCode.SecurityQuestionsDisabled] = new(1095, 403, "Security question or answer is not enabled", "The security question or answer is not enabled, please enable security question or answer."),
         [ErrorCode.EmailLimitReached] = new(1122, 403, "You have reached a limit for sending emails", "The account limit for email requests for this resource has been reached for this time due to too many request."),
         [ErrorCode.SmsLimitReached] = new(1123, 403, "You have reached a limit for sending SMS", "The account limit for SMS requests for this resource has been reached for this time due to too many request."),
+        [ErrorCode.VerificationOtpInvalid] = new(1185, 403, "Verification OTP is invalid", "The LoginRadius verification OTP is invalid, please use a valid verification OTP in order to process this request."),
+        [ErrorCode.EmailOtpAlreadyUsed] = new(1186, 403, "The email verification OTP has already been used", "Each OTP can only be used once, you can log in now if you have already verified the email, OR use the ‘forgot password’ option."),
+        [ErrorCode.EmailOtpExpired] = new(1187, 403, "Email verification OTP has expired", "This email verification OTP has expired, please use the ‘forgot password’ option to verify your email."),
         [ErrorCode.PinResetLinkUsed] = new(1242, 403, "The email verification link has already been used", "Each link can only be used once, you can log in now if you have already verified the email, OR use the ‘forgot pin’ option."),
         [ErrorCode.ResetPinUrlInvalid] = new(1248, 403, "The reset pin URL is invalid", "The reset pin Url is invalid, please reach out to LoginRadius support for more information."),
         [ErrorCode.MinimumSecurityAnswersMissing] = new(1260, 403, "Minimum required security questions answers not provided", "Minimum required security questions answers not provided, please provide minimum required security question answers for login."),
         [ErrorCode.VoiceOtpNotConfigured] = new(1281, 403, "Voice OTP has not been configured", "The Voice OTP has not been configured, please configure it."),
+        // PinOrleans' own code (not in LoginRadius' catalogue), worded like 1248.
+        [ErrorCode.ResetPasswordUrlInvalid] = new(9248, 403, "The reset password URL is invalid", "The reset password Url is invalid or not on the allowed domains, please use the tenant's reset password page or a page on its allowed domains."),
         [ErrorCode.TrialPlanExpired] = new(6003, 403, "Trial plan expired", "Your trial plan has expired, please upgrade your plan to continue using this API."),
     }.ToFrozenDictionary();
 

@@ -114,6 +114,13 @@ public interface IUserGrain : IGrainWithStringKey
 
     /// <summary>The ids of the security questions the account has answers for (sorted), or null when there is no such account.</summary>
     Task<IReadOnlyList<string>?> SecurityQuestionIdsAsync();
+
+    /// <summary>
+    /// Sets a new password on proof of a forgot-password reset token or OTP, or security answers: wrong proofs count
+    /// toward the lockout; the tenant's password policy applies (1134, the secret stays unspent); every session and
+    /// token of the account ends; raises ResetPassword.
+    /// </summary>
+    Task<Problem?> ResetPasswordAsync(TenantSnapshot tenant, Recovery.SecretProof proof, Sensitive newPassword, LockProof? lockProof = null);
 }
 
 /// <summary>Maps one identifier (e-mail, username or phone) of a tenant to the Uid that owns it.</summary>

@@ -64,6 +64,10 @@ public sealed record SmsReceipt([property: Id(0)] string AccountSid, [property: 
 [GenerateSerializer, Immutable, Alias("PinOrleans.ForgotPinOutcome")]
 public sealed record MessageOutcome([property: Id(0)] Problem? Problem, [property: Id(1)] SmsReceipt? Sms = null);
 
+/// <summary>A link token issued for a management route (<c>manage/account/forgot/token</c>), or why none was.</summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.TokenIssued")]
+public sealed record TokenIssued([property: Id(0)] Problem? Problem, [property: Id(1)] Sensitive? Token = null);
+
 /// <summary>How a request proves it holds a one-time secret (or knows the security answers).</summary>
 public enum SecretProofKind
 {
@@ -84,7 +88,10 @@ public sealed record SecretProof
     /// <summary>Security answers by question id.</summary>
     [Id(3)] public IReadOnlyDictionary<string, Sensitive> Answers { get; init; } = new Dictionary<string, Sensitive>();
 
-    public static SecretProof Otp(Sensitive otp) => new() { Kind = SecretProofKind.Otp, Secret = otp };
+    /// <summary>An OTP the request says came by e-mail (the identifier is an e-mail address or user name), not by SMS or voice: the purpose's e-mail OTP codes answer.</summary>
+    [Id(4)] public bool ByEmail { get; init; }
+
+    public static SecretProof Otp(Sensitive otp, bool byEmail = false) => new() { Kind = SecretProofKind.Otp, Secret = otp, ByEmail = byEmail };
 
     /// <summary>Whether this proof is a secret the account handed out (a link's token or an OTP), not answers it knows.</summary>
     public bool IsHandedOut => Kind is SecretProofKind.ResetToken or SecretProofKind.Otp;
@@ -141,6 +148,13 @@ public interface IAccountMessagesGrain : IGrainWithIntegerKey
 
     /// <summary>E-mails the welcome message (<paramref name="template"/>, else the tenant's <c>welcome</c> template, else the built-in one) to the account's addresses; it carries no secret.</summary>
     Task<MessageOutcome> SendWelcomeEmailAsync(TenantSnapshot tenant, string uid, string? template);
+
+    /// <summary>
+    /// Has the account found by the identifier issue a link token of <paramref name="purpose"/> and returns it, for a
+    /// management route that carries the API secret (so distinct codes, never uniform answers); with
+    /// <paramref name="send"/> the link also goes out by e-mail as <see cref="SendEmailAsync"/> sends it.
+    /// </summary>
+    Task<TokenIssued> IssueTokenAsync(TenantSnapshot tenant, SecretPurpose purpose, IdentifierKind kind, string identifier, string? url, string? template, bool send);
 }
 
 /// <summary>Finds the account a link token was issued to, by the token's lookup part (whatever the purpose).</summary>
@@ -176,6 +190,13 @@ public sealed record SecretRules
     public ErrorCode LinkSpent { get; init; } = ErrorCode.VerificationTokenInvalid;
     public ErrorCode LinkExpired { get; init; } = ErrorCode.LinkExpired;
     public ErrorCode LinkWrong { get; init; } = ErrorCode.VerificationTokenInvalid;
+    /// <summary>
+    /// An OTP a request says came by e-mail (<see cref="SecretProof.ByEmail"/>) that is wrong, used already, or
+    /// expired; an OTP by SMS or voice always answers 1067, 1068, 1069.
+    /// </summary>
+    public ErrorCode EmailOtpWrong { get; init; } = ErrorCode.OtpInvalid;
+    public ErrorCode EmailOtpSpent { get; init; } = ErrorCode.OtpAlreadyUsed;
+    public ErrorCode EmailOtpExpired { get; init; } = ErrorCode.OtpExpired;
     /// <summary>A link page off the tenant's allowlist (nothing is looked up or sent).</summary>
     public ErrorCode UrlRefused { get; init; } = ErrorCode.ResetPinUrlInvalid;
     /// <summary>What the message says it is for, in log lines.</summary>
@@ -194,8 +215,12 @@ public static class SecretPurposes
         },
         [SecretPurpose.PasswordReset] = new()
         {
+            // LoginRadius' hosted page opens a reset link by vtype=reset; a used link is 974 (the password twin of the
+            // PIN's 1242), an OTP by e-mail 1185 wrong (as LoginRadius' Ruby SDK tests show), 1186 used, 1187 expired.
             LinkType = "reset", DefaultPage = s => s.Recovery.ResetPasswordUrl, PageSetting = "Recovery:ResetPasswordUrl",
-            LinkMinutes = s => s.Recovery.ResetTokenMinutes, IsReset = true, Description = "Forgot-password",
+            LinkMinutes = s => s.Recovery.ResetTokenMinutes, IsReset = true, LinkSpent = ErrorCode.PasswordResetLinkUsed,
+            EmailOtpWrong = ErrorCode.VerificationOtpInvalid, EmailOtpSpent = ErrorCode.EmailOtpAlreadyUsed, EmailOtpExpired = ErrorCode.EmailOtpExpired,
+            UrlRefused = ErrorCode.ResetPasswordUrlInvalid, Description = "Forgot-password",
         },
         [SecretPurpose.EmailVerification] = new()
         {

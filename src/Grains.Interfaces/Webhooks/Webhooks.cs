@@ -22,7 +22,7 @@ public static class WebhookEvents
 
     public static readonly IReadOnlyList<string> All =
         [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount,
-            SetPassword, ChangePassword, SetUsername, RemovePhoneId, Register, EmailVerification, VerifyPhoneNumber];
+            SetPassword, ChangePassword, SetUsername, RemovePhoneId, Register, EmailVerification, VerifyPhoneNumber, ResetPassword];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";

@@ -146,7 +146,8 @@ public sealed partial class UserGrain
         var (challenge, spent, expired) = proof.Kind switch
         {
             SecretProofKind.ResetToken => (LinkChallenge(purpose, proof) with { Strength = strength }, rules.LinkSpent, rules.LinkExpired),
-            SecretProofKind.Otp => (OtpChallenge(purpose, proof.Secret!.Value) with { Strength = strength }, ErrorCode.OtpAlreadyUsed, ErrorCode.OtpExpired),
+            SecretProofKind.Otp when proof.ByEmail => (OtpChallenge(purpose, proof.Secret!.Value, rules.EmailOtpWrong) with { Strength = strength }, rules.EmailOtpSpent, rules.EmailOtpExpired),
+            SecretProofKind.Otp => (OtpChallenge(purpose, proof.Secret!.Value, ErrorCode.OtpInvalid) with { Strength = strength }, ErrorCode.OtpAlreadyUsed, ErrorCode.OtpExpired),
             _ => (SecurityAnswerChallenge(tenant.Settings.SecurityQuestions, proof.Answers, tenant.Settings.UniformAnswers), ErrorCode.None, ErrorCode.None),
         };
         return AttemptAsync(tenant, lockProof, challenge, async (user, now) =>
@@ -163,9 +164,15 @@ public sealed partial class UserGrain
                 return refused;
             }
 
-            // Used once: the whole request (link and OTP) is spent.
+            // Used once: the whole request (link and OTP) is spent, unless the change itself is refused (nothing is
+            // written then, so nothing may change in memory either).
+            if (await apply(user, pending, now) is { } notApplied)
+            {
+                return notApplied;
+            }
+
             pending.UsedAt = now;
-            return await apply(user, pending, now);
+            return null;
         }, successEvent);
     }
 
@@ -190,14 +197,14 @@ public sealed partial class UserGrain
     /// An OTP when none was sent is a wrong guess like any other: it costs a hash and counts. Hashed in the anonymous
     /// lane, as a guess for an unknown identifier is, so a full queue does not tell them apart either.
     /// </summary>
-    private Challenge OtpChallenge(SecretPurpose purpose, Sensitive otp) => new(
+    private Challenge OtpChallenge(SecretPurpose purpose, Sensitive otp, ErrorCode wrong) => new(
         CredentialKind.ResetSecret,
         _ => null,
         user => user.Secrets.GetValueOrDefault(purpose)?.OtpHash ?? "",
         async user => user.Secrets.GetValueOrDefault(purpose)?.OtpHash is { } stored
             ? await hasher.VerifyAsync(otp, new Sensitive(stored), HashLane.Anonymous)
             : new HashCheck(await hasher.VerifyNothingAsync(otp), null),
-        ErrorCode.OtpInvalid);
+        wrong);
 
     /// <summary>
     /// Security answers: at least the tenant's <c>MinimumAnswers</c> (default 2), every one right. An answer to a

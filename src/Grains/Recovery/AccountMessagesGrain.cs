@@ -69,7 +69,7 @@ public sealed partial class AccountMessagesGrain(IEmailSender email, ISmsSender 
         {
             await email.SendAsync(message);
             return null;
-        });
+        }, tenant.Settings.UniformAnswers);
     }
 
     private async Task<MessageOutcome> SendEmailAsync(TenantSnapshot tenant, SecretPurpose purpose, string? url, string? template, Func<Task<SecretTicket>> begin)
@@ -95,6 +95,45 @@ public sealed partial class AccountMessagesGrain(IEmailSender email, ISmsSender 
             return await RefusedAsync(tenant, problem, hashes: rules.EmailOtp ? 2 : 1);
         }
 
+        return await MailAsync(tenant, purpose, page, template, ticket, background: tenant.Settings.UniformAnswers);
+    }
+
+    public async Task<TokenIssued> IssueTokenAsync(TenantSnapshot tenant, SecretPurpose purpose, IdentifierKind kind, string identifier, string? url, string? template, bool send)
+    {
+        var rules = purpose.Rules();
+        Uri? page = null;
+        if (send)
+        {
+            // As for any message: the link's page is checked before anything is looked up or issued.
+            (page, var refusal) = AllowedLinks.Resolve(url, rules.DefaultPage(tenant.Settings), tenant.Settings.AllowedDomains);
+            if (page is null)
+            {
+                LogLinkRefused(logger, rules.Description, tenant.ApiKey, refusal!);
+                return new TokenIssued(new Problem(rules.UrlRefused));
+            }
+
+            if (!email.IsConfigured)
+            {
+                LogNotConfigured(logger, rules.Description, "e-mail (Email:Host)");
+                return new TokenIssued(new Problem(ErrorCode.MessageSendFailed));
+            }
+        }
+
+        var ticket = await ResolveAsync(tenant, kind, identifier) is { } uid
+            ? NotFoundAs(await Account(tenant, uid).BeginSecretAsync(tenant, purpose, RecoveryChannel.Email), kind.NotFound())
+            : SecretTicket.Fail(kind.NotFound());
+        if (ticket.Problem is { } problem)
+        {
+            return new TokenIssued(problem);
+        }
+
+        var sent = page is null ? null : await MailAsync(tenant, purpose, page, template, ticket, background: false);
+        return sent?.Problem is { } failed ? new TokenIssued(failed) : new TokenIssued(null, ticket.ResetToken);
+    }
+
+    /// <summary>Renders the purpose's e-mail (the tenant's template or the built-in one) for the ticket and hands it over.</summary>
+    private Task<MessageOutcome> MailAsync(TenantSnapshot tenant, SecretPurpose purpose, Uri page, string? template, SecretTicket ticket, bool background)
+    {
         var values = Values(tenant, purpose, ticket, MessageTemplates.Link(page, purpose, ticket.ResetToken!.Value.Value), ticket.Otp?.Value ?? "");
         var chosen = MessageTemplates.Email(tenant.Settings.Recovery, template, purpose);
         var message = new MailMessage(
@@ -102,11 +141,11 @@ public sealed partial class AccountMessagesGrain(IEmailSender email, ISmsSender 
             MessageTemplates.Render(chosen.Subject, values),
             MessageTemplates.Render(chosen.Text, values),
             chosen.Html is null ? null : MessageTemplates.Render(chosen.Html, values, html: true));
-        return await DeliverAsync(tenant, rules.Description, "e-mail", async () =>
+        return DeliverAsync(tenant, purpose.Rules().Description, "e-mail", async () =>
         {
             await email.SendAsync(message);
             return null;
-        });
+        }, background);
     }
 
     private async Task<MessageOutcome> SendOtpAsync(TenantSnapshot tenant, SecretPurpose purpose, string? template, bool voice, Func<Task<SecretTicket>> begin)
@@ -130,17 +169,17 @@ public sealed partial class AccountMessagesGrain(IEmailSender email, ISmsSender 
         var otp = ticket.Otp!.Value.Value;
         // A voice reads digits one by one.
         var text = MessageTemplates.Render(MessageTemplates.Sms(tenant.Settings.Recovery, template, purpose), Values(tenant, purpose, ticket, null, voice ? string.Join(", ", otp.ToCharArray()) : otp));
-        return await DeliverAsync(tenant, purpose.Rules().Description, voice ? "voice call" : "SMS", async Task<SmsReceipt?> () => voice ? await sms.CallAsync(ticket.Phone!, text) : await sms.SendAsync(ticket.Phone!, text));
+        return await DeliverAsync(tenant, purpose.Rules().Description, voice ? "voice call" : "SMS", async Task<SmsReceipt?> () => voice ? await sms.CallAsync(ticket.Phone!, text) : await sms.SendAsync(ticket.Phone!, text), tenant.Settings.UniformAnswers);
     }
 
     /// <summary>
-    /// Hands the message over. With uniform answers it goes out in the background and the request is answered at
-    /// once, so neither the answer nor its timing tells a known account from an unknown one (delivery failures
-    /// are logged); otherwise the answer waits for the provider and reports its refusal (1072).
+    /// Hands the message over. In the <paramref name="background"/> (uniform answers) it goes out while the request
+    /// is answered at once, so neither the answer nor its timing tells a known account from an unknown one (delivery
+    /// failures are logged); otherwise the answer waits for the provider and reports its refusal (1072).
     /// </summary>
-    private async Task<MessageOutcome> DeliverAsync(TenantSnapshot tenant, string purpose, string channel, Func<Task<SmsReceipt?>> send)
+    private async Task<MessageOutcome> DeliverAsync(TenantSnapshot tenant, string purpose, string channel, Func<Task<SmsReceipt?>> send, bool background)
     {
-        if (tenant.Settings.UniformAnswers)
+        if (background)
         {
             _ = SendLoggingFailuresAsync(tenant, purpose, channel, send);
             return new MessageOutcome(null);

@@ -33,6 +33,14 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_unchanged_node_sdk_forgets_and_resets_the_password_every_way()
+    {
+        var tenant = await fixture.NewTenantAsync(new TenantSettings { AllowedDomains = ["app.example.com"] });
+        var output = await RunAsync("password-journey.js", tenant);
+        Assert.Equal(4, output.Count(l => l.StartsWith("NEED ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task The_unchanged_node_sdk_changes_the_password_and_the_profile_by_access_token()
     {
         var tenant = await fixture.NewTenantAsync(new TenantSettings
@@ -82,6 +90,8 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         using var node = Process.Start(start)!;
         var stderr = node.StandardError.ReadToEndAsync();
         var output = new List<string>();
+        // E-mails each address has had, so a NEED waits for the next one rather than reading an earlier one.
+        var mails = new Dictionary<string, int>();
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -95,9 +105,19 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
                 }
 
                 var where = need.Groups[2].Value;
-                var answer = need.Groups[1].Value == "reset-token"
-                    ? MailCatcher.ResetTokenOf(await fixture.Mail.LatestToAsync(where))
-                    : Regex.Match((await fixture.Sms.LatestToAsync(where)).Body!, @"\d{6}").Value;
+                async Task<MimeKit.MimeMessage> NextMailAsync()
+                {
+                    var seen = mails.GetValueOrDefault(where);
+                    mails[where] = seen + 1;
+                    return await fixture.Mail.LatestToAsync(where, seen);
+                }
+
+                var answer = need.Groups[1].Value switch
+                {
+                    "reset-token" => MailCatcher.ResetTokenOf(await NextMailAsync()),
+                    "email-otp" => MailCatcher.OtpOf(await NextMailAsync()),
+                    _ => Regex.Match((await fixture.Sms.LatestToAsync(where)).Body!, @"\d{6}").Value,
+                };
                 await node.StandardInput.WriteLineAsync(answer);
                 await node.StandardInput.FlushAsync();
             }
@@ -135,6 +155,6 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 
-    [GeneratedRegex(@"^NEED (reset-token|sms-otp) (\S+)$")]
+    [GeneratedRegex(@"^NEED (reset-token|email-otp|sms-otp) (\S+)$")]
     private static partial Regex Need();
 }
