@@ -52,9 +52,9 @@ public sealed class RegistrationTests(ClusterFixture fixture)
         var tenant = await fixture.NewTenantAsync(Settings());
         var other = await fixture.NewTenantAsync(Settings());
         var email = NewEmail();
-        var missing = await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(email)), 403, 908);
-        Assert.Contains("X-LoginRadius-Sott", missing.GetProperty("Description").GetString(), StringComparison.Ordinal);
-        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(email), Sott(fixture, other)), 403, 908);
+        var missing = await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(email)), 400, 1048);
+        Assert.Contains("(SOTT) is required", missing.GetProperty("Description").GetString(), StringComparison.Ordinal);
+        await Api.ExpectErrorAsync(await Api.PostAsync($"/identity/v2/auth/register?apikey={tenant.ApiKey}", ByEmail(email), Sott(fixture, other)), 403, 1049);
         Assert.False(await ExistsAsync(tenant, email));
         // Not single-use: the same SOTT registers again.
         var sott = Sott(fixture, tenant);
