@@ -49,9 +49,14 @@ set -a
 source .local/admin.env
 set +a
 export Bootstrap__Tenant__Name="${Bootstrap__Tenant__Name:-Demo}"
-# The demo tenant asks for a PIN at the first password login, and its reset links open the application's page.
+# The demo tenant asks for a PIN on its registration form and at the first password login of an account without one;
+# its verification and reset links open the application's pages.
 export Bootstrap__Tenant__Pin__IsRequired="${Bootstrap__Tenant__Pin__IsRequired:-true}"
+export Bootstrap__Tenant__Pin__AskOnRegistration="${Bootstrap__Tenant__Pin__AskOnRegistration:-true}"
 export Bootstrap__Tenant__Recovery__ResetPinUrl="${Bootstrap__Tenant__Recovery__ResetPinUrl:-http://localhost:3000/reset-pin}"
+export Bootstrap__Tenant__Recovery__ResetPasswordUrl="${Bootstrap__Tenant__Recovery__ResetPasswordUrl:-http://localhost:3000/reset-password}"
+export Bootstrap__Tenant__Recovery__VerificationUrl="${Bootstrap__Tenant__Recovery__VerificationUrl:-http://localhost:3000/verify}"
+export Bootstrap__Tenant__Recovery__DeleteAccountUrl="${Bootstrap__Tenant__Recovery__DeleteAccountUrl:-http://localhost:3000/delete-account}"
 # Pages a request's resetpinurl may name besides that one (AllowedDomains; plain http only for loopback hosts).
 export Bootstrap__Tenant__AllowedDomains__0="${Bootstrap__Tenant__AllowedDomains__0:-localhost:3000}"
 export Bootstrap__Tenant__AllowedDomains__1="${Bootstrap__Tenant__AllowedDomains__1:-127.0.0.1:3000}"
@@ -148,6 +153,18 @@ for ((j = 0; j < gateways; j++)); do
   curl -fs "$url/health/ready" >/dev/null || { echo "The gateway did not become ready at $url." >&2; exit 1; }
 done
 
+# The README's first PIN login (the first bash block under "## A first PIN login"), with this run's addresses, key
+# and secret filled in: one text, so what run.sh prints is what the README shows.
+first_login_commands() {
+  awk -v api="$api" -v mail="$mail_web" -v key="$1" -v secret="$2" '
+    /^## A first PIN login/ { section = 1; next }
+    section && /^```bash/ { inside = 1; next }
+    inside && /^```/ { exit }
+    inside && /^API=/ { print "API=" api "; MAIL=" mail; next }
+    inside && /^KEY=/ { print "KEY=" key "; SECRET=" secret; next }
+    inside { print }' README.md
+}
+
 key="${Bootstrap__Tenant__ApiKey}"
 secret="${Bootstrap__Tenant__ApiSecret:-<your API secret>}"
 cat <<TXT
@@ -156,26 +173,13 @@ PinOrleans is running at $api   (tenant '${Bootstrap__Tenant__Name}', API key $k
   $silos silo(s) in one cluster (metrics: http://127.0.0.1:$metrics_port0/metrics ...), $gateways gateway(s): $(for ((j = 0; j < gateways; j++)); do printf '%s ' "$(gateway_url "$j")"; done)
   Gateway metrics $api/metrics, dashboard $api/dashboard and admin API (user ${Admin__UserName}, password in .local/admin.env),
   API reference $api/reference (OpenAPI document $api/openapi/v1.json)
-Forgot-PIN e-mails: $mail_web (smtp4dev)   SMS/voice OTPs: ${Sms__OutboxFile}
+E-mails (verification, resets): $mail_web (smtp4dev)   SMS/voice OTPs: ${Sms__OutboxFile}
 Press Ctrl-C to stop. Data is kept in .local/ between runs.
 
-A first PIN login, ready to paste into another terminal:
+A first PIN login (register, verify the e-mail, log in with the password, then with the PIN), ready to paste
+into another terminal; it is the README's, with this tenant's key and secret:
 
-API=$api
-KEY=$key
-SECRET=$secret
-EMAIL="demo-\$(date +%s)@example.com"
-# 1. Create an account with a password and a PIN (management API: API key + secret)
-curl -s -X POST "\$API/identity/v2/manage/account?apikey=\$KEY" -H "X-LoginRadius-ApiSecret: \$SECRET" \\
-  -H "Content-Type: application/json" \\
-  -d "{\\"Email\\":[{\\"Type\\":\\"Primary\\",\\"Value\\":\\"\$EMAIL\\"}],\\"Password\\":\\"correct-horse-42\\",\\"PINInfo\\":{\\"PIN\\":\\"7890\\"}}"; echo
-# 2. Log in with the password: the answer carries a PIN session token
-SESSION=\$(curl -s -X POST "\$API/identity/v2/auth/login?apikey=\$KEY" -H "Content-Type: application/json" \\
-  -d "{\\"email\\":\\"\$EMAIL\\",\\"password\\":\\"correct-horse-42\\"}" | grep -o '"session_token":"[^"]*"' | cut -d'"' -f4)
-echo "session_token=\$SESSION"
-# 3. Log in with the PIN
-curl -s -X POST "\$API/identity/v2/auth/login/pin?apikey=\$KEY&session_token=\$SESSION" \\
-  -H "Content-Type: application/json" -d '{"pin":"7890"}'; echo
+$(first_login_commands "$key" "$secret")
 
 TXT
 
