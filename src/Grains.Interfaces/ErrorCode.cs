@@ -53,6 +53,7 @@ public enum ErrorCode
     SecurityQuestionsDisabled = 1095,
     WebhookAlreadySubscribed = 1110,
     WebhookNotSubscribed = 1112,
+    DeleteTokenInvalid = 1119,
     EmailLimitReached = 1122,
     SmsLimitReached = 1123,
     RegistrationDisabled = 1190,

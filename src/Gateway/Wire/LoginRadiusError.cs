@@ -86,6 +86,7 @@ public sealed record LoginRadiusError(int Code, int Status, string Message, stri
         [ErrorCode.WebhookTargetInvalid] = new(1087, 403, "Webhook target URL is invalid", "The provided Webhook target URL is invalid, please enter a valid web URL."),
         [ErrorCode.WebhookAlreadySubscribed] = new(1110, 403, "Webhook target URL is already subscribed", "The provided Webhook target URL is already subscribed, please enter a unique web URL."),
         [ErrorCode.WebhookNotSubscribed] = new(1112, 403, "Webhook target URL is not subscribed", "The provided Webhook target URL is not subscribed, it must be subscribed before unsubscribe."),
+        [ErrorCode.DeleteTokenInvalid] = new(1119, 403, "The LoginRadius DeleteToken is invalid", "The LoginRadius DeleteToken is invalid, please use the correct or valid DeleteToken in order to process this request."),
         [ErrorCode.ValidationFailed] = new(1134, 403, "Validation failed for one or more fields", "Validation failed for one or more fields, please check the errors field for more information."),
         [ErrorCode.AccountSuspended] = new(1198, 403, "Your account has been locked", "Your account has been locked, please try again after sometime."),
         [ErrorCode.PinAuthenticationNotConfigured] = new(1233, 403, "PIN Authentication is not configured.", "PIN Authentication is not configured, please reach out to LoginRadius support for more information"),

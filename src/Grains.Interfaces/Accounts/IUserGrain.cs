@@ -46,6 +46,13 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Deletes the account and frees its identifiers; its tokens and sessions die with it. 938 when there is none.</summary>
     Task<Problem?> DeleteAsync(TenantSnapshot? tenant = null);
 
+    /// <summary>
+    /// The account holder's deletion (<c>GET auth/account/delete</c>): spends the link token of the deletion e-mail
+    /// (a wrong one is 1119 and counts toward the lockout; 975 expired, 979 replaced) and deletes the account as
+    /// <see cref="DeleteAsync"/> does, raising DeleteAccount.
+    /// </summary>
+    Task<Problem?> DeleteByTokenAsync(TenantSnapshot tenant, Recovery.SecretProof proof);
+
     /// <summary>The profile, or 938 when there is no such account.</summary>
     Task<AccountOutcome> GetProfileAsync();
 

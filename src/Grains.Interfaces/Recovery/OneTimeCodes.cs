@@ -235,8 +235,10 @@ public static class SecretPurposes
         },
         [SecretPurpose.AccountDeletion] = new()
         {
+            // LoginRadius answers one code for a delete token it does not accept (1119); a used one finds no account left.
             LinkType = "deleteuser", DefaultPage = s => s.Recovery.DeleteAccountUrl, PageSetting = "Recovery:DeleteAccountUrl",
-            LinkMinutes = s => s.Recovery.ResetTokenMinutes, EmailOtp = false, Description = "Account deletion",
+            LinkMinutes = s => s.Recovery.ResetTokenMinutes, EmailOtp = false, LinkSpent = ErrorCode.DeleteTokenInvalid, LinkWrong = ErrorCode.DeleteTokenInvalid,
+            Description = "Account deletion",
         },
     };
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PinOrleans.Recovery;
 using PinOrleans.Security;
 using PinOrleans.Sessions;
 using PinOrleans.Tenants;
@@ -255,6 +256,18 @@ public sealed partial class UserGrain(
 
         await ReleaseAsync(identifiers);
         return null;
+    }
+
+    public async Task<Problem?> DeleteByTokenAsync(TenantSnapshot tenant, SecretProof proof)
+    {
+        if (!Exists)
+        {
+            return new Problem(ErrorCode.DeleteTokenInvalid);
+        }
+
+        // The token is spent (and a wrong one counted) in one write; the deletion follows in the same turn.
+        var verdict = await SpendSecretAsync(tenant, SecretPurpose.AccountDeletion, proof, null, (_, _, _) => Task.FromResult<Problem?>(null));
+        return verdict.Problem ?? await DeleteAsync(tenant);
     }
 
     /// <summary>Writes the state (after guarding its outbox); if the write fails, the activation goes, so nothing unwritten is ever served.</summary>

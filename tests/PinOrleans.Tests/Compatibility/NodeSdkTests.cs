@@ -52,6 +52,20 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         Assert.DoesNotContain(output, l => l.StartsWith("NEED ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_unchanged_node_sdk_walks_an_account_from_registration_to_its_deletion()
+    {
+        var tenant = await fixture.NewTenantAsync(new TenantSettings
+        {
+            AllowedDomains = ["app.example.com"],
+            Registration = new RegistrationPolicy { EmailVerification = VerificationFlow.Mandatory },
+            Pin = new PinPolicy { AskOnRegistration = true },
+            Tokens = new TokenLifetimes { SlidingAccessToken = true },
+        });
+        var output = await RunAsync("account-journey.js", tenant);
+        Assert.Equal(["NEED verification-token", "NEED reset-token", "NEED delete-token"], output.Where(l => l.StartsWith("NEED ", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split(' ')[..2])));
+    }
+
     /// <summary>
     /// Runs one of the scripts beside this file with the SDK against the gateway (over HTTPS, as the SDK speaks it),
     /// answering its <c>NEED</c> lines from the mail catcher and the SMS fake; asserts it ends with <c>DONE</c>.
@@ -114,7 +128,8 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
 
                 var answer = need.Groups[1].Value switch
                 {
-                    "reset-token" => MailCatcher.ResetTokenOf(await NextMailAsync()),
+                    // The token of a link (reset, verification, deletion): the vtoken of the next e-mail.
+                    "reset-token" or "verification-token" or "delete-token" => MailCatcher.ResetTokenOf(await NextMailAsync()),
                     "email-otp" => MailCatcher.OtpOf(await NextMailAsync()),
                     _ => Regex.Match((await fixture.Sms.LatestToAsync(where)).Body!, @"\d{6}").Value,
                 };
@@ -155,6 +170,6 @@ public sealed partial class NodeSdkTests(ClusterFixture fixture)
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 
-    [GeneratedRegex(@"^NEED (reset-token|email-otp|sms-otp) (\S+)$")]
+    [GeneratedRegex(@"^NEED (reset-token|verification-token|delete-token|email-otp|sms-otp) (\S+)$")]
     private static partial Regex Need();
 }

@@ -1,41 +1,11 @@
-// The whole PIN journey through the official LoginRadius Node SDK (npm "loginradius-sdk"), unchanged.
-// The test points it at a PinOrleans gateway: apiDomain is the gateway's address, the HTTPS port and the test's
-// certificate authority are the environment's (https.globalAgent.defaultPort, NODE_EXTRA_CA_CERTS), as a DNS
-// name and a trusted certificate would be in production. Secrets it must read from the delivered e-mail or SMS
-// it asks for on stdout ("NEED <what> <where>") and reads from stdin.
+// The whole PIN journey through the official LoginRadius Node SDK, unchanged (set up by sdk-journey.js).
 'use strict';
-const https = require('https');
-const readline = require('readline');
-
-https.globalAgent.defaultPort = Number(process.env.LR_PORT);
-const lr = require('loginradius-sdk')({
-  apiDomain: process.env.LR_DOMAIN,
-  apiKey: process.env.LR_API_KEY,
-  apiSecret: process.env.LR_API_SECRET,
-});
-
-const input = readline.createInterface({ input: process.stdin });
-const lines = input[Symbol.asyncIterator]();
-async function ask(what, where) {
-  console.log(`NEED ${what} ${where}`);
-  return (await lines.next()).value.trim();
-}
-
-let current = 'start';
-function step(name) { current = name; }
-function expect(condition, message) { if (!condition) throw new Error(`${current}: ${message}`); }
-async function refused(promise, code) {
-  try { await promise; } catch (error) {
-    expect(error && error.ErrorCode === code, `expected ErrorCode ${code}, got ${JSON.stringify(error)}`);
-    return;
-  }
-  throw new Error(`${current}: expected ErrorCode ${code}, got success`);
-}
+const { lr, ask, step, expect, refused, uniqueId, newPhone, run } = require('./sdk-journey');
 
 async function main() {
-  const id = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+  const id = uniqueId();
   const email = `sdk-${id}@example.com`;
-  const phone = '+1555' + String(Math.floor(1000000 + Math.random() * 8999999));
+  const phone = newPhone();
   const password = 'correct-horse-42';
 
   step('createAccount');
@@ -119,10 +89,6 @@ async function main() {
   step('deleteAccountByUid');
   expect((await lr.accountApi.deleteAccountByUid(uid)).IsDeleted === true, 'IsDeleted');
   await refused(lr.accountApi.getAccountProfileByUid(uid), 938);
-  console.log('DONE');
 }
 
-main().then(() => process.exit(0), (error) => {
-  console.log(`FAIL ${current} ${error instanceof Error ? error.message : JSON.stringify(error)}`);
-  process.exit(1);
-});
+run(main);

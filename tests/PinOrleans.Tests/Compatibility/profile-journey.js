@@ -1,32 +1,14 @@
-// The password and profile-by-token routes through the official LoginRadius Node SDK (npm "loginradius-sdk"),
-// unchanged, set up as pin-journey.js is (the test points it at a PinOrleans gateway over HTTPS).
+// The password and profile-by-token routes through the official LoginRadius Node SDK, unchanged (set up by
+// sdk-journey.js).
 'use strict';
-const https = require('https');
-
-https.globalAgent.defaultPort = Number(process.env.LR_PORT);
-const lr = require('loginradius-sdk')({
-  apiDomain: process.env.LR_DOMAIN,
-  apiKey: process.env.LR_API_KEY,
-  apiSecret: process.env.LR_API_SECRET,
-});
-
-let current = 'start';
-function step(name) { current = name; }
-function expect(condition, message) { if (!condition) throw new Error(`${current}: ${message}`); }
-async function refused(promise, code) {
-  try { await promise; } catch (error) {
-    expect(error && error.ErrorCode === code, `expected ErrorCode ${code}, got ${JSON.stringify(error)}`);
-    return;
-  }
-  throw new Error(`${current}: expected ErrorCode ${code}, got success`);
-}
+const { lr, step, expect, refused, uniqueId, newPhone, run } = require('./sdk-journey');
 const ids = (questions) => questions.map((q) => q.QuestionId).join(',');
 
 async function main() {
-  const id = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+  const id = uniqueId();
   const email = `sdk-${id}@example.com`;
   const userName = `sdk_${id}`;
-  const phone = '+1555' + String(Math.floor(1000000 + Math.random() * 8999999));
+  const phone = newPhone();
   const password = 'correct-horse-42';
 
   step('createAccount');
@@ -70,10 +52,6 @@ async function main() {
   await refused(lr.authenticationApi.authValidateAccessToken(access), 905);
   access = slid.access_token;
   expect((await lr.authenticationApi.getProfileByAccessToken(access)).PhoneId === null, 'the same account, without its phone');
-  console.log('DONE');
 }
 
-main().then(() => process.exit(0), (error) => {
-  console.log(`FAIL ${current} ${error instanceof Error ? error.message : JSON.stringify(error)}`);
-  process.exit(1);
-});
+run(main);

@@ -1,16 +1,8 @@
-// The SOTT calls of the official LoginRadius Node SDK (npm "loginradius-sdk"), unchanged, against a PinOrleans
-// gateway (set up as pin-journey.js is): the server's time, a SOTT made by the server, and the SDK's own request
-// signing, which signs the text "undefined" instead of the URL and so is refused.
+// The SOTT calls of the official LoginRadius Node SDK, unchanged (set up by sdk-journey.js): the server's time, a
+// SOTT made by the server, and the SDK's own request signing, which signs the text "undefined" instead of the URL
+// and so is refused.
 'use strict';
-const https = require('https');
-
-https.globalAgent.defaultPort = Number(process.env.LR_PORT);
-const config = { apiDomain: process.env.LR_DOMAIN, apiKey: process.env.LR_API_KEY, apiSecret: process.env.LR_API_SECRET };
-const lr = require('loginradius-sdk')(config);
-
-let current = 'start';
-function step(name) { current = name; }
-function expect(condition, message) { if (!condition) throw new Error(`${current}: ${message}`); }
+const { lr, sdk, step, expect, refused, run } = require('./sdk-journey');
 const time = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 async function main() {
@@ -30,14 +22,8 @@ async function main() {
   expect(Math.abs(Date.parse(standard.ExpiryTime) - Date.now() - 10 * 60000) < 5000, `ExpiryTime ${standard.ExpiryTime}`);
 
   step('apiRequestSigning');
-  const signing = require('loginradius-sdk')({ ...config, apiRequestSigning: true });
-  try {
-    await signing.sottApi.generateSott(10);
-    throw new Error(`${current}: a digest over "undefined" was accepted`);
-  } catch (error) {
-    expect(error && error.ErrorCode === 1208, `expected ErrorCode 1208, got ${JSON.stringify(error && error.ErrorCode !== undefined ? error : String(error))}`);
-  }
-  console.log('DONE');
+  const signing = sdk({ apiRequestSigning: true });
+  await refused(signing.sottApi.generateSott(10), 1208);
 }
 
-main().catch((error) => { console.error(error && error.stack ? error.stack : JSON.stringify(error)); process.exit(1); });
+run(main);
