@@ -42,6 +42,7 @@ app.MapVerificationApi();
 app.MapAuthTokenApi();
 app.MapAuthPinApi();
 app.MapAuthProfileApi();
+app.MapIdentifiersApi();
 app.MapPinRecoveryApi();
 app.MapPasswordRecoveryApi();
 app.MapStepUpApi();

@@ -60,6 +60,12 @@ public sealed partial class UserGrain : IAccountMoveGrain
         {
             user.Email = emails;
             user.UserName = userName;
+            if (phone != user.PhoneId)
+            {
+                // A new number is not proven by the old one's verification.
+                user.PhoneIdVerified = false;
+            }
+
             user.PhoneId = phone;
             user.UnverifiedEmails.RemoveAll(u => !emails.Any(e => SameEmail(e.Value, u)));
             user.ModifiedDate = now;
