@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PinOrleans.Accounts;
 using PinOrleans.Tenants;
 using PinOrleans.Tests.Infrastructure;
+using PinOrleans.Webhooks;
 
 namespace PinOrleans.Tests.Gateway;
 
@@ -354,5 +355,52 @@ public sealed class IdentifierChangeTests(ClusterFixture fixture)
         var none = await Api.ExpectAsync(await ManageAsync(tenant, HttpMethod.Get, $"identities?email={NewEmail()}"), HttpStatusCode.OK);
         Assert.Equal(0, none.GetProperty("Data").GetArrayLength());
         await Api.ExpectErrorAsync(await ManageAsync(tenant, HttpMethod.Get, "identities"), 403, 908);
+    }
+
+    [Fact]
+    public async Task Each_identifier_change_raises_the_event_LoginRadius_names_with_the_changed_profile()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await fixture.NewTenantAsync(new TenantSettings
+        {
+            AllowedDomains = ["app.example.com"],
+            Recovery = new RecoveryPolicy { VerificationUrl = Page },
+            Webhooks = new WebhookPolicy { RetryBaseSeconds = 0.2, MaxRetryDelaySeconds = 1, TimeoutSeconds = 2 },
+        });
+        string[] events = [WebhookEvents.AddEmail, WebhookEvents.RemoveEmail, WebhookEvents.UpdatePhoneId, WebhookEvents.InvalidateEmailVerification,
+            WebhookEvents.InvalidatePhoneVerification, WebhookEvents.UpdateUid, WebhookEvents.SetUsername, WebhookEvents.RemovePhoneId];
+        foreach (var name in events)
+        {
+            await Api.ExpectAsync(await Api.PostAsync($"/v2/manage/webhooks?apikey={tenant.ApiKey}&apisecret={Uri.EscapeDataString(tenant.ApiSecret)}",
+                new { Event = name, TargetUrl = receiver.Url("/hooks/" + name), Name = name }), HttpStatusCode.OK);
+        }
+
+        var (_, uid, access) = await AccountAsync(tenant);
+        var added = NewEmail();
+        var phone = NewPhone();
+        await Api.ExpectAsync(await AddEmailAsync(tenant, access, new { email = added, type = "Secondary" }), HttpStatusCode.OK);
+        await Api.ExpectAsync(await RemoveEmailAsync(tenant, access, added), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/phone?apikey={tenant.ApiKey}", JsonSerializer.Serialize(new { phone }), headers: Bearer(access)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Put, $"/identity/v2/auth/username?apikey={tenant.ApiKey}", JsonSerializer.Serialize(new { username = "w" + Guid.NewGuid().ToString("N")[..12] }), headers: Bearer(access)), HttpStatusCode.OK);
+        await Api.ExpectAsync(await ManageAsync(tenant, HttpMethod.Put, $"{uid}/phoneid", new { phone = NewPhone() }), HttpStatusCode.OK);
+        await Api.ExpectAsync(await ManageAsync(tenant, HttpMethod.Put, $"{uid}/invalidatephone"), HttpStatusCode.OK);
+        await Api.ExpectAsync(await ManageAsync(tenant, HttpMethod.Put, $"{uid}/invalidateemail"), HttpStatusCode.OK);
+        await Api.ExpectAsync(await Api.SendAsync(HttpMethod.Delete, $"/identity/v2/auth/phone?apikey={tenant.ApiKey}", headers: Bearer(access)), HttpStatusCode.OK);
+        var newUid = "hooked-" + Guid.NewGuid().ToString("N")[..10];
+        await Api.ExpectAsync(await ManageAsync(tenant, HttpMethod.Put, $"uid?uid={uid}", new { NewUid = newUid }), HttpStatusCode.OK);
+
+        var expected = events.ToDictionary(e => e, _ => 1);
+        expected[WebhookEvents.UpdatePhoneId] = 2;
+        foreach (var (name, count) in expected)
+        {
+            await receiver.WaitForAsync(d => d.Path == "/hooks/" + name, count, TimeSpan.FromSeconds(20));
+        }
+
+        JsonElement Data(string name) => JsonDocument.Parse(receiver.Deliveries.First(d => d.Path == "/hooks/" + name).Body).RootElement.GetProperty("Data").Clone();
+        Assert.Contains(added, Emails(Data(WebhookEvents.AddEmail)));
+        Assert.DoesNotContain(added, Emails(Data(WebhookEvents.RemoveEmail)));
+        Assert.Equal(phone, Data(WebhookEvents.UpdatePhoneId).GetProperty("PhoneId").GetString());
+        Assert.False(Data(WebhookEvents.InvalidateEmailVerification).GetProperty("EmailVerified").GetBoolean());
+        Assert.Equal((newUid, uid), (Data(WebhookEvents.UpdateUid).GetProperty("Uid").GetString(), Data(WebhookEvents.UpdateUid).GetProperty("PreviousUids")[0].GetString()));
     }
 }
