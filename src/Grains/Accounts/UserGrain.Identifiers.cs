@@ -74,6 +74,8 @@ public sealed partial class UserGrain : IAccountMoveGrain
         }
         catch
         {
+            // Changed in memory, not written: the activation goes, so nothing unwritten is served.
+            GrainContext.DeactivateUnwritten();
             await ReleaseAsync(claimed);
             throw;
         }
@@ -213,8 +215,7 @@ public sealed partial class UserGrain : IAccountMoveGrain
             return new Problem(ErrorCode.NoVerifiedEmail);
         }
 
-        var type = IsPrimary(email.Type) && user.Email.Count == 0 ? "Primary" : email.Type;
-        return (await ChangeAsync(tenant, new IdentifierChange { Emails = [.. user.Email, new EmailAddress(type, address)] }, WebhookEvents.AddEmail, u =>
+        return (await ChangeAsync(tenant, new IdentifierChange { Emails = [.. user.Email, new EmailAddress(email.Type, address)] }, WebhookEvents.AddEmail, u =>
         {
             if (u.EmailVerified)
             {
@@ -343,17 +344,14 @@ public sealed partial class UserGrain : IAccountMoveGrain
     /// <summary>A verification secret spent for <paramref name="target"/> (an added address) or for the account's addresses (null).</summary>
     private static void MarkEmailVerified(UserState user, string? target)
     {
-        if (target is not null && user.IsUnverifiedAddition(target))
+        if (target is not null && !user.EmailVerified)
         {
-            if (!user.EmailVerified)
-            {
-                // The others were never verified: they stay unverified while this one is.
-                user.UnverifiedEmails = user.Email.Select(e => e.Value).Where(e => !SameEmail(e, target)).ToList();
-            }
-            else
-            {
-                user.UnverifiedEmails.RemoveAll(u => SameEmail(u, target));
-            }
+            // Only this address was proven: the others stay unverified while the account counts as verified.
+            user.UnverifiedEmails = user.Email.Select(e => e.Value).Where(e => !SameEmail(e, target)).ToList();
+        }
+        else if (target is not null)
+        {
+            user.UnverifiedEmails.RemoveAll(u => SameEmail(u, target));
         }
 
         user.EmailVerified = true;
