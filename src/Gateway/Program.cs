@@ -43,6 +43,7 @@ app.MapAuthTokenApi();
 app.MapAuthPinApi();
 app.MapAuthProfileApi();
 app.MapAccountDeletionApi();
+app.MapIdentifiersApi();
 app.MapPinRecoveryApi();
 app.MapPasswordRecoveryApi();
 app.MapStepUpApi();

@@ -37,9 +37,9 @@ public static class ManageAccountApi
             .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist);
         account.MapPut("/{uid}", UpdateAccountAsync)
             .WithName("UpdateAccount")
-            .WithSummary("Update profile fields; PINInfo sets or clears the PIN, SecurityQuestionAnswer sets answers, IsLoginLocked=false unlocks, IsActive=false blocks (API key + secret).")
-            .WithDescription("Updates profile fields. `PINInfo {PIN}` sets the PIN (`\"PIN\": null` clears it), `PINInfo {Skipped}` records a skipped PIN; `SecurityQuestionAnswer {\"<questionId>\": \"<answer>\"}` sets answers (`\"\"` removes one); `IsLoginLocked: false` lifts any lock and forgets earlier ones; `IsActive: false` blocks the account and kills every token and session at once (`true` unblocks; old tokens stay dead).")
-            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist, ErrorCode.ValidationFailed)
+            .WithSummary("Update profile fields and identifiers; PINInfo sets or clears the PIN, SecurityQuestionAnswer sets answers, IsLoginLocked=false unlocks, IsActive=false blocks (API key + secret).")
+            .WithDescription("Updates profile fields. `Email` (replaces the addresses), `UserName` and `PhoneId` change the identifiers through the account's one identifier path: new ones are claimed first (936, 1017, 1058: nothing changes), the old ones are free again afterwards; no session ends. `PINInfo {PIN}` sets the PIN (`\"PIN\": null` clears it), `PINInfo {Skipped}` records a skipped PIN; `SecurityQuestionAnswer {\"<questionId>\": \"<answer>\"}` sets answers (`\"\"` removes one); `IsLoginLocked: false` lifts any lock and forgets earlier ones; `IsActive: false` blocks the account and kills every token and session at once (`true` unblocks; old tokens stay dead).")
+            .Refuses(ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist, ErrorCode.ValidationFailed, ErrorCode.EmailAlreadyRegistered, ErrorCode.UserNameAlreadyExists, ErrorCode.PhoneAlreadyExists, ErrorCode.OnlyOnePrimaryEmail)
             .Raises(WebhookEvents.UpdateProfile, WebhookEvents.BlockAccount, WebhookEvents.UnlockAccount);
         account.MapPut("/{uid}/password", SetPasswordAsync)
             .WithName("SetAccountPassword")
@@ -99,7 +99,10 @@ public static class ManageAccountApi
         [property: Description("`false` blocks the account and kills its tokens and sessions; `true` unblocks (and lifts a Block lockout).")] bool? IsActive = null,
         [property: Description("`false` lifts any lockout."), Example("false", IsJson = true)] bool? IsLoginLocked = null,
         [property: Description("`{PIN, Skipped}`: `PIN` sets the PIN (`null` clears it)."), Example("""{"PIN": "2468"}""", IsJson = true)] PinInfo? PINInfo = null,
-        [property: Description("Answers by question id (1 to 64 letters, digits, '_' or '-'); an empty answer removes it.")] Dictionary<string, string?>? SecurityQuestionAnswer = null) : RequestBody<AccountChange>
+        [property: Description("Answers by question id (1 to 64 letters, digits, '_' or '-'); an empty answer removes it.")] Dictionary<string, string?>? SecurityQuestionAnswer = null,
+        [property: Description("Replaces the account's e-mail addresses (1 to 10 `{Type, Value}`; new ones claimed: 936, dropped ones free again)."), Example("""[{"Type": "Primary", "Value": "jane@example.com"}]""", IsJson = true)] List<EmailEntry?>? Email = null,
+        [property: Description("A new user name (1017 when taken; the old one is free again).")] string? UserName = null,
+        [property: Description("A new phone number (1058 when taken; the old one is free again; unverified unless `PhoneIdVerified: true`).")] string? PhoneId = null) : RequestBody<AccountChange>
     {
         [JsonExtensionData, Description("Further profile fields, by their LoginRadius names.")]
         public Dictionary<string, JsonElement>? ProfileFields { get; init; }
@@ -135,6 +138,14 @@ public static class ManageAccountApi
             Pin = pinPresent && JsonBody.StringOf(pinField, "PINInfo.PIN") is { } pin ? new Sensitive(pin) : (Sensitive?)null,
             PinSkipped = body.PINInfo?.Skipped,
             SecurityAnswers = Fields.SecurityAnswers(body.Json, "SecurityQuestionAnswer"),
+            Identifiers = body.Email is null && body.UserName is null && body.PhoneId is null
+                ? null
+                : new IdentifierChange
+                {
+                    Emails = body.Email is null ? null : Emails(body.Email) is { Count: > 0 } emails ? emails : throw JsonBody.Invalid("Email", "The Email field must hold at least one {Type, Value}."),
+                    UserName = body.UserName is null ? null : Fields.Required(body.UserName.Trim(), "UserName"),
+                    PhoneId = body.PhoneId is null ? null : Fields.Required(body.PhoneId.Trim(), "PhoneId"),
+                },
         };
         return Render(await user.UpdateAsync(tenant, update));
     }

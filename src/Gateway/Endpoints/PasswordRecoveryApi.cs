@@ -223,6 +223,6 @@ public static class PasswordRecoveryApi
         password is { Length: > 0 and <= 1024 } ? new Sensitive(password)
         : throw JsonBody.Invalid("Password", password is null or "" ? "The Password field is required." : "The Password field may not be longer than 1024 characters.");
 
-    private static bool Flag(string? value, string name) =>
+    internal static bool Flag(string? value, string name) =>
         value is { } flag && (bool.TryParse(flag, out var parsed) ? parsed : throw new LoginRadiusException(LoginRadiusError.MalformedParameter(name)));
 }

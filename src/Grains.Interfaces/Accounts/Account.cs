@@ -45,6 +45,20 @@ public sealed record AccountUpdate
     [Id(8)] public IReadOnlyDictionary<string, Sensitive>? SecurityAnswers { get; init; }
     /// <summary>Profile fields given as <c>null</c> with <c>nullsupport=true</c>: removed from the account (by LoginRadius name).</summary>
     [Id(40)] public IReadOnlyList<string> ClearedFields { get; init; } = [];
+    /// <summary><c>Email</c>, <c>UserName</c>, <c>PhoneId</c> of a management update: the identifiers the account changes to (null: kept).</summary>
+    [Id(70)] public IdentifierChange? Identifiers { get; init; }
+}
+
+/// <summary>
+/// Identifiers an account changes to; a null member is kept, a blank user name or number is removed. <see cref="Emails"/> replaces the whole list.
+/// Whatever is new is claimed before the account is written, whatever is gone released after.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("PinOrleans.IdentifierChange")]
+public sealed record IdentifierChange
+{
+    [Id(0)] public IReadOnlyList<EmailAddress>? Emails { get; init; }
+    [Id(1)] public string? UserName { get; init; }
+    [Id(2)] public string? PhoneId { get; init; }
 }
 
 /// <summary><c>PIN</c> on a profile: never the hash itself.</summary>
@@ -83,6 +97,10 @@ public sealed record UserProfile
     [Id(18)] public int TokenGeneration { get; init; }
     /// <summary>How many password or PIN changes ended the account's sessions (not rendered): tokens issued now carry it.</summary>
     [Id(19)] public int CredentialEpoch { get; init; }
+    /// <summary>Addresses added to the account that are not verified yet (LoginRadius' <c>UnverifiedEmail</c>).</summary>
+    [Id(70)] public IReadOnlyList<EmailAddress> UnverifiedEmail { get; init; } = [];
+    /// <summary>The Uids the account had before (<c>PUT manage/account/uid</c>), oldest first.</summary>
+    [Id(71)] public IReadOnlyList<string> PreviousUids { get; init; } = [];
 
     /// <summary>What tokens issued on the strength of this profile are stamped with.</summary>
     public Sessions.TokenStamp Stamp => new(TokenGeneration, CredentialEpoch);

@@ -119,6 +119,33 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Removes the phone number and releases it; 1043 when the account has none.</summary>
     Task<Problem?> RemovePhoneAsync(TenantSnapshot tenant);
 
+    /// <summary>
+    /// Adds an e-mail address, unverified (the account's own verification flag is kept for the others): 1174 when the
+    /// account has it, 936 when another has it, 1177 when none of the account's addresses is verified, 1134 past 10.
+    /// </summary>
+    Task<Problem?> AddEmailAsync(TenantSnapshot tenant, EmailAddress email);
+
+    /// <summary>Removes an e-mail address and releases it: 1023 when the account does not have it, 1005 for its only one.</summary>
+    Task<AccountOutcome> RemoveEmailAsync(TenantSnapshot tenant, string email);
+
+    /// <summary>LoginRadius' upsert: an address of a type the account has replaces that one, another type is added (unverified).</summary>
+    Task<AccountOutcome> UpsertEmailsAsync(TenantSnapshot tenant, IReadOnlyList<EmailAddress> emails);
+
+    /// <summary>Sets a new phone number (1058 when any account has it, this one included), verified or not, and releases the old one.</summary>
+    Task<AccountOutcome> SetPhoneAsync(TenantSnapshot tenant, string phone, bool verified);
+
+    /// <summary>
+    /// Marks the e-mail addresses (<see cref="Recovery.SecretPurpose.EmailVerification"/>: 1113 none, 1115 unverified
+    /// already) or the phone number (<see cref="Recovery.SecretPurpose.PhoneVerification"/>: 1147, 1161) unverified.
+    /// </summary>
+    Task<Problem?> InvalidateVerificationAsync(TenantSnapshot tenant, Recovery.SecretPurpose purpose);
+
+    /// <summary>
+    /// Moves the account to <paramref name="newUid"/> (937 when it has an account): recorded first, then copied,
+    /// identifiers handed over, the old Uid removed (its tokens and sessions end). Repeating an interrupted move completes it.
+    /// </summary>
+    Task<Problem?> ChangeUidAsync(TenantSnapshot tenant, string newUid);
+
     /// <summary>The ids of the security questions the account has answers for (sorted), or null when there is no such account.</summary>
     Task<IReadOnlyList<string>?> SecurityQuestionIdsAsync();
 
@@ -143,6 +170,9 @@ public interface IIdentifierGrain : IGrainWithStringKey
 
     /// <summary>Gives the identifier up if <paramref name="uid"/> owns it.</summary>
     Task ReleaseAsync(string uid);
+
+    /// <summary>Hands the identifier from <paramref name="from"/> to <paramref name="to"/> (a change of Uid); nothing when another owns it.</summary>
+    Task TransferAsync(string from, string to);
 
     /// <summary>Password login by this identifier: the owner's login, or 966 after the same hashing cost when there is none.</summary>
     [AlwaysInterleave]

@@ -114,7 +114,9 @@ public static class ProfileDocument
             ["RegistrationProvider"] = "Email",
             ["RegistrationSource"] = "API",
             ["Email"] = new JsonArray(profile.Email.Select(e => (JsonNode)new JsonObject { ["Type"] = e.Type, ["Value"] = e.Value }).ToArray()),
-            ["UnverifiedEmail"] = null,
+            ["UnverifiedEmail"] = profile.UnverifiedEmail.Count == 0
+                ? null
+                : new JsonArray(profile.UnverifiedEmail.Select(e => (JsonNode)new JsonObject { ["Type"] = e.Type, ["Value"] = e.Value }).ToArray()),
             ["UserName"] = profile.UserName,
             ["PhoneId"] = profile.PhoneId,
             ["EmailVerified"] = profile.EmailVerified,
@@ -153,7 +155,7 @@ public static class ProfileDocument
             ["Roles"] = null,
             ["ExternalIds"] = null,
             ["ExternalUserLoginId"] = null,
-            ["PreviousUids"] = null,
+            ["PreviousUids"] = profile.PreviousUids.Count == 0 ? null : new JsonArray(profile.PreviousUids.Select(u => (JsonNode?)u).ToArray()),
             ["Identities"] = null,
             ["PrivacyPolicy"] = null,
             ["ConsentProfile"] = null,

@@ -19,10 +19,17 @@ public static class WebhookEvents
 
     public const string SetUsername = "SetUsername";
     public const string RemovePhoneId = "RemovePhoneId";
+    public const string AddEmail = "AddEmail";
+    public const string RemoveEmail = "RemoveEmail";
+    public const string UpdatePhoneId = "UpdatePhoneId";
+    public const string InvalidateEmailVerification = "InvalidateEmailVerification";
+    public const string InvalidatePhoneVerification = "InvalidatePhoneVerification";
+    public const string UpdateUid = "UpdateUid";
 
     public static readonly IReadOnlyList<string> All =
         [Login, SetPIN, ChangePIN, ResetPIN, BlockAccount, UnlockAccount, UpdateProfile, DeleteAccount, CreateTraditionalAccount,
-            SetPassword, ChangePassword, SetUsername, RemovePhoneId, Register, EmailVerification, VerifyPhoneNumber, ResetPassword];
+            SetPassword, ChangePassword, SetUsername, RemovePhoneId, Register, EmailVerification, VerifyPhoneNumber, ResetPassword,
+            AddEmail, RemoveEmail, UpdatePhoneId, InvalidateEmailVerification, InvalidatePhoneVerification, UpdateUid];
 
     /// <summary>LoginRadius' password events: credential changes too (raised by the password routes).</summary>
     public const string SetPassword = "SetPassword";

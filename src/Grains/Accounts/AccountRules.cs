@@ -134,7 +134,7 @@ public static class AccountRules
     public static IEnumerable<string?> IdentifiersOf(IEnumerable<EmailAddress> emails, string? userName, string? phone) =>
         emails.Select(e => (string?)e.Value).Append(userName).Append(phone);
 
-    private static bool IsEmail(string value)
+    internal static bool IsEmail(string value)
     {
         if (value.Length is 0 or > MaxEmailLength || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned))
         {
@@ -151,11 +151,11 @@ public static class AccountRules
         return domain.Length >= 3 && domain.Contains('.') && !domain.StartsWith('.') && !domain.EndsWith('.') && !domain.Contains("..");
     }
 
-    private static bool IsPhone(string value)
+    internal static bool IsPhone(string value)
     {
         var digits = value.StartsWith('+') ? value[1..] : value;
         return digits.Length is >= 7 and <= 15 && digits.All(char.IsAsciiDigit);
     }
 
-    private static bool HasControl(string value) => value.Any(char.IsControl);
+    internal static bool HasControl(string value) => value.Any(char.IsControl);
 }

@@ -47,6 +47,15 @@ public sealed class IdentifierGrain(
         }
     }
 
+    public async Task TransferAsync(string from, string to)
+    {
+        if (state.State.Uid == from || state.State.Uid is null)
+        {
+            state.State.Uid = to;
+            await state.WriteOrDeactivateAsync(GrainContext);
+        }
+    }
+
     public Task<string?> ResolveAsync() => Task.FromResult(state.State.Uid);
 
     public async Task<AccountOutcome> GetProfileAsync() =>

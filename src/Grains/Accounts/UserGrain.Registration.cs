@@ -50,9 +50,9 @@ public sealed partial class UserGrain
             return LoginOutcome.Fail(new Problem(proof.Kind == SecretProofKind.ResetToken ? ErrorCode.VerificationTokenInvalid : ErrorCode.UserDoesNotExist));
         }
 
-        var verdict = await SpendSecretAsync(tenant, SecretPurpose.EmailVerification, proof, lockProof, (user, _, now) =>
+        var verdict = await SpendSecretAsync(tenant, SecretPurpose.EmailVerification, proof, lockProof, (user, pending, now) =>
         {
-            user.EmailVerified = true;
+            MarkEmailVerified(user, pending?.Target);
             user.ModifiedDate = now;
             return Task.FromResult<Problem?>(null);
         }, WebhookEvents.EmailVerification);

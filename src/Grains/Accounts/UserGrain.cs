@@ -99,83 +99,92 @@ public sealed partial class UserGrain(
         }
 
         Sensitive? pinHash = update.SetsPin && update.Pin is { } pin ? await hasher.HashAsync(pin) : (Sensitive?)null;
-        var now = time.GetUtcNow();
-        var user = state.State;
-        if (update.SecurityAnswers is { } answers)
-        {
-            // Hashing awaits; everything after it is synchronous up to the write.
-            await SetSecurityAnswersAsync(user, answers);
-        }
-
-        foreach (var (name, raw) in update.ProfileFields)
-        {
-            user.ProfileFields[name] = raw;
-        }
-
-        foreach (var name in update.ClearedFields)
-        {
-            user.ProfileFields.Remove(name);
-        }
-
-        user.EmailVerified = update.EmailVerified ?? user.EmailVerified;
-        user.PhoneIdVerified = update.PhoneIdVerified ?? user.PhoneIdVerified;
-        var blocked = update.IsActive == false && user.IsActive;
-        if (update.IsActive is { } active && active != user.IsActive)
-        {
-            user.IsActive = active;
-            if (!active)
-            {
-                // Blocking kills every token and session at once, and unblocking does not revive them.
-                user.TokenGeneration++;
-            }
-        }
-
-        // IsActive=true also lifts a brute-force Block; IsLoginLocked=false lifts any lock.
         AuditEntry? unlocked = null;
-        if (update.IsLoginLocked == false || (update.IsActive == true && user.LockType == LockoutType.Block))
+        var problem = await ChangeIdentifiersAsync(tenant, update.Identifiers, async (user, now) =>
         {
-            unlocked = LockoutRules.AdministratorUnlock(user, now);
-        }
+            if (update.SecurityAnswers is { } answers)
+            {
+                // Hashing awaits; everything after it is synchronous up to the write.
+                await SetSecurityAnswersAsync(user, answers);
+            }
 
-        if (update.SetsPin && user.PinHash is not null)
-        {
-            EndOtherSessions(tenant, user, now);
-        }
+            foreach (var (name, raw) in update.ProfileFields)
+            {
+                user.ProfileFields[name] = raw;
+            }
 
-        if (pinHash is { } hash)
-        {
-            SetPin(user, hash, now);
-        }
-        else if (update.SetsPin)
-        {
-            user.PinHash = null;
-        }
+            foreach (var name in update.ClearedFields)
+            {
+                user.ProfileFields.Remove(name);
+            }
 
-        if (update.PinSkipped is { } skipped)
-        {
-            user.PinSkipped = skipped;
-            user.PinSkippedDate = skipped ? now : user.PinSkippedDate;
-        }
+            if (update.EmailVerified is { } emailVerified)
+            {
+                // The administrator's word covers every address, added ones included.
+                user.EmailVerified = emailVerified;
+                user.UnverifiedEmails.Clear();
+            }
 
-        user.ModifiedDate = now;
-        Raise(tenant, user, WebhookEvents.UpdateProfile, now);
-        if (blocked)
+            user.PhoneIdVerified = update.PhoneIdVerified ?? user.PhoneIdVerified;
+            var blocked = update.IsActive == false && user.IsActive;
+            if (update.IsActive is { } active && active != user.IsActive)
+            {
+                user.IsActive = active;
+                if (!active)
+                {
+                    // Blocking kills every token and session at once, and unblocking does not revive them.
+                    user.TokenGeneration++;
+                }
+            }
+
+            // IsActive=true also lifts a brute-force Block; IsLoginLocked=false lifts any lock.
+            if (update.IsLoginLocked == false || (update.IsActive == true && user.LockType == LockoutType.Block))
+            {
+                unlocked = LockoutRules.AdministratorUnlock(user, now);
+            }
+
+            if (update.SetsPin && user.PinHash is not null)
+            {
+                EndOtherSessions(tenant, user, now);
+            }
+
+            if (pinHash is { } hash)
+            {
+                SetPin(user, hash, now);
+            }
+            else if (update.SetsPin)
+            {
+                user.PinHash = null;
+            }
+
+            if (update.PinSkipped is { } skipped)
+            {
+                user.PinSkipped = skipped;
+                user.PinSkippedDate = skipped ? now : user.PinSkippedDate;
+            }
+
+            Raise(tenant, user, WebhookEvents.UpdateProfile, now);
+            if (blocked)
+            {
+                Raise(tenant, user, WebhookEvents.BlockAccount, now);
+            }
+
+            if (unlocked is not null)
+            {
+                Raise(tenant, user, WebhookEvents.UnlockAccount, now);
+            }
+        });
+        if (problem is not null)
         {
-            Raise(tenant, user, WebhookEvents.BlockAccount, now);
+            return AccountOutcome.Fail(problem);
         }
 
         if (unlocked is not null)
         {
-            Raise(tenant, user, WebhookEvents.UnlockAccount, now);
+            Audit(unlocked, state.State);
         }
 
-        await WriteOrDeactivateAsync();
-        if (unlocked is not null)
-        {
-            Audit(unlocked, user);
-        }
-
-        return AccountOutcome.Of(user.ToProfile(now));
+        return AccountOutcome.Of(state.State.ToProfile(time.GetUtcNow()));
     }
 
     public async Task<Problem?> UnlockAsync(TenantSnapshot tenant, LockProof proof)

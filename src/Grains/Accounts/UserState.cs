@@ -82,6 +82,13 @@ public sealed class UserState
     /// </summary>
     [Id(40)] public List<string> PasswordHistory { get; set; } = [];
 
+    /// <summary>Addresses of <see cref="Email"/> not verified yet (added later); the others are verified when <see cref="EmailVerified"/> is.</summary>
+    [Id(70)] public List<string> UnverifiedEmails { get; set; } = [];
+    /// <summary>The Uids this account had before, oldest first.</summary>
+    [Id(71)] public List<string> PreviousUids { get; set; } = [];
+    /// <summary>A change of Uid in progress: recorded before the account is copied, so a retry completes it.</summary>
+    [Id(72)] public string? MovingTo { get; set; }
+
     /// <summary>What tokens issued now are stamped with.</summary>
     public Sessions.TokenStamp Stamp => new(TokenGeneration, CredentialEpoch);
 
@@ -146,7 +153,13 @@ public sealed class UserState
         ProfileFields = ProfileFields,
         TokenGeneration = TokenGeneration,
         CredentialEpoch = CredentialEpoch,
+        UnverifiedEmail = Email.Where(e => IsUnverifiedAddition(e.Value)).ToList(),
+        PreviousUids = PreviousUids,
     };
+
+    /// <summary>Whether <paramref name="address"/> is one of <see cref="UnverifiedEmails"/> (in any casing).</summary>
+    public bool IsUnverifiedAddition(string address) =>
+        UnverifiedEmails.Any(u => AccountKeys.Normalize(IdentifierKind.Email, u) == AccountKeys.Normalize(IdentifierKind.Email, address));
 }
 
 /// <summary>One event waiting in an account's outbox: its payload and the subscriptions it goes to.</summary>
