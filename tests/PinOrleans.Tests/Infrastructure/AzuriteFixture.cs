@@ -113,6 +113,20 @@ public sealed partial class AzuriteFixture : IStoreFixture
         return rows;
     }
 
+    public async Task<IReadOnlyList<string>> MembershipAsync(string clusterId)
+    {
+        var statuses = new List<string>();
+        await foreach (var row in new TableServiceClient(ConnectionString).GetTableClient("OrleansSiloInstances").QueryAsync<TableEntity>())
+        {
+            if (row.GetString("DeploymentId") == clusterId)
+            {
+                statuses.Add(row.GetString("Status"));
+            }
+        }
+
+        return statuses;
+    }
+
     private async Task<bool> IsListeningAsync()
     {
         try

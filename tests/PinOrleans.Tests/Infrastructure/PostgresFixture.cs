@@ -77,6 +77,22 @@ public sealed class PostgresFixture : IStoreFixture
         return rows;
     }
 
+    public async Task<IReadOnlyList<string>> MembershipAsync(string clusterId)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT status FROM orleansmembershiptable WHERE deploymentid = @cluster", connection);
+        command.Parameters.AddWithValue("cluster", clusterId);
+        var statuses = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            statuses.Add(((SiloStatus)reader.GetInt32(0)).ToString());
+        }
+
+        return statuses;
+    }
+
     /// <summary>Runs a function of scripts/common.sh (the one place that knows how to run PostgreSQL here).</summary>
     private static async Task CommonAsync(string script, params string[] arguments)
     {

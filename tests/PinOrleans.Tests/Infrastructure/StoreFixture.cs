@@ -22,4 +22,7 @@ public interface IStoreFixture : IAsyncLifetime
 
     /// <summary>Every row the store holds (grain state, membership, reminders), each as text, for "nothing secret at rest" checks.</summary>
     Task<IReadOnlyList<string>> StoredRowsAsync();
+
+    /// <summary>The status (<c>Active</c>, <c>Dead</c>, ...) of every silo of the cluster in the membership table.</summary>
+    Task<IReadOnlyList<string>> MembershipAsync(string clusterId);
 }
