@@ -28,8 +28,8 @@ public sealed record StorageSettings(StorageProvider Provider, string Connection
     {
         var name = configuration[$"{Section}:Provider"];
         var provider = string.IsNullOrWhiteSpace(name) ? StorageProvider.AzureTable
-            : Enum.TryParse<StorageProvider>(name.Trim(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
-            : throw new InvalidOperationException($"Storage:Provider '{name}' is not a store: use AzureTable or PostgreSQL.");
+            : Enum.GetValues<StorageProvider>().Cast<StorageProvider?>().FirstOrDefault(p => p.ToString()!.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"Storage:Provider '{name}' is not a store: use AzureTable or PostgreSQL.");
         var connectionString = configuration[$"{Section}:ConnectionString"]
             ?? (provider == StorageProvider.AzureTable ? configuration.GetConnectionString("AzureStorage") : null)
             ?? throw new InvalidOperationException(provider == StorageProvider.AzureTable
