@@ -30,13 +30,7 @@ public sealed partial class AzuriteFixture : IStoreFixture
     public async Task DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(_location, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TestEnvironment.DeleteFolder(_location);
     }
 
     public async Task StartAsync()

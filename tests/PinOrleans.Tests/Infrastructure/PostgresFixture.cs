@@ -38,13 +38,7 @@ public sealed class PostgresFixture : IStoreFixture
     public async Task DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(_location, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TestEnvironment.DeleteFolder(_location);
     }
 
     public async Task StartAsync()
