@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The failure drill: a fresh Azurite (on disk) + three silos + a gateway; PIN logins, validations and wrong PINs run
-# for DRILL_SECONDS (90) while it
+# The failure drill: a fresh store (Azurite on disk, or PostgreSQL with --storage postgres) + three silos + a gateway;
+# PIN logins, validations and wrong PINs run for DRILL_SECONDS (90) while it
 #   - kills -9 one silo (at 10 s),
-#   - stops Azurite with SIGINT for 20 s (at 45 s) and starts it again,
+#   - stops the store for 20 s (at 45 s: Azurite with SIGINT, PostgreSQL with pg_ctl stop -m fast) and starts it again,
 # then reads every account back. Prints a timeline (answers per second) and the verdicts, writes
 # .local/drill/drill.md and drill.svg (a chart), and exits non-zero if a rule was broken:
 #   every failed request is a LoginRadius-shaped 503 with Retry-After; failures stop within 10 s of the kill and
@@ -12,21 +12,37 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 cd "$ROOT"
 
+store=azurite
+case "${1:-}" in
+  --storage) store="${2:?--storage needs azurite or postgres}" ;;
+  "") ;;
+  *) echo "Usage: ./drill.sh [--storage azurite|postgres]" >&2; exit 2 ;;
+esac
+[[ "$store" == azurite || "$store" == postgres ]] || { echo "--storage takes azurite or postgres." >&2; exit 2; }
+
 ensure_dotnet
-ensure_azurite
+if [[ "$store" == postgres ]]; then ensure_postgres; else ensure_azurite; fi
 
 seconds="${DRILL_SECONDS:-90}"
 kill_at="${DRILL_KILL_AT:-10}"
 outage_at="${DRILL_OUTAGE_AT:-45}"
 outage_seconds="${DRILL_OUTAGE_SECONDS:-20}"
 work="$ROOT/.local/drill"
-table_port=10112 silo_port=11321 gateway_port=30211 metrics_port=9201 api_port=5290
+table_port=10112 postgres_port=55433 silo_port=11321 gateway_port=30211 metrics_port=9201 api_port=5290
 
 build_release
-require_free_ports "another drill.sh?" $table_port $api_port $((silo_port)) $((silo_port + 1)) $((silo_port + 2)) \
+store_port=$table_port
+[[ "$store" == azurite ]] || store_port=$postgres_port
+require_free_ports "another drill.sh?" $store_port $api_port $((silo_port)) $((silo_port + 1)) $((silo_port + 2)) \
   $((gateway_port)) $((gateway_port + 1)) $((gateway_port + 2)) $((metrics_port)) $((metrics_port + 1)) $((metrics_port + 2))
 fresh_cluster_workdir "$work" "$table_port"
 mkdir -p "$work/azurite"
+if [[ "$store" == postgres ]]; then
+  chmod 711 "$work" # the postgres OS user runs the server in $work/postgres
+  postgres_password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+  storage="$(postgres_connection_string "$postgres_port" "$postgres_password")"
+  export Storage__Provider=PostgreSQL
+fi
 bin() { echo "$ROOT/src/$1/bin/Release/net10.0"; }
 
 export Cluster__ClusterId="drill-$(date +%s)" Cluster__ServiceId=pinorleans-drill
@@ -43,6 +59,7 @@ cleanup() {
   if [[ -n "${faults:-}" ]]; then kill "$faults" 2>/dev/null || true; fi
   if [[ -s "$work/azurite-restarted.pid" ]]; then pids=("$(cat "$work/azurite-restarted.pid") INT" "${pids[@]}"); fi
   stop_children
+  if [[ "$store" == postgres ]]; then stop_postgres "$work/postgres" || true; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -54,13 +71,14 @@ start() {
   last_pid=$!
 }
 
-mapfile -t flags < <(azurite_flags)
-start_azurite() {
+if [[ "$store" == postgres ]]; then
+  start_postgres "$work/postgres" "$postgres_port" "$postgres_password"
+else
+  mapfile -t flags < <(azurite_flags)
   start INT "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --location "$work/azurite" "${flags[@]}"
   azurite_pid=$last_pid
   wait_for_port 127.0.0.1 "$table_port" 30 Azurite
-}
-start_azurite
+fi
 
 silo_pids=()
 for i in 0 1 2; do
@@ -86,16 +104,26 @@ events="$work/events"
   echo "$(now_ms) silo-killed" >>"$events"
   echo "[drill] killed silo 2 (pid ${silo_pids[2]}) with SIGKILL" >&2
   sleep $((outage_at - kill_at))
-  kill -INT "$azurite_pid"
-  for ((t = 0; t < 120; t++)); do kill -0 "$azurite_pid" 2>/dev/null || break; sleep 0.25; done
-  echo "$(now_ms) storage-stopped" >>"$events"
-  echo "[drill] stopped Azurite with SIGINT for $outage_seconds s" >&2
-  sleep "$outage_seconds"
-  setsid "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --location "$work/azurite" "${flags[@]}" >>"$work/processes.log" 2>&1 &
-  echo "$!" >"$work/azurite-restarted.pid"
-  wait_for_port 127.0.0.1 "$table_port" 30 Azurite
+  # The outage begins when the stop does (a store refuses new requests at once, then takes a moment to exit).
+  stopping="$(now_ms)"
+  if [[ "$store" == postgres ]]; then
+    stop_postgres "$work/postgres"
+    echo "$stopping storage-stopped" >>"$events"
+    echo "[drill] stopped PostgreSQL (pg_ctl stop -m fast) for $outage_seconds s" >&2
+    sleep "$outage_seconds"
+    start_postgres "$work/postgres" "$postgres_port" "$postgres_password"
+  else
+    kill -INT "$azurite_pid"
+    for ((t = 0; t < 120; t++)); do kill -0 "$azurite_pid" 2>/dev/null || break; sleep 0.25; done
+    echo "$stopping storage-stopped" >>"$events"
+    echo "[drill] stopped Azurite with SIGINT for $outage_seconds s" >&2
+    sleep "$outage_seconds"
+    setsid "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --location "$work/azurite" "${flags[@]}" >>"$work/processes.log" 2>&1 &
+    echo "$!" >"$work/azurite-restarted.pid"
+    wait_for_port 127.0.0.1 "$table_port" 30 Azurite
+  fi
   echo "$(now_ms) storage-started" >>"$events"
-  echo "[drill] Azurite is back" >&2
+  echo "[drill] $store is back" >&2
 ) &
 faults=$!
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs PinOrleans locally: Azurite (Azure Table storage), N silos in one cluster and M gateways, with a demo tenant.
-#   ./run.sh [--silos N] [--gateways M]      (default 1 and 1)
+# Runs PinOrleans locally: Azurite (Azure Table storage) or PostgreSQL, N silos in one cluster and M gateways, with a
+# demo tenant.
+#   ./run.sh [--silos N] [--gateways M] [--storage azurite|postgres]      (default 1, 1 and azurite)
 # Ctrl-C stops everything cleanly (TERM, a grace period, then KILL); data lives in .local/ and survives a restart.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
@@ -8,24 +9,29 @@ cd "$ROOT"
 
 silos=1
 gateways=1
+store=azurite
 while (($#)); do
   case "$1" in
     --silos) silos="${2:?--silos needs a number}"; shift 2 ;;
     --gateways) gateways="${2:?--gateways needs a number}"; shift 2 ;;
-    -h | --help) sed -n '2,4p' "$0"; exit 0 ;;
-    *) echo "Unknown argument: $1 (usage: ./run.sh [--silos N] [--gateways M])" >&2; exit 2 ;;
+    --storage) store="${2:?--storage needs azurite or postgres}"; shift 2 ;;
+    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "Unknown argument: $1 (usage: ./run.sh [--silos N] [--gateways M] [--storage azurite|postgres])" >&2; exit 2 ;;
   esac
 done
 [[ "$silos" =~ ^[1-9][0-9]?$ && "$gateways" =~ ^[1-9][0-9]?$ ]] || { echo "--silos and --gateways take 1 to 99." >&2; exit 2; }
+[[ "$store" == azurite || "$store" == postgres ]] || { echo "--storage takes azurite or postgres." >&2; exit 2; }
 
 ensure_dotnet
-ensure_azurite
+if [[ "$store" == postgres ]]; then ensure_postgres; else ensure_azurite; fi
 ensure_smtp4dev
 
 build_release
 
 mkdir -p .local
-chmod 700 .local
+# 711, not 700: the postgres OS user that runs PostgreSQL must pass through to .local/postgres. Nothing in .local can
+# be listed by others, and every file in it is created 600 (umask 077).
+chmod 711 .local
 umask 077
 
 # The pepper keys every PIN and password hash; generated once, never committed.
@@ -67,9 +73,17 @@ mail_web="http://127.0.0.1:${MAIL_WEB_PORT:-5081}"
 export Email__Host="${Email__Host:-127.0.0.1}" Email__Port="${Email__Port:-$mail_smtp_port}" Email__Security="${Email__Security:-None}"
 export Sms__Provider="${Sms__Provider:-File}" Sms__OutboxFile="${Sms__OutboxFile:-$ROOT/.local/sms-outbox.jsonl}" Sms__VoiceEnabled="${Sms__VoiceEnabled:-true}"
 
-table_port="$(azurite_setting tablePort)"
-storage="$(azurite_connection_string "$table_port")"
-export Storage__ConnectionString="$storage"
+if [[ "$store" == postgres ]]; then
+  # A private PostgreSQL in .local/postgres (POSTGRES_PORT, 55432), role pinorleans with a password generated once.
+  store_port="${POSTGRES_PORT:-55432}"
+  [[ -s .local/postgres.env ]] || printf 'POSTGRES_PASSWORD=%s\n' "$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" >.local/postgres.env
+  source .local/postgres.env
+  export Storage__Provider=PostgreSQL
+  export Storage__ConnectionString="$(postgres_connection_string "$store_port" "$POSTGRES_PASSWORD")"
+else
+  store_port="$(azurite_setting tablePort)"
+  export Storage__ConnectionString="$(azurite_connection_string "$store_port")"
+fi
 # A cluster id of its own for each run (grain state is keyed by the service id, which stays): the membership rows of
 # a run that was killed cannot hold up this one's silos, which would otherwise first probe the dead ones.
 export Cluster__ClusterId="${Cluster__ClusterId:-dev-$(date +%Y%m%d-%H%M%S)}"
@@ -86,10 +100,10 @@ port_of() { local rest="${1##*:}"; echo "${rest%%/*}"; }
 silo_port0="${Cluster__SiloPort:-11111}" gateway_port0="${Cluster__GatewayPort:-30000}" metrics_port0="${METRICS_PORT:-9100}"
 api_port="$(port_of "$api")"
 gateway_url() { if (($1 == 0)); then echo "$api"; else echo "${api%:*}:$((api_port + 100 * $1))"; fi; }
-ports=("$table_port" "$mail_smtp_port" "$(port_of "$mail_web")")
+ports=("$store_port" "$mail_smtp_port" "$(port_of "$mail_web")")
 for ((i = 0; i < silos; i++)); do ports+=("$((silo_port0 + i))" "$((gateway_port0 + i))" "$((metrics_port0 + i))"); done
 for ((j = 0; j < gateways; j++)); do ports+=("$(port_of "$(gateway_url "$j")")"); done
-require_free_ports "another PinOrleans or Azurite running?" "${ports[@]}"
+require_free_ports "another PinOrleans, Azurite or PostgreSQL running?" "${ports[@]}"
 
 pids=()
 stop_all() {
@@ -98,8 +112,9 @@ stop_all() {
   echo
   echo "Stopping ..."
   # Gateway and silo first (SIGTERM: graceful shutdown, the silo leaves the cluster), Azurite last with SIGINT:
-  # on SIGTERM it would lose its last seconds of writes.
+  # on SIGTERM it would lose its last seconds of writes. PostgreSQL (its own daemon) last with a fast shutdown.
   stop_children
+  if [[ "$store" == postgres ]]; then stop_postgres "$ROOT/.local/postgres" || true; fi
   echo "Stopped."
   exit "$status"
 }
@@ -108,14 +123,20 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 0' INT TERM
 
-mapfile -t flags < <(azurite_flags)
-mkdir -p "$(azurite_setting location)"
-# Each child runs in its own session, so Ctrl-C reaches only this script, which stops them in order.
-setsid "$AZURITE_TABLE" --tableHost "$(azurite_setting tableHost)" --tablePort "$table_port" \
-  --location "$ROOT/$(azurite_setting location)" "${flags[@]}" &
-pids+=("$! INT")
-declare -A name_of=([$!]=Azurite)
-wait_for_port "$(azurite_setting tableHost)" "$table_port" 30 Azurite
+declare -A name_of=()
+if [[ "$store" == postgres ]]; then
+  # The silo creates Orleans' tables on first start; the data stays in .local/postgres.
+  start_postgres "$ROOT/.local/postgres" "$store_port" "$POSTGRES_PASSWORD"
+else
+  mapfile -t flags < <(azurite_flags)
+  mkdir -p "$(azurite_setting location)"
+  # Each child runs in its own session, so Ctrl-C reaches only this script, which stops them in order.
+  setsid "$AZURITE_TABLE" --tableHost "$(azurite_setting tableHost)" --tablePort "$store_port" \
+    --location "$ROOT/$(azurite_setting location)" "${flags[@]}" &
+  pids+=("$! INT")
+  name_of[$!]=Azurite
+  wait_for_port "$(azurite_setting tableHost)" "$store_port" 30 Azurite
+fi
 
 # smtp4dev targets an older .NET; it runs on the installed one. Loopback only, messages kept in memory.
 DOTNET_ROLL_FORWARD=Major setsid "$SMTP4DEV" --urls="$mail_web" --smtpport="$mail_smtp_port" --bindaddress=127.0.0.1 \
@@ -174,6 +195,7 @@ PinOrleans is running at $api   (tenant '${Bootstrap__Tenant__Name}', API key $k
   Gateway metrics $api/metrics, dashboard $api/dashboard and admin API (user ${Admin__UserName}, password in .local/admin.env),
   API reference $api/reference (OpenAPI document $api/openapi/v1.json)
 E-mails (verification, resets): $mail_web (smtp4dev)   SMS/voice OTPs: ${Sms__OutboxFile}
+Storage: $([[ "$store" == postgres ]] && echo "PostgreSQL on 127.0.0.1:$store_port (.local/postgres, role pinorleans, password in .local/postgres.env)" || echo "Azurite on 127.0.0.1:$store_port (.local/azurite)")
 Press Ctrl-C to stop. Data is kept in .local/ between runs.
 
 A first PIN login (register, verify the e-mail, log in with the password, then with the PIN), ready to paste

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, 3-silo cluster, gateway (WebApplicationFactory) and Azurite storage tests.
+# Runs the whole test suite: unit, 3-silo cluster, gateway (WebApplicationFactory), and storage tests on Azurite and PostgreSQL.
 # Ends with a plain "N passed, N failed" line; exits non-zero when anything failed or no test ran.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
@@ -7,6 +7,7 @@ cd "$ROOT"
 
 ensure_dotnet
 ensure_azurite
+ensure_postgres
 ensure_loginradius_sdk
 
 results="$ROOT/TestResults"

@@ -120,3 +120,57 @@ fresh_cluster_workdir() {
   secret="$(cat /proc/sys/kernel/random/uuid)"
   storage="$(azurite_connection_string "$2")"
 }
+
+# PostgreSQL: Debian's own package (apt-get install postgresql, once), run as a private cluster of the postgres OS
+# user (root may not run initdb or postgres): its data folder where the caller says, listening on 127.0.0.1 only,
+# the superuser reachable only through the data folder's socket (peer), a role and database "pinorleans" with a
+# password over TCP (scram-sha-256). Sets PG_BIN.
+ensure_postgres() {
+  PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+  if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
+    echo "Installing PostgreSQL (Debian's postgresql package) ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  fi
+  export PG_BIN
+}
+
+# The Npgsql connection string of the pinorleans role: postgres_connection_string PORT PASSWORD
+postgres_connection_string() {
+  echo "Host=127.0.0.1;Port=$1;Database=pinorleans;Username=pinorleans;Password=$2"
+}
+
+# Starts the private cluster in DIR on PORT (creating it, the role and the database on first use) and waits until
+# it answers: start_postgres DIR PORT PASSWORD. The password is kept in DIR/../ by the caller, not here.
+start_postgres() {
+  local dir="$1" port="$2" password="$3"
+  if [[ ! -s "$dir/PG_VERSION" ]]; then
+    mkdir -p "$dir"
+    chown postgres:postgres "$dir"
+    chmod 700 "$dir"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$dir" -U postgres -E UTF8 --locale=C.UTF-8 \
+      --auth-local=peer --auth-host=scram-sha-256 >"$dir.initdb.log" 2>&1 || { cat "$dir.initdb.log" >&2; return 1; }
+  fi
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -s \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir" start \
+    || { tail -20 "$dir/server.log" >&2; return 1; }
+  runuser -u postgres -- "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA \
+    -v password="$password" >/dev/null <<'SQL'
+SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pinorleans') AS missing \gset
+\if :missing
+CREATE ROLE pinorleans LOGIN;
+\endif
+ALTER ROLE pinorleans PASSWORD :'password';
+SELECT NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'pinorleans') AS missing \gset
+\if :missing
+CREATE DATABASE pinorleans OWNER pinorleans;
+\endif
+SQL
+}
+
+# Stops the private cluster in DIR: fast shutdown (open transactions rolled back, committed ones already on disk).
+stop_postgres() {
+  [[ -s "$1/postmaster.pid" ]] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1" -m fast -w -t 60 -s stop
+}

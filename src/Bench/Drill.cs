@@ -308,22 +308,23 @@ public static class Drill
             .Select(t => (double?)t.Key + 1).Max();
 
         var kill = events.FirstOrDefault(e => e.Name == "silo-killed");
-        var azuriteDown = events.FirstOrDefault(e => e.Name == "storage-stopped");
-        var azuriteUp = events.FirstOrDefault(e => e.Name == "storage-started");
+        var storageDown = events.FirstOrDefault(e => e.Name == "storage-stopped");
+        var storageUp = events.FirstOrDefault(e => e.Name == "storage-started");
         if (kill.Name is not null)
         {
-            var end = azuriteDown.Name is not null ? azuriteDown.At : seconds;
+            // Up to the second the outage began in: that second's failures may already be the outage's.
+            var end = storageDown.Name is not null ? Math.Floor(storageDown.At) : seconds;
             var last = LastFailureBetween(kill.At, end);
             var settled = last is null ? 0 : last.Value - kill.At;
             verdicts.Add(new Verdict("failures stop within 10 s of killing a silo", settled <= 10, last is null ? "no failure at all" : $"last failure {settled:F0} s after the kill"));
         }
 
-        if (azuriteUp.Name is not null)
+        if (storageUp.Name is not null)
         {
-            var last = LastFailureBetween(azuriteUp.At, seconds);
-            var settled = last is null ? 0 : last.Value - azuriteUp.At;
+            var last = LastFailureBetween(storageUp.At, seconds);
+            var settled = last is null ? 0 : last.Value - storageUp.At;
             verdicts.Add(new Verdict("everything recovers within 30 s of storage coming back (no restarts)", settled <= 30, last is null ? "no failure after the restart" : $"last failure {settled:F0} s after storage came back"));
-            var during = timeline.Where(t => t.Key >= azuriteDown.At && t.Key < azuriteUp.At).Sum(t => t.Value.Refused);
+            var during = timeline.Where(t => t.Key >= storageDown.At && t.Key < storageUp.At).Sum(t => t.Value.Refused);
             verdicts.Add(new Verdict("requests needing storage are refused (503) while it is down", during > 0, $"{during} clean refusals during the outage"));
         }
 

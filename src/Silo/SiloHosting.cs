@@ -34,11 +34,11 @@ public static class SiloHosting
     /// <summary>The Azure table that holds grain state.</summary>
     public const string StateTable = "PinOrleansState";
 
-    /// <summary>Configures this process as a PinOrleans silo: Azure Table clustering, state and reminders, the grains' services, the bootstrap tenant.</summary>
+    /// <summary>Configures this process as a PinOrleans silo: clustering, state and reminders in the configured store (<see cref="StorageSettings"/>), the grains' services, the bootstrap tenant.</summary>
     public static IHostApplicationBuilder AddPinOrleansSilo(this IHostApplicationBuilder builder)
     {
         var endpoints = builder.Configuration.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new();
-        var storage = StorageConnectionString(builder.Configuration);
+        var storage = StorageSettings.From(builder.Configuration);
         DevelopmentPepper.EnsureConfigured(builder.Configuration, builder.Environment);
 
         builder.UseOrleans(silo =>
@@ -63,7 +63,7 @@ public static class SiloHosting
             {
                 silo.ConfigureEndpoints(System.Net.IPAddress.Parse(endpoints.AdvertisedIPAddress), endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: false);
             }
-            silo.AddPinOrleansAzureStorage(storage);
+            silo.AddPinOrleansStorage(storage);
             silo.AddActivityPropagation();
             // The dashboard's grains; a gateway serves its pages at /dashboard (administrator only).
             silo.AddDashboard();
@@ -77,39 +77,118 @@ public static class SiloHosting
         return builder;
     }
 
-    /// <summary>Membership, grain state and reminders in Azure Table storage, state serialized by <see cref="JsonGrainStorageSerializer"/>.</summary>
-    public static ISiloBuilder AddPinOrleansAzureStorage(this ISiloBuilder silo, string connectionString)
+    /// <summary>Membership, grain state and reminders in the configured store, state serialized by <see cref="JsonGrainStorageSerializer"/>.</summary>
+    public static ISiloBuilder AddPinOrleansStorage(this ISiloBuilder silo, StorageSettings storage)
     {
-        silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
-        silo.AddPinOrleansStateStore(connectionString);
-        silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connectionString));
+        if (storage.Provider == StorageProvider.PostgreSQL)
+        {
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = StorageSettings.NpgsqlInvariant;
+                o.ConnectionString = storage.ConnectionString;
+            });
+        }
+        else
+        {
+            silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage.ConnectionString));
+        }
+
+        silo.AddPinOrleansStateStore(storage);
+        silo.AddPinOrleansReminders(storage);
+        return silo;
+    }
+
+    /// <summary>Reminders (webhook retries, account outboxes) in the configured store.</summary>
+    public static ISiloBuilder AddPinOrleansReminders(this ISiloBuilder silo, StorageSettings storage)
+    {
+        if (storage.Provider == StorageProvider.PostgreSQL)
+        {
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = StorageSettings.NpgsqlInvariant;
+                o.ConnectionString = storage.ConnectionString;
+            });
+            silo.AddPostgresSchema(storage);
+        }
+        else
+        {
+            silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(storage.ConnectionString));
+        }
+
         return silo;
     }
 
     /// <summary>
-    /// The grain-state store alone: Azure Table storage, serialized by <see cref="JsonGrainStorageSerializer"/>,
-    /// behind <see cref="CountingGrainStorage"/> (operations counted by state name).
+    /// The grain-state store alone, serialized by <see cref="JsonGrainStorageSerializer"/>, behind
+    /// <see cref="CountingGrainStorage"/> (operations counted by state name, storage failures made
+    /// <see cref="StorageUnavailableException"/>): Azure Table storage, or PostgreSQL (table <c>OrleansStorage</c>).
+    /// Either answers a write only once it is committed, and a write against a changed version with
+    /// <see cref="Orleans.Storage.InconsistentStateException"/>.
     /// </summary>
-    public static ISiloBuilder AddPinOrleansStateStore(this ISiloBuilder silo, string connectionString)
+    public static ISiloBuilder AddPinOrleansStateStore(this ISiloBuilder silo, StorageSettings storage)
     {
-        const string table = StorageNames.Store + "-table";
-        silo.AddAzureTableGrainStorage(table, o =>
-        {
-            o.TableServiceClient = new TableServiceClient(connectionString);
-            o.TableName = StateTable;
-            // A deleted account leaves no row behind.
-            o.DeleteStateOnClear = true;
-            o.GrainStorageSerializer = new JsonGrainStorageSerializer();
-        });
-        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(table), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>()));
+        const string inner = StorageNames.Store + "-provider";
+        silo.AddPinOrleansStateProvider(storage, inner);
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(inner), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>()));
         return silo;
     }
 
-    /// <summary><c>Storage:ConnectionString</c>, else <c>ConnectionStrings:AzureStorage</c>.</summary>
-    public static string StorageConnectionString(IConfiguration configuration) =>
-        configuration["Storage:ConnectionString"]
-        ?? configuration.GetConnectionString("AzureStorage")
-        ?? throw new InvalidOperationException("No storage configured: set Storage:ConnectionString (Azure Table storage or Azurite).");
+    /// <summary>The store's own grain-state provider under <paramref name="name"/>, without the counting wrapper.</summary>
+    public static ISiloBuilder AddPinOrleansStateProvider(this ISiloBuilder silo, StorageSettings storage, string name)
+    {
+        if (storage.Provider == StorageProvider.PostgreSQL)
+        {
+            silo.AddAdoNetGrainStorage(name, o =>
+            {
+                o.Invariant = StorageSettings.NpgsqlInvariant;
+                o.ConnectionString = storage.ConnectionString;
+                // Orleans' PostgreSQL script has no DeleteStorageKey query, so a cleared state keeps its row with the
+                // payload set to NULL (nothing of the account or token left, only the grain's key).
+                o.DeleteStateOnClear = false;
+                o.GrainStorageSerializer = new JsonGrainStorageSerializer();
+            });
+            silo.AddPostgresSchema(storage);
+            silo.Services.AllowNpgsqlExceptions();
+        }
+        else
+        {
+            silo.AddAzureTableGrainStorage(name, o =>
+            {
+                o.TableServiceClient = new TableServiceClient(storage.ConnectionString);
+                o.TableName = StateTable;
+                // A deleted account leaves no row behind.
+                o.DeleteStateOnClear = true;
+                o.GrainStorageSerializer = new JsonGrainStorageSerializer();
+            });
+        }
+
+        return silo;
+    }
+
+    /// <summary>
+    /// Npgsql's exceptions travel inside <see cref="StorageUnavailableException"/> like Azure's do (Orleans serializes
+    /// exceptions only of the namespaces it is told, Azure and System among them).
+    /// </summary>
+    public static IServiceCollection AllowNpgsqlExceptions(this IServiceCollection services) =>
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o =>
+        {
+            if (!o.SupportedNamespacePrefixes.Contains("Npgsql"))
+            {
+                o.SupportedNamespacePrefixes.Add("Npgsql");
+            }
+        });
+
+    /// <summary>Orleans' PostgreSQL tables created at startup when they are missing (once per silo, whoever asks).</summary>
+    private static void AddPostgresSchema(this ISiloBuilder silo, StorageSettings storage)
+    {
+        if (silo.Services.Any(d => d.ServiceType == typeof(PostgresSchemaParticipant)))
+        {
+            return;
+        }
+
+        silo.Services.AddSingleton(sp => new PostgresSchemaParticipant(storage, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresSchemaParticipant>>()));
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PostgresSchemaParticipant>());
+    }
 }
 
 /// <summary>Where the pepper comes from when it is not configured: a generated key file, in Development only.</summary>

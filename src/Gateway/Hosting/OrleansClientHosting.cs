@@ -14,11 +14,12 @@ public sealed class ClusterClientOptions
     public string ServiceId { get; set; } = "pinorleans";
 
     /// <summary>
-    /// <c>AzureTable</c> (membership table, the default), <c>Static</c> (a fixed list of silo gateways), or
+    /// <c>Storage</c> (the membership table in the store <c>Storage:Provider</c> names, the default; <c>AzureTable</c> is
+    /// its older name), <c>Static</c> (a fixed list of silo gateways), or
     /// <c>CoHosted</c> (no client of its own: the host already provides <see cref="IGrainFactory"/>, as a silo
     /// co-hosting the gateway or a test cluster does).
     /// </summary>
-    public string Clustering { get; set; } = "AzureTable";
+    public string Clustering { get; set; } = "Storage";
 
     /// <summary>For <c>Static</c>: silo gateway endpoints, <c>host:port</c>, comma-separated.</summary>
     public string? Gateways { get; set; }
@@ -54,9 +55,19 @@ public static class OrleansClientHosting
             }
             else
             {
-                var storage = builder.Configuration["Storage:ConnectionString"] ?? builder.Configuration.GetConnectionString("AzureStorage")
-                    ?? throw new InvalidOperationException("No storage configured: set Storage:ConnectionString, or Cluster:Clustering=Static with Cluster:Gateways.");
-                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+                var storage = StorageSettings.From(builder.Configuration);
+                if (storage.Provider == StorageProvider.PostgreSQL)
+                {
+                    client.UseAdoNetClustering(o =>
+                    {
+                        o.Invariant = StorageSettings.NpgsqlInvariant;
+                        o.ConnectionString = storage.ConnectionString;
+                    });
+                }
+                else
+                {
+                    client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage.ConnectionString));
+                }
             }
 
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(0.5, options.ResponseTimeoutSeconds)));

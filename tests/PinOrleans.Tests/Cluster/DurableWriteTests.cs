@@ -5,9 +5,20 @@ using PinOrleans.Webhooks;
 
 namespace PinOrleans.Tests.Cluster;
 
-/// <summary>Every grain that writes state follows the one policy: a write storage refused is never served afterwards.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class DurableWriteTests(ClusterFixture fixture)
+public sealed class DurableWriteTests(ClusterFixture fixture) : DurableWriteSuite(fixture);
+
+[Collection(AzureTableClusterCollection.Name)]
+public sealed class AzureTableDurableWriteTests(AzureTableClusterFixture fixture) : DurableWriteSuite(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresDurableWriteTests(PostgresClusterFixture fixture) : DurableWriteSuite(fixture);
+
+/// <summary>
+/// Every grain that writes state follows the one policy: a write storage refused is never served afterwards. On
+/// every store (in memory, Azurite, PostgreSQL: one class each), the failures injected in front of the store's provider.
+/// </summary>
+public abstract class DurableWriteSuite(ClusterFixture fixture)
 {
     private async Task RefusedAsync(IAddressable grain, Func<Task> write)
     {

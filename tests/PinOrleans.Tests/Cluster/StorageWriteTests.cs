@@ -3,9 +3,20 @@ using PinOrleans.Tests.Infrastructure;
 
 namespace PinOrleans.Tests.Cluster;
 
-/// <summary>What a PIN login costs in storage writes: every write acknowledged before the answer, and no more of them than needed.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class StorageWriteTests(ClusterFixture fixture)
+public sealed class StorageWriteTests(ClusterFixture fixture) : StorageWriteSuite(fixture);
+
+[Collection(AzureTableClusterCollection.Name)]
+public sealed class AzureTableStorageWriteTests(AzureTableClusterFixture fixture) : StorageWriteSuite(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresStorageWriteTests(PostgresClusterFixture fixture) : StorageWriteSuite(fixture);
+
+/// <summary>
+/// What a PIN login costs in storage writes: every write acknowledged before the answer, and no more of them than
+/// needed. On every store (in memory, Azurite, PostgreSQL: one class each).
+/// </summary>
+public abstract class StorageWriteSuite(ClusterFixture fixture)
 {
     [Fact]
     public async Task A_successful_pin_login_writes_twice_a_failed_one_once_and_a_locked_refusal_never()

@@ -1,19 +1,24 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
-using Azure.Data.Tables;
 using PinOrleans.Sessions;
 using PinOrleans.Tests.Infrastructure;
 
 namespace PinOrleans.Tests.EndToEnd;
 
-/// <summary>
-/// The shipped binaries as an operator runs them: two silo processes on their own ports forming one cluster through
-/// the Azure Table membership in a real Azurite, and a gateway process finding them there; their metrics, the
-/// dashboard behind the administrator, and a silo that leaves gracefully on SIGTERM.
-/// </summary>
 [RunsLong(15)]
-public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+public sealed class AzureTableProcessClusterTests(AzuriteFixture store) : ProcessClusterTests<AzuriteFixture>(store);
+
+/// <summary>On a new PostgreSQL: the two silos start together, and Orleans' tables are created once.</summary>
+[RunsLong(15)]
+public sealed class PostgresProcessClusterTests(PostgresFixture store) : ProcessClusterTests<PostgresFixture>(store);
+
+/// <summary>
+/// The shipped binaries as an operator runs them, on every store (one class each): two silo processes on their own
+/// ports forming one cluster through the membership table in the store, and a gateway process finding them there;
+/// their metrics, the dashboard behind the administrator, and a silo that leaves gracefully on SIGTERM.
+/// </summary>
+public abstract class ProcessClusterTests<TStore>(TStore store) : IClassFixture<TStore>, IAsyncLifetime where TStore : class, IStoreFixture
 {
     private readonly List<Process> _processes = [];
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
@@ -25,7 +30,7 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
     private readonly List<(Process Process, int MetricsPort)> _silos = [];
 
     [Fact]
-    public async Task Two_silos_join_through_azure_table_membership_and_the_gateway_logs_in_with_a_pin()
+    public async Task Two_silos_join_through_the_membership_table_and_the_gateway_logs_in_with_a_pin()
     {
         StartSilo();
         StartSilo();
@@ -130,7 +135,8 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = binaries, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(binaries, $"PinOrleans.{project}.dll"));
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["Storage__ConnectionString"] = azurite.ConnectionString;
+        start.Environment["Storage__Provider"] = store.Settings.Provider.ToString();
+        start.Environment["Storage__ConnectionString"] = store.Settings.ConnectionString;
         start.Environment["Cluster__ClusterId"] = _clusterId;
         start.Environment["Cluster__ServiceId"] = _clusterId;
         foreach (var (name, value) in environment)
@@ -201,22 +207,9 @@ public sealed class ProcessClusterTests(AzuriteFixture azurite) : IClassFixture<
 
     private Task<int> ActiveSilosAsync() => SilosAsync("Active");
 
-    private async Task<int> SilosAsync(string status)
-    {
-        var count = 0;
-        await foreach (var row in new TableServiceClient(azurite.ConnectionString).GetTableClient("OrleansSiloInstances").QueryAsync<TableEntity>())
-        {
-            if (row.GetString("DeploymentId") == _clusterId && row.GetString("Status") == status)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
+    private async Task<int> SilosAsync(string status) =>
+        (await store.MembershipAsync(_clusterId)).Count(s => s == status);
 
     private static string Configuration() =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-
-
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Azure.Data.Tables;
 
 namespace PinOrleans.Tests.Infrastructure;
 
@@ -10,7 +11,7 @@ namespace PinOrleans.Tests.Infrastructure;
 /// A real Azurite table service (the project's pinned npm install, settings from azurite.json) on a free port
 /// with its own data folder. Stopped with SIGINT, as Azurite needs to flush its last writes.
 /// </summary>
-public sealed partial class AzuriteFixture : IAsyncLifetime
+public sealed partial class AzuriteFixture : IStoreFixture
 {
     private const int SigInt = 2;
     private readonly string _location = Path.Combine(Path.GetTempPath(), $"pinorleans-azurite-{Guid.NewGuid():N}");
@@ -22,18 +23,14 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
 
+    public StorageSettings Settings => new(StorageProvider.AzureTable, ConnectionString);
+
     public Task InitializeAsync() => StartAsync();
 
     public async Task DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(_location, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TestEnvironment.DeleteFolder(_location);
     }
 
     public async Task StartAsync()
@@ -95,10 +92,33 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         _process = null;
     }
 
-    public async Task RestartAsync()
+    public async Task<IReadOnlyList<string>> StoredRowsAsync()
     {
-        await StopAsync();
-        await StartAsync();
+        var service = new TableServiceClient(ConnectionString);
+        var rows = new List<string>();
+        await foreach (var table in service.QueryAsync())
+        {
+            await foreach (var row in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
+            {
+                rows.Add(string.Join('|', row.Select(p => p.Value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : p.Value?.ToString())));
+            }
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<string>> MembershipAsync(string clusterId)
+    {
+        var statuses = new List<string>();
+        await foreach (var row in new TableServiceClient(ConnectionString).GetTableClient("OrleansSiloInstances").QueryAsync<TableEntity>())
+        {
+            if (row.GetString("DeploymentId") == clusterId)
+            {
+                statuses.Add(row.GetString("Status"));
+            }
+        }
+
+        return statuses;
     }
 
     private async Task<bool> IsListeningAsync()
@@ -114,8 +134,6 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
             return false;
         }
     }
-
-
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

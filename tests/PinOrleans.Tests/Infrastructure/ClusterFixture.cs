@@ -8,14 +8,23 @@ using Orleans.TestingHost;
 using PinOrleans.Accounts;
 using PinOrleans.Security;
 using PinOrleans.Sessions;
+using PinOrleans.Silo;
 using PinOrleans.Tenants;
 
 namespace PinOrleans.Tests.Infrastructure;
 
-/// <summary>A three-silo in-process cluster (real grains, real Argon2id at a low cost, in-memory storage) shared by a collection.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+/// <summary>
+/// A three-silo in-process cluster (real grains, real Argon2id at a low cost) shared by a collection: grain state and
+/// reminders in memory, or in a real store of its own (<see cref="AzureTableClusterFixture"/>, <see cref="PostgresClusterFixture"/>).
+/// </summary>
+public class ClusterFixture : IAsyncLifetime
 {
     public const int Silos = 3;
+
+    /// <summary>The store's own provider, under the fault-injecting and counting wrappers.</summary>
+    private const string Backing = "backing";
+
+    private readonly IStoreFixture? _store;
 
     private readonly Dictionary<int, (CountingHasher Hasher, FaultInjectingStorage Storage, CountingGrainStorage Counted)> _perSilo = [];
     private readonly StorageFaults _faults = new();
@@ -34,7 +43,17 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private readonly Lazy<GatewayFactory> _adminGateway;
 
-    public ClusterFixture() => _adminGateway = new(() => Tests.Gateway.AdminApiTests.AdminGateway(this, maxFailures: 1_000_000));
+    public ClusterFixture()
+        : this(null)
+    {
+    }
+
+    /// <summary>A cluster whose grain state and reminders are in <paramref name="store"/> (started and removed with the cluster).</summary>
+    protected ClusterFixture(IStoreFixture? store)
+    {
+        _store = store;
+        _adminGateway = new(() => Tests.Gateway.AdminApiTests.AdminGateway(this, maxFailures: 1_000_000));
+    }
 
     /// <summary>
     /// The real gateway with an administrator configured, one for all the tests that need one (the refused
@@ -84,6 +103,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (_store is not null)
+        {
+            await _store.InitializeAsync();
+        }
+
         Mail = new MailCatcher();
         Captcha = await FakeCaptchaProviders.StartAsync();
         Sms = await FakeTwilio.StartAsync();
@@ -113,8 +137,17 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             var index = Interlocked.Increment(ref next);
-            silo.AddMemoryGrainStorage("memory");
-            silo.UseInMemoryReminderService();
+            if (_store is null)
+            {
+                silo.AddMemoryGrainStorage(Backing);
+                silo.UseInMemoryReminderService();
+            }
+            else
+            {
+                silo.AddPinOrleansStateProvider(_store.Settings, Backing);
+                silo.AddPinOrleansReminders(_store.Settings);
+            }
+
             silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Store, (sp, _) =>
             {
@@ -152,13 +185,17 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Mail.DisposeAsync();
         await Sms.DisposeAsync();
         await Captcha.DisposeAsync();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
     }
 
     private (CountingHasher Hasher, FaultInjectingStorage Storage, CountingGrainStorage Counted) Silo(IServiceProvider sp, int index)
     {
         if (!_perSilo.TryGetValue(index, out var silo))
         {
-            var storage = new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("memory"), _faults);
+            var storage = new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>(Backing), _faults);
             silo = (new CountingHasher(new Argon2idSecretHasher(sp.GetRequiredService<IOptions<HashingOptions>>())), storage, new CountingGrainStorage(storage, sp.GetRequiredService<Operations.PinOrleansMetrics>()));
             _perSilo[index] = silo;
         }
@@ -181,7 +218,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>
     /// What storage holds for a user right now (not the activation's memory). The memory provider keeps its data
-    /// in storage grains of the cluster, so any silo's provider reads the same record.
+    /// in storage grains of the cluster (a real store is shared anyway), so any silo's provider reads the same record.
     /// </summary>
     public async Task<UserState> StoredUserAsync(TestTenant tenant, string uid) =>
         (await ReadStoredUserAsync(_perSilo.Values.First().Storage.Inner, UserGrainId(tenant, uid))).State!;
@@ -254,6 +291,12 @@ public sealed class ClusterFixture : IAsyncLifetime
         (await Grains.GetGrain<ITenantGrain>(tenant.ApiKey).AuthorizeAsync(null, false)).Tenant!;
 }
 
+/// <summary>The cluster with grain state and reminders in an Azurite of its own.</summary>
+public sealed class AzureTableClusterFixture() : ClusterFixture(new AzuriteFixture());
+
+/// <summary>The cluster with grain state and reminders in a PostgreSQL of its own.</summary>
+public sealed class PostgresClusterFixture() : ClusterFixture(new PostgresFixture());
+
 public sealed record TestTenant(string ApiKey, string ApiSecret);
 
 public sealed record PinScenario(TestTenant Tenant, TenantSnapshot Snapshot, string Uid, IPinSessionGrain Session);
@@ -274,4 +317,20 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 public sealed class EdgeCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "edge";
+}
+
+/// <summary>The storage tests of the cluster collection, on Azurite.</summary>
+[CollectionDefinition(Name)]
+[RunsLong(20)]
+public sealed class AzureTableClusterCollection : ICollectionFixture<AzureTableClusterFixture>
+{
+    public const string Name = "cluster-azuretable";
+}
+
+/// <summary>The storage tests of the cluster collection, on PostgreSQL.</summary>
+[CollectionDefinition(Name)]
+[RunsLong(20)]
+public sealed class PostgresClusterCollection : ICollectionFixture<PostgresClusterFixture>
+{
+    public const string Name = "cluster-postgres";
 }

@@ -20,6 +20,18 @@ public static class TestEnvironment
         throw new InvalidOperationException("azurite.json not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>Removes a fixture's data folder; one that is still in use is left to the temp folder's cleaning.</summary>
+    public static void DeleteFolder(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     /// <summary>A loopback port nothing listens on right now.</summary>
     public static int FreePort()
     {

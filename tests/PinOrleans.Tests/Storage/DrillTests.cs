@@ -15,21 +15,32 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Storage;
 
 /// <summary>
-/// The two faults of ./drill.sh, small enough for CI: PIN logins through the real gateway against three silos on
-/// Azurite while one silo dies, and while Azurite is stopped and started again. Every failure is a LoginRadius-shaped
+/// The two faults of ./drill.sh, small enough for CI, on every store (one class per store): PIN logins through the
+/// real gateway against three silos on it while one silo dies, and while the store is stopped and started again. Every failure is a LoginRadius-shaped
 /// 503 with Retry-After, failures stop soon after the fault ends, and every acknowledged login is in storage
 /// afterwards.
 /// </summary>
 public static class DrillTests
 {
-    /// <summary>One silo of three dies under PIN logins.</summary>
     [RunsLong(15)]
-    public sealed class SiloDies(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+    public sealed class SiloDiesOnAzureTable(AzuriteFixture store) : SiloDies<AzuriteFixture>(store);
+
+    [RunsLong(15)]
+    public sealed class SiloDiesOnPostgres(PostgresFixture store) : SiloDies<PostgresFixture>(store);
+
+    [RunsLong(30)]
+    public sealed class StorageStopsOnAzureTable(AzuriteFixture store) : StorageStops<AzuriteFixture>(store);
+
+    [RunsLong(30)]
+    public sealed class StorageStopsOnPostgres(PostgresFixture store) : StorageStops<PostgresFixture>(store);
+
+    /// <summary>One silo of three dies under PIN logins.</summary>
+    public abstract class SiloDies<TStore>(TStore store) : IClassFixture<TStore> where TStore : class, IStoreFixture
     {
         [Fact]
         public async Task Killing_a_silo_under_pin_logins_gives_clean_503s_that_stop_within_ten_seconds_and_loses_nothing()
         {
-            var run = await DrillAsync(azurite, async (drill, run) =>
+            var run = await DrillAsync(store, async (drill, run) =>
             {
                 var killedAt = run.Now;
                 await drill.Cluster.KillSiloAsync(drill.Cluster.Silos[2]);
@@ -43,23 +54,22 @@ public static class DrillTests
     }
 
     /// <summary>
-    /// The storage part of ./drill.sh: Azurite stopped with SIGINT under PIN logins until every account's logins
+    /// The storage part of ./drill.sh: the store stopped (Azurite with SIGINT, PostgreSQL with a fast shutdown) under PIN logins until every account's logins
     /// have failed, then started again. Logins need a write, so they fail during the outage, each with a clean
     /// 503; they succeed again soon after storage is back, without restarting any silo, and every login
     /// acknowledged before, during or after the outage is in storage.
     /// </summary>
-    [RunsLong(30)]
-    public sealed class StorageStops(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+    public abstract class StorageStops<TStore>(TStore store) : IClassFixture<TStore> where TStore : class, IStoreFixture
     {
         [Fact]
         public async Task Stopping_storage_under_pin_logins_gives_clean_503s_and_recovers_without_restarts_losing_nothing()
         {
-            var run = await DrillAsync(azurite, async (drill, run) =>
+            var run = await DrillAsync(store, async (drill, run) =>
             {
                 var stoppedAt = run.Now;
-                await azurite.StopAsync();
+                await store.StopAsync();
                 await Eventually.UntilAsync(() => run.AccountsFailedSince(stoppedAt) == drill.Accounts, seen: () => $"{run.AccountsFailedSince(stoppedAt)} accounts failed");
-                await azurite.StartAsync();
+                await store.StartAsync();
                 return (stoppedAt, run.Now);
             });
 
@@ -84,12 +94,12 @@ public static class DrillTests
     }
 
     /// <summary>
-    /// A drill cluster on <paramref name="azurite"/>, PIN logins with <paramref name="fault"/> beside them: every
+    /// A drill cluster on <paramref name="store"/>, PIN logins with <paramref name="fault"/> beside them: every
     /// failure a clean 503, and every acknowledged login in storage afterwards.
     /// </summary>
-    private static async Task<DrillRun> DrillAsync(AzuriteFixture azurite, Func<DrillCluster, DrillRun, Task<(double Began, double Ended)>> fault)
+    private static async Task<DrillRun> DrillAsync(IStoreFixture store, Func<DrillCluster, DrillRun, Task<(double Began, double Ended)>> fault)
     {
-        await using var drill = await DrillCluster.StartAsync(azurite.ConnectionString);
+        await using var drill = await DrillCluster.StartAsync(store.Settings);
         var run = await drill.RunAsync(run => fault(drill, run));
         Assert.DoesNotContain(run.Failures, f => f.What != "503");
         await drill.AssertNothingLostAsync(run);
@@ -124,7 +134,7 @@ public static class DrillTests
         public int AccountsFailedSince(double seconds) => Failures.Where(f => f.At >= seconds).Select(f => f.Account).Distinct().Count();
     }
 
-    /// <summary>Three silos on Azurite grain state (membership in memory), a real gateway, a tenant and twelve accounts with PIN sessions.</summary>
+    /// <summary>Three silos on the store's grain state (membership in memory), a real gateway, a tenant and twelve accounts with PIN sessions.</summary>
     private sealed class DrillCluster : IAsyncDisposable
     {
         private DrillCluster(InProcessTestCluster cluster, Gateway gateway, Api api, TestTenant tenant, List<(string Email, string Session)> accounts)
@@ -145,7 +155,7 @@ public static class DrillTests
 
         public int Accounts => _accounts.Count;
 
-        public static async Task<DrillCluster> StartAsync(string storage)
+        public static async Task<DrillCluster> StartAsync(StorageSettings storage)
         {
             var builder = new InProcessTestClusterBuilder(3);
             builder.Options.ServiceId = $"drill-{Guid.NewGuid():N}";

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 using PinOrleans.Accounts;
@@ -11,9 +10,14 @@ using PinOrleans.Webhooks;
 
 namespace PinOrleans.Tests.Storage;
 
-/// <summary>Pending webhook deliveries live in Azurite with reminders: a silo that dies with some of them loses none.</summary>
 [RunsLong(20)]
-public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class AzureTableWebhookDurabilityTests(AzuriteFixture store) : WebhookDurabilityTests<AzuriteFixture>(store);
+
+[RunsLong(20)]
+public sealed class PostgresWebhookDurabilityTests(PostgresFixture store) : WebhookDurabilityTests<PostgresFixture>(store);
+
+/// <summary>Pending webhook deliveries live in the store with reminders: a silo that dies with some of them loses none.</summary>
+public abstract class WebhookDurabilityTests<TStore>(TStore store) : IClassFixture<TStore> where TStore : class, IStoreFixture
 {
     private const int Events = 12;
 
@@ -147,9 +151,9 @@ public sealed class WebhookDurabilityTests(AzuriteFixture azurite) : IClassFixtu
         builder.Options.ClusterId = $"c{Guid.NewGuid():N}";
         builder.ConfigureSilo((_, silo) =>
         {
-            // Grain state and reminders in Azurite; membership stays the test cluster's own.
-            silo.AddPinOrleansStateStore(azurite.ConnectionString);
-            silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(azurite.ConnectionString));
+            // Grain state and reminders in the store; membership stays the test cluster's own.
+            silo.AddPinOrleansStateStore(store.Settings);
+            silo.AddPinOrleansReminders(store.Settings);
             silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddPinOrleansGrainServices(configuration);
             if (holdHandoffs)
