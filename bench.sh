@@ -7,7 +7,10 @@
 #                                   mix (and what they need; no storage-write figure), e.g. BENCH_ONLY=unknown-flood
 #   BENCH_MEMORY_ACCOUNTS (10000)   accounts activated for the memory figure (0 skips it). Azurite slows down as its
 #                                   table grows (each operation scans it), so 100,000 would take hours; see docs/benchmark.md.
+#   ./bench.sh --scale [--storage postgres|azurite]   the same at 10,000 / 100,000 / 1,000,000 accounts instead
+#                                   (scripts/bench-scale.sh says how)
 set -euo pipefail
+[[ "${1:-}" != --scale ]] || exec "$(dirname "${BASH_SOURCE[0]}")/scripts/bench-scale.sh" "$@"
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 cd "$ROOT"
 
@@ -37,22 +40,6 @@ pids=()
 # Interrupted: stop (130); any exit stops the children.
 trap 'trap - EXIT; stop_children' EXIT
 trap 'exit 130' INT TERM
-
-# start NAME SIGNAL command...: runs a child in its own session and records how to stop it.
-start() {
-  local signal="$1"
-  shift
-  setsid "$@" &
-  pids+=("$! $signal")
-  last_pid=$!
-}
-
-stop_pid() {
-  local pid="$1"
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((t = 0; t < 120; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -9 "$pid" 2>/dev/null || true
-}
 
 mapfile -t flags < <(azurite_flags)
 # In-memory Azurite: its disk persistence rewrites the whole database every few seconds, CPU no real Azure

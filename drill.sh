@@ -62,14 +62,8 @@ cleanup() {
   if [[ "$store" == postgres ]]; then stop_postgres "$work/postgres" || true; fi
 }
 trap cleanup EXIT
+CHILD_LOG="$work/processes.log"
 trap 'exit 130' INT TERM
-start() {
-  local signal="$1"
-  shift
-  setsid "$@" >>"$work/processes.log" 2>&1 &
-  pids+=("$! $signal")
-  last_pid=$!
-}
 
 if [[ "$store" == postgres ]]; then
   start_postgres "$work/postgres" "$postgres_port" "$postgres_password"

@@ -79,6 +79,24 @@ stop_children() {
   done
 }
 
+# start SIGNAL command...: runs a child in its own session (output appended to $CHILD_LOG when set), records it
+# in "pids" for stop_children with the signal that stops it cleanly, and leaves its pid in last_pid.
+start() {
+  local signal="$1"
+  shift
+  if [[ -n "${CHILD_LOG:-}" ]]; then setsid "$@" >>"$CHILD_LOG" 2>&1 & else setsid "$@" & fi
+  pids+=("$! $signal")
+  last_pid=$!
+}
+
+# stop_pid PID: TERM, up to 60 s for it to exit, then KILL.
+stop_pid() {
+  local pid="$1" t
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((t = 0; t < 240; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
 wait_for_port() {
   local host="$1" port="$2" seconds="$3" name="$4" i
   for ((i = 0; i < seconds * 4; i++)); do
@@ -136,9 +154,11 @@ ensure_postgres() {
   export PG_BIN
 }
 
-# The Npgsql connection string of the pinorleans role: postgres_connection_string PORT PASSWORD
+# The Npgsql connection string of the pinorleans role: postgres_connection_string PORT PASSWORD. A process's
+# Orleans providers share one pool of at most 32 connections (Npgsql's default, 100, is the server's whole
+# max_connections: one busy silo would leave none for the others).
 postgres_connection_string() {
-  echo "Host=127.0.0.1;Port=$1;Database=pinorleans;Username=pinorleans;Password=$2"
+  echo "Host=127.0.0.1;Port=$1;Database=pinorleans;Username=pinorleans;Password=$2;Maximum Pool Size=32"
 }
 
 # Starts the private cluster in DIR on PORT (creating it, the role and the database on first use) and waits until

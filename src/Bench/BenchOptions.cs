@@ -58,6 +58,9 @@ public sealed class BenchOptions
     public string ApiKey => Get("apikey");
     public string ApiSecret => Get("secret");
     public string Storage => Get("storage");
+
+    /// <summary><c>--provider PostgreSQL</c>: <see cref="Storage"/> is an Npgsql connection string (else Azure Table).</summary>
+    public bool StoreIsPostgres => string.Equals(Find("provider"), "PostgreSQL", StringComparison.OrdinalIgnoreCase);
     public string ClusterId => Find("cluster") ?? "pinorleans-bench";
     public string OutputDirectory => Get("out");
     public TimeSpan Duration => TimeSpan.FromSeconds(Int("seconds", 15));

@@ -16,6 +16,7 @@ public static class BenchProgram
             {
                 "run" => await BenchRun.RunAsync(BenchOptions.Parse(args[1..])),
                 "memory" => await MemoryRun.RunAsync(BenchOptions.Parse(args[1..])),
+                "scale" => await ScaleRun.RunAsync(BenchOptions.Parse(args[1..])),
                 "http-ceiling" => await HttpCeiling.RunAsync(args[1..]),
                 "report" => Report.Render(BenchOptions.Parse(args[1..])),
                 "drill" => await Drill.RunAsync(BenchOptions.Parse(args[1..])),
@@ -31,7 +32,7 @@ public static class BenchProgram
 
     private static int Usage(TextWriter error)
     {
-        error.WriteLine("usage: PinOrleans.Bench run|memory|report|drill --option value ... | http-ceiling --urls URL");
+        error.WriteLine("usage: PinOrleans.Bench run|memory|scale|report|drill --option value ... | http-ceiling --urls URL");
         return 2;
     }
 }

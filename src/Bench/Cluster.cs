@@ -17,7 +17,18 @@ public static class Cluster
                     o.ClusterId = options.ClusterId;
                     o.ServiceId = options.ClusterId;
                 });
-                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(options.Storage));
+                if (options.StoreIsPostgres)
+                {
+                    client.UseAdoNetClustering(o =>
+                    {
+                        o.Invariant = StorageSettings.NpgsqlInvariant;
+                        o.ConnectionString = options.Storage;
+                    });
+                }
+                else
+                {
+                    client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(options.Storage));
+                }
             })
             .Build();
         await host.StartAsync();

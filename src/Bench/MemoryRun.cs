@@ -25,24 +25,30 @@ public static class MemoryRun
         var grains = host.Services.GetRequiredService<IClusterClient>();
         if (options.Get("step") == "seed")
         {
-            await SeedAsync(grains, options.ApiKey, count, sessionsFile);
+            File.Delete(sessionsFile);
+            await SeedAsync(grains, options.ApiKey, 0, count, sessionsFile);
         }
         else
         {
-            await MeasureAsync(host, grains, options, sessionsFile);
+            var result = await MeasureAsync(host, grains, options.Processes["silo"], options.ApiKey, await File.ReadAllLinesAsync(sessionsFile));
+            await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "memory.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
 
         await host.StopAsync();
         return 0;
     }
 
-    private static async Task SeedAsync(IClusterClient grains, string apiKey, int count, string sessionsFile)
+    /// <summary>
+    /// Creates <paramref name="count"/> accounts (numbered from <paramref name="from"/>) with a PIN and a PIN session
+    /// each, through the grains, and appends their session tokens to <paramref name="sessionsFile"/>. Returns accounts per second.
+    /// </summary>
+    public static async Task<double> SeedAsync(IClusterClient grains, string apiKey, int from, int count, string sessionsFile, int parallel = 64)
     {
         var tenant = (await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeAsync(null, false)).Tenant!;
         var sessions = new string[count];
         var done = 0;
         var watch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        await Parallel.ForEachAsync(Enumerable.Range(from, count), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, _) =>
         {
             var user = grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, AccountKeys.NewUid()));
             var account = new NewAccount
@@ -58,15 +64,16 @@ public static class MemoryRun
             }
 
             var login = await WhenHashingAdmitsAsync(() => user.LoginWithPasswordAsync(tenant, new Sensitive(Gateway.Password)));
-            sessions[i] = login.Tokens?.SessionToken ?? throw new InvalidOperationException($"login: {login.Problem?.Code}");
+            sessions[i - from] = login.Tokens?.SessionToken ?? throw new InvalidOperationException($"login: {login.Problem?.Code}");
             if (Interlocked.Increment(ref done) % 10_000 == 0)
             {
                 Console.WriteLine($"  {done} accounts with sessions ({done / watch.Elapsed.TotalSeconds:F0}/s)");
             }
         });
         Directory.CreateDirectory(Path.GetDirectoryName(sessionsFile)!);
-        await File.WriteAllLinesAsync(sessionsFile, sessions);
+        await File.AppendAllLinesAsync(sessionsFile, sessions);
         Console.WriteLine($"Seeded {count} accounts with sessions in {watch.Elapsed.TotalSeconds:F0} s");
+        return count / Math.Max(0.001, watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -88,16 +95,18 @@ public static class MemoryRun
         }
     }
 
-    private static async Task MeasureAsync(Microsoft.Extensions.Hosting.IHost host, IClusterClient grains, BenchOptions options, string sessionsFile)
+    /// <summary>
+    /// Silo memory per active account: activates every account of <paramref name="sessions"/> with its session (a
+    /// first slice warms what activations share and is not counted) and reads the silo's resident set around it.
+    /// </summary>
+    public static async Task<JsonObject> MeasureAsync(Microsoft.Extensions.Hosting.IHost host, IClusterClient grains, int silo, string apiKey, string[] sessions)
     {
-        var silo = options.Processes["silo"];
-        var sessions = await File.ReadAllLinesAsync(sessionsFile);
         var management = host.Management();
         var refused = 0;
         async Task ActivateAsync(IEnumerable<string> batch) =>
             await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (session, _) =>
             {
-                var validation = await grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!).ValidateAsync(options.ApiKey);
+                var validation = await grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!).ValidateAsync(apiKey);
                 if (validation.Problem is not null)
                 {
                     Interlocked.Increment(ref refused);
@@ -138,7 +147,7 @@ public static class MemoryRun
             ["activateSeconds"] = Math.Round(activated.TotalSeconds, 1),
         };
         Target.Attach(result, [Target.AtMostOf("bytes per active account", perAccount, 4096, " B")]);
-        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "memory.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return result;
     }
 
     /// <summary>Full garbage collections on the silo until its resident set stops shrinking.</summary>
