@@ -88,7 +88,7 @@ public static class SiloHosting
 
     /// <summary>
     /// The grain-state store alone: Azure Table storage, serialized by <see cref="JsonGrainStorageSerializer"/>,
-    /// behind <see cref="CountingGrainStorage"/> (operations counted by state name).
+    /// behind <see cref="CountingGrainStorage"/> (operations counted by state name, bounded by the silo's <see cref="StorageCircuit"/>).
     /// </summary>
     public static ISiloBuilder AddPinOrleansStateStore(this ISiloBuilder silo, string connectionString)
     {
@@ -101,7 +101,7 @@ public static class SiloHosting
             o.DeleteStateOnClear = true;
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
-        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(table), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>()));
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(table), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>(), sp.GetService<StorageCircuit>()));
         return silo;
     }
 
