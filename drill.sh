@@ -86,9 +86,10 @@ events="$work/events"
   echo "$(now_ms) silo-killed" >>"$events"
   echo "[drill] killed silo 2 (pid ${silo_pids[2]}) with SIGKILL" >&2
   sleep $((outage_at - kill_at))
+  # The outage starts with the signal: Azurite takes no new request while it closes.
+  echo "$(now_ms) storage-stopped" >>"$events"
   kill -INT "$azurite_pid"
   for ((t = 0; t < 120; t++)); do kill -0 "$azurite_pid" 2>/dev/null || break; sleep 0.25; done
-  echo "$(now_ms) storage-stopped" >>"$events"
   echo "[drill] stopped Azurite with SIGINT for $outage_seconds s" >&2
   sleep "$outage_seconds"
   setsid "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --location "$work/azurite" "${flags[@]}" >>"$work/processes.log" 2>&1 &

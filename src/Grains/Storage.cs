@@ -19,6 +19,7 @@ public sealed class CountingGrainStorage(IGrainStorage inner, PinOrleansMetrics 
 {
     private static readonly Counts ProcessCounts = new();
     private readonly Counts _counts = new();
+    private readonly StorageCircuit? _circuit = Guarding(circuit);
 
     /// <summary>Every store of this process (one silo per process in production).</summary>
     public static StorageStats Snapshot() => ProcessCounts.Snapshot();
@@ -43,14 +44,14 @@ public sealed class CountingGrainStorage(IGrainStorage inner, PinOrleansMetrics 
     /// </summary>
     private async Task RunAsync<T>(string kind, string stateName, IGrainState<T> grainState, Func<IGrainState<T>, Task> operation)
     {
-        if (circuit is null)
+        if (_circuit is null)
         {
             await Wrapped(kind, stateName, () => operation(grainState));
             Count(kind, stateName);
             return;
         }
 
-        if (!circuit.TryEnter())
+        if (!_circuit.TryEnter())
         {
             metrics.StorageRefusals.Add(1, new KeyValuePair<string, object?>("kind", kind));
             throw new StorageUnavailableException($"Storage {kind} of '{stateName}' state refused: storage is failing (circuit open)");
@@ -66,32 +67,38 @@ public sealed class CountingGrainStorage(IGrainStorage inner, PinOrleansMetrics 
             {
                 try
                 {
-                    await running.WaitAsync(circuit.Options.OperationTimeout, circuit.Time);
+                    await running.WaitAsync(_circuit.Options.OperationTimeout, _circuit.Time);
                 }
                 catch (TimeoutException e)
                 {
                     _ = running.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-                    throw new StorageUnavailableException($"Storage {kind} of '{stateName}' state did not answer within {circuit.Options.OperationTimeoutSeconds} s", e);
+                    throw new StorageUnavailableException($"Storage {kind} of '{stateName}' state did not answer within {_circuit.Options.OperationTimeoutSeconds} s", e);
                 }
             });
         }
         catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
         {
-            circuit.Failed();
+            _circuit.Failed();
             throw;
         }
         catch
         {
             // Storage answered (a conflict, or state it could not read back).
-            circuit.Succeeded();
+            _circuit.Succeeded();
             throw;
         }
 
-        circuit.Succeeded();
+        _circuit.Succeeded();
         grainState.State = copy.State;
         grainState.ETag = copy.ETag;
         grainState.RecordExists = copy.RecordExists;
         Count(kind, stateName);
+    }
+
+    private static StorageCircuit? Guarding(StorageCircuit? circuit)
+    {
+        circuit?.Guard();
+        return circuit;
     }
 
     private static async Task Wrapped(string kind, string stateName, Func<Task> operation)

@@ -47,6 +47,7 @@ public sealed class StorageCircuit(StorageCircuitOptions options, TimeProvider t
 {
     private readonly Lock _gate = new();
     private int _failures;
+    private long _answers;
     private long _openedAt;
     private StorageCircuitState _state;
 
@@ -64,6 +65,15 @@ public sealed class StorageCircuit(StorageCircuitOptions options, TimeProvider t
             }
         }
     }
+
+    /// <summary>A store runs through this circuit (a host whose store does not, tests with fault injection, never opens it).</summary>
+    public bool Guards { get; private set; }
+
+    /// <summary>Called by the store it guards.</summary>
+    public void Guard() => Guards = true;
+
+    /// <summary>How many times storage has answered so far: a grain that fell back during an outage reloads once this has moved on.</summary>
+    public long Answers => Interlocked.Read(ref _answers);
 
     /// <summary>True while operations would be refused without trying: open, and not yet time to probe.</summary>
     public bool Refuses
@@ -102,6 +112,7 @@ public sealed class StorageCircuit(StorageCircuitOptions options, TimeProvider t
         {
             _failures = 0;
             _state = StorageCircuitState.Closed;
+            _answers++;
         }
     }
 

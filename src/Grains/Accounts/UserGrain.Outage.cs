@@ -3,8 +3,8 @@ namespace PinOrleans.Accounts;
 /// <summary>
 /// An account during a storage outage: a write storage did not take puts back the state it last took instead of
 /// deactivating, so what needs no write (validating a token, refusing a locked account) is still answered while a
-/// new activation could not even read; once the silo's storage circuit has closed again, the activation goes and
-/// the next call reads what storage holds (the write that timed out may have landed after all).
+/// new activation could not even read; once storage has answered this silo again, the activation goes and the next
+/// call reads what storage holds (the write that timed out may have landed after all).
 /// </summary>
 public sealed partial class UserGrain
 {
@@ -13,6 +13,9 @@ public sealed partial class UserGrain
 
     private IGrainTimer? _reload;
 
+    /// <summary>How many answers the silo's storage had given when this activation fell back.</summary>
+    private long _answersAtRollBack;
+
     /// <summary>After a read or a write: this is what storage holds.</summary>
     private void Written() => _written = copier.Copy(state.State);
 
@@ -20,13 +23,14 @@ public sealed partial class UserGrain
     private void RollBack()
     {
         state.State = copier.Copy(_written);
+        _answersAtRollBack = circuit.Answers;
         var period = circuit.Options.OpenPeriod;
         _reload ??= this.RegisterGrainTimer(ReloadWhenStorageAnswersAsync, new GrainTimerCreationOptions(period, period));
     }
 
     private Task ReloadWhenStorageAnswersAsync(CancellationToken cancellation)
     {
-        if (circuit.State == StorageCircuitState.Closed)
+        if (circuit.Answers > _answersAtRollBack || !circuit.Guards)
         {
             _reload?.Dispose();
             _reload = null;
