@@ -9,8 +9,8 @@ namespace PinOrleans.Bench;
 
 /// <summary>
 /// The failure drill's load and its verdict (drill.sh injects the faults and writes their times to the events file).
-/// Login workers log in with PINs, validation workers validate the access tokens those logins got (on their own
-/// connections, so a login that waits never holds a validation back), a session worker opens new PIN sessions with
+/// Login workers log in with PINs, validations of the access tokens those logins got go at a fixed rate beside them
+/// (so a login that waits never holds a validation back), a session worker opens new PIN sessions with
 /// password logins, a lock worker guesses wrong PINs on its own accounts until each locks, and a locked worker keeps
 /// trying accounts whose lock was acknowledged; every answer is classified per second and by whether its request
 /// needs a write. Afterwards every account is read back and every acknowledged access token and PIN session is
@@ -71,14 +71,15 @@ public static class Drill
     public static async Task<int> RunAsync(BenchOptions options)
     {
         var seconds = options.Int("seconds", 90);
-        var workers = options.Int("workers", 6);
+        var workers = options.Int("workers", 3);
         var eventsFile = options.Get("events");
         using var http = Gateway.NewClient();
         http.Timeout = TimeSpan.FromSeconds(15);
         var gateway = new Gateway(http, options.Api, options.ApiKey, options.ApiSecret);
 
-        Console.WriteLine($"Seeding {workers * 8} accounts and 12 to lock ...");
-        var ledgers = (await gateway.SeedManyAsync("drill", workers * 8, 8)).Select(a => new Ledger(a)).ToList();
+        var accounts = options.Int("accounts", 48);
+        Console.WriteLine($"Seeding {accounts} accounts and 12 to lock ...");
+        var ledgers = (await gateway.SeedManyAsync("drill", accounts, 8)).Select(a => new Ledger(a)).ToList();
         var lockLedgers = (await gateway.SeedManyAsync("drill-lock", 12, 4)).Select(a => new Ledger(a)).ToList();
 
         var timeline = new ConcurrentDictionary<int, Second>();
@@ -143,10 +144,10 @@ public static class Drill
             }
         }
 
-        // Half the workers log in with PINs, half validate the tokens those logins got: a login that waits on storage
-        // never holds a validation back (a client's reads and writes are not one queue).
-        var loginWorkers = Math.Max(1, workers / 2);
-        var validationWorkers = Math.Max(1, workers - loginWorkers);
+        // PIN logins back to back on their own workers; validations of the tokens those logins got apart from them, so
+        // a login that waits on storage never holds a validation back (a client's reads and writes are not one queue).
+        var loginWorkers = workers;
+        var validationRate = (double)options.Int("validations-per-second", 150);
         var pinLogins = Enumerable.Range(0, loginWorkers).Select(async worker =>
         {
             var mine = ledgers.Where((_, i) => i % loginWorkers == worker).ToList();
@@ -167,21 +168,37 @@ public static class Drill
             }
         }).ToList();
 
-        var validations = Enumerable.Range(0, validationWorkers).Select(async worker =>
+        // Validations at a fixed rate, whatever the answers take (an open loop): a stall shows as a drop in the
+        // answers of the seconds they were sent in, never as fewer requests.
+        var validations = Task.Run(async () =>
         {
-            var mine = ledgers.Where((_, i) => i % validationWorkers == worker).ToList();
-            for (var n = 0; !stop.IsCancellationRequested; n++)
+            var inFlight = new List<Task>();
+            var clock = Stopwatch.StartNew();
+            for (long n = 0; !stop.IsCancellationRequested; n++)
             {
-                if (mine[n % mine.Count].LastAccessToken is not { } token)
+                var wait = TimeSpan.FromSeconds(n / validationRate) - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(10);
+                    await Task.Delay(wait);
+                }
+
+                var withToken = ledgers.Where(l => l.LastAccessToken is not null).ToList();
+                if (withToken.Count == 0 || stop.IsCancellationRequested)
+                {
                     continue;
                 }
 
-                var (validation, validationBody, sentAt) = await SendAsync(() => http.GetAsync($"{options.Api}/identity/v2/auth/access_token/validate?apikey={options.ApiKey}&access_token={token}"));
-                Record(validation, validationBody, Kind.Validation, validation?.StatusCode == HttpStatusCode.OK, sentAt);
+                var token = withToken[(int)(n % withToken.Count)].LastAccessToken!;
+                inFlight.Add(Task.Run(async () =>
+                {
+                    var (validation, validationBody, sentAt) = await SendAsync(() => http.GetAsync($"{options.Api}/identity/v2/auth/access_token/validate?apikey={options.ApiKey}&access_token={token}"));
+                    Record(validation, validationBody, Kind.Validation, validation?.StatusCode == HttpStatusCode.OK, sentAt);
+                }));
+                inFlight.RemoveAll(t => t.IsCompleted);
             }
-        }).ToList();
+
+            await Task.WhenAll(inFlight);
+        });
 
         // Every 50 ms a wrong PIN against an account whose lock was acknowledged: refused (1198) without a write.
         var locked = Task.Run(async () =>
@@ -265,7 +282,7 @@ public static class Drill
             }
         });
 
-        await Task.WhenAll(pinLogins.Concat(validations).Append(locker).Append(locked).Append(sessions));
+        await Task.WhenAll(pinLogins.Append(validations).Append(locker).Append(locked).Append(sessions));
         var events = ReadEvents(eventsFile, startedAt);
 
         Console.WriteLine("Reading every account back ...");
@@ -439,7 +456,7 @@ public static class Drill
         var azuriteUp = events.FirstOrDefault(e => e.Name == "storage-started");
         if (kill.Name is not null)
         {
-            var end = azuriteDown.Name is not null ? azuriteDown.At : seconds;
+            var end = azuriteDown.Name is not null ? Math.Floor(azuriteDown.At) : seconds;
             var last = LastFailureBetween(kill.At, end);
             var settled = last is null ? 0 : last.Value - kill.At;
             verdicts.Add(new Verdict("failures stop within 10 s of killing a silo", settled <= 10, last is null ? "no failure at all" : $"last failure {settled:F0} s after the kill"));
