@@ -60,7 +60,17 @@ public sealed class CountingGrainStorage(IGrainStorage inner, PinOrleansMetrics 
         // The provider works on a copy: one abandoned at the timeout may still finish later, and must not change the
         // activation's ETag or state behind its back (its next write then conflicts and decides again).
         var copy = new GrainState<T>(grainState.State, grainState.ETag) { RecordExists = grainState.RecordExists };
-        var running = operation(copy);
+        Task running;
+        try
+        {
+            running = operation(copy);
+        }
+        catch (Exception e)
+        {
+            // Thrown before the provider's task existed: reported like any other outcome, so a probe never hangs the circuit.
+            running = Task.FromException(e);
+        }
+
         try
         {
             await Wrapped(kind, stateName, async () =>
