@@ -6,8 +6,9 @@
 # then reads every account back. Prints a timeline (answers per second) and the verdicts, writes
 # .local/drill/drill.md and drill.svg (a chart), and exits non-zero if a rule was broken:
 #   every failed request is a LoginRadius-shaped 503 with Retry-After; failures stop within 10 s of the kill and
-#   within 30 s of storage coming back (nothing is restarted); nothing acknowledged (logins, locks, sessions,
-#   tokens) is lost.
+#   within 30 s of storage coming back (nothing is restarted); while storage is down, requests that need no write
+#   (validations, locked accounts' refusals) are served at 90 % or more of their rate before, and requests that need
+#   a write are refused within 2 s (p99); nothing acknowledged (logins, locks, sessions, tokens) is lost.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 cd "$ROOT"
@@ -98,7 +99,7 @@ events="$work/events"
   echo "$(now_ms) silo-killed" >>"$events"
   echo "[drill] killed silo 2 (pid ${silo_pids[2]}) with SIGKILL" >&2
   sleep $((outage_at - kill_at))
-  # The outage begins when the stop does (a store refuses new requests at once, then takes a moment to exit).
+  # The outage begins with the stop's signal (a store takes no new request while it closes, then takes a moment to exit).
   stopping="$(now_ms)"
   if [[ "$store" == postgres ]]; then
     stop_postgres "$work/postgres"

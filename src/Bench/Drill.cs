@@ -9,12 +9,16 @@ namespace PinOrleans.Bench;
 
 /// <summary>
 /// The failure drill's load and its verdict (drill.sh injects the faults and writes their times to the events file).
-/// Workers log in with PINs and validate the tokens they got, a session worker opens new PIN sessions with password
-/// logins, a lock worker guesses wrong PINs on its own accounts; every answer is classified per second. Afterwards
-/// every account is read back and every acknowledged access token and PIN session is tried: nothing acknowledged may
-/// be lost.
+/// Login workers log in with PINs, validations of the access tokens those logins got go at a fixed rate beside them
+/// (so a login that waits never holds a validation back), a session worker opens new PIN sessions with
+/// password logins, a lock worker guesses wrong PINs on its own accounts until each locks, and a locked worker keeps
+/// trying accounts whose lock was acknowledged; every answer is classified per second and by whether its request
+/// needs a write. Afterwards every account is read back and every acknowledged access token and PIN session is
+/// tried: nothing acknowledged may be lost.
 /// Rules: a refusal must be a LoginRadius-shaped 503 with Retry-After; after a silo is killed, failures stop within
-/// ten seconds; after storage comes back, within thirty, without restarting anything.
+/// ten seconds; after storage comes back, within thirty, without restarting anything; while storage is down, the
+/// requests that need no write (validations, locked accounts' refusals) are served at 90 % or more of their rate
+/// before the outage, and those that need one are refused (503) within two seconds.
 /// </summary>
 public static class Drill
 {
@@ -37,19 +41,45 @@ public static class Drill
         public int Ok;
         public int Refused; // clean 503
         public int Unclean; // anything else that went wrong
+        public int ReadsOk; // answered as expected, needing no write
+        public int ReadsFailed;
+        public int WritesRefused; // clean 503s of requests that need a write
+        public ConcurrentQueue<double> RefusalMs { get; } = new(); // how long those refusals took
     }
+
+    /// <summary>What the drill sends, and whether its answer needs storage to take a write.</summary>
+    private enum Kind
+    {
+        PinLogin,
+        PasswordLogin,
+        WrongPin,
+        Validation,
+        LockedRefusal,
+    }
+
+    private static bool NeedsWrite(Kind kind) => kind is Kind.PinLogin or Kind.PasswordLogin or Kind.WrongPin;
+
+    private static string NameOf(Kind kind) => kind switch
+    {
+        Kind.PinLogin => "PIN login",
+        Kind.PasswordLogin => "password login",
+        Kind.WrongPin => "wrong PIN",
+        Kind.Validation => "validation",
+        _ => "locked account",
+    };
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
         var seconds = options.Int("seconds", 90);
-        var workers = options.Int("workers", 6);
+        var workers = options.Int("workers", 3);
         var eventsFile = options.Get("events");
         using var http = Gateway.NewClient();
         http.Timeout = TimeSpan.FromSeconds(15);
         var gateway = new Gateway(http, options.Api, options.ApiKey, options.ApiSecret);
 
-        Console.WriteLine($"Seeding {workers * 8} accounts and 12 to lock ...");
-        var ledgers = (await gateway.SeedManyAsync("drill", workers * 8, 8)).Select(a => new Ledger(a)).ToList();
+        var accounts = options.Int("accounts", 48);
+        Console.WriteLine($"Seeding {accounts} accounts and 12 to lock ...");
+        var ledgers = (await gateway.SeedManyAsync("drill", accounts, 8)).Select(a => new Ledger(a)).ToList();
         var lockLedgers = (await gateway.SeedManyAsync("drill-lock", 12, 4)).Select(a => new Ledger(a)).ToList();
 
         var timeline = new ConcurrentDictionary<int, Second>();
@@ -59,68 +89,142 @@ public static class Drill
         File.WriteAllText(Path.Combine(options.OutputDirectory, "load-started"), startedAt.ToUnixTimeMilliseconds().ToString(Inv));
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
 
-        void Record(HttpResponseMessage? response, string? body, string what, bool expected)
+        // Counted in the second the request was sent, with how long its answer took.
+        void Record(HttpResponseMessage? response, string? body, Kind kind, bool expected, double sentAt)
         {
-            var second = timeline.GetOrAdd((int)started.Elapsed.TotalSeconds, _ => new Second());
+            var second = timeline.GetOrAdd((int)sentAt, _ => new Second());
+            var ms = (started.Elapsed.TotalSeconds - sentAt) * 1000;
+            var write = NeedsWrite(kind);
             if (expected)
             {
                 Interlocked.Increment(ref second.Ok);
+                if (!write)
+                {
+                    Interlocked.Increment(ref second.ReadsOk);
+                }
+
+                return;
             }
-            else if (response is not null && IsCleanUnavailable(response, body))
+
+            if (!write)
+            {
+                Interlocked.Increment(ref second.ReadsFailed);
+            }
+
+            if (response is not null && IsCleanUnavailable(response, body))
             {
                 Interlocked.Increment(ref second.Refused);
+                if (write)
+                {
+                    Interlocked.Increment(ref second.WritesRefused);
+                    second.RefusalMs.Enqueue(ms);
+                }
             }
             else
             {
                 Interlocked.Increment(ref second.Unclean);
                 if (problems.Count < 20)
                 {
-                    problems.Enqueue($"{started.Elapsed.TotalSeconds:F1}s {what}: {(response is null ? "no answer" : $"HTTP {(int)response.StatusCode} {body?[..Math.Min(body.Length, 160)]}")}");
+                    problems.Enqueue($"{sentAt:F1}s {NameOf(kind)}: {(response is null ? "no answer" : $"HTTP {(int)response.StatusCode} {body?[..Math.Min(body.Length, 160)]}")}");
                 }
             }
         }
 
-        async Task<(HttpResponseMessage? Response, string? Body)> SendAsync(Func<Task<HttpResponseMessage>> send)
+        async Task<(HttpResponseMessage? Response, string? Body, double SentAt)> SendAsync(Func<Task<HttpResponseMessage>> send)
         {
+            var sentAt = started.Elapsed.TotalSeconds;
             try
             {
                 var response = await send();
-                return (response, await response.Content.ReadAsStringAsync());
+                return (response, await response.Content.ReadAsStringAsync(), sentAt);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                return (null, null);
+                return (null, null, sentAt);
             }
         }
 
-        var load = Enumerable.Range(0, workers).Select(async worker =>
+        // PIN logins back to back on their own workers; validations of the tokens those logins got apart from them, so
+        // a login that waits on storage never holds a validation back (a client's reads and writes are not one queue).
+        var loginWorkers = workers;
+        var validationRate = (double)options.Int("validations-per-second", 150);
+        var pinLogins = Enumerable.Range(0, loginWorkers).Select(async worker =>
         {
-            var mine = ledgers.Where((_, i) => i % workers == worker).ToList();
+            var mine = ledgers.Where((_, i) => i % loginWorkers == worker).ToList();
             for (var n = 0; !stop.IsCancellationRequested; n++)
             {
                 var ledger = mine[n % mine.Count];
-                var (response, body) = await SendAsync(() => http.PostAsync(
+                var (response, body, sentAt) = await SendAsync(() => http.PostAsync(
                     $"{options.Api}/identity/v2/auth/login/pin?apikey={options.ApiKey}&session_token={ledger.Account.Session}",
                     new StringContent($$"""{"pin":"{{Gateway.Pin}}"}""", Encoding.UTF8, "application/json")));
                 var ok = response?.StatusCode == HttpStatusCode.OK;
-                Record(response, body, "PIN login", ok);
+                Record(response, body, Kind.PinLogin, ok, sentAt);
                 if (ok)
                 {
                     Interlocked.Increment(ref ledger.AcknowledgedLogins);
                     ledger.LastAccessToken = JsonDocument.Parse(body!).RootElement.GetProperty("access_token").GetString();
                     ledger.AccessTokens.Add(ledger.LastAccessToken!);
                 }
-
-                if (ledger.LastAccessToken is { } token)
-                {
-                    for (var v = 0; v < 3; v++)
-                    {
-                        var (validation, validationBody) = await SendAsync(() => http.GetAsync($"{options.Api}/identity/v2/auth/access_token/validate?apikey={options.ApiKey}&access_token={token}"));
-                        Record(validation, validationBody, "validation", validation?.StatusCode == HttpStatusCode.OK);
-                    }
-                }
             }
         }).ToList();
+
+        // Validations at a fixed rate, whatever the answers take (an open loop): a stall shows as a drop in the
+        // answers of the seconds they were sent in, never as fewer requests.
+        var validations = Task.Run(async () =>
+        {
+            var inFlight = new List<Task>();
+            var clock = Stopwatch.StartNew();
+            for (long n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var wait = TimeSpan.FromSeconds(n / validationRate) - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+
+                var withToken = ledgers.Where(l => l.LastAccessToken is not null).ToList();
+                if (withToken.Count == 0 || stop.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                var token = withToken[(int)(n % withToken.Count)].LastAccessToken!;
+                inFlight.Add(Task.Run(async () =>
+                {
+                    var (validation, validationBody, sentAt) = await SendAsync(() => http.GetAsync($"{options.Api}/identity/v2/auth/access_token/validate?apikey={options.ApiKey}&access_token={token}"));
+                    Record(validation, validationBody, Kind.Validation, validation?.StatusCode == HttpStatusCode.OK, sentAt);
+                }));
+                inFlight.RemoveAll(t => t.IsCompleted);
+            }
+
+            await Task.WhenAll(inFlight);
+        });
+
+        // Every 50 ms a wrong PIN against an account whose lock was acknowledged: refused (1198) without a write.
+        var locked = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var done = lockLedgers.Where(l => l.LockAcknowledged).ToList();
+                if (done.Count > 0)
+                {
+                    var ledger = done[i % done.Count];
+                    var (response, body, sentAt) = await SendAsync(() => http.PostAsync(
+                        $"{options.Api}/identity/v2/auth/login/pin?apikey={options.ApiKey}&session_token={ledger.Account.Session}",
+                        new StringContent($$"""{"pin":"{{Gateway.WrongPin}}"}""", Encoding.UTF8, "application/json")));
+                    Record(response, body, Kind.LockedRefusal, ErrorCodeOf(body) == 1198, sentAt);
+                }
+
+                try
+                {
+                    await Task.Delay(50, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        });
 
         // One wrong PIN every 1.5 s, account after account: locks are acknowledged in every phase of the drill.
         var locker = Task.Run(async () =>
@@ -130,11 +234,11 @@ public static class Drill
             {
                 var ledger = lockLedgers[i / 5 % lockLedgers.Count];
                 i++;
-                var (response, body) = await SendAsync(() => http.PostAsync(
+                var (response, body, sentAt) = await SendAsync(() => http.PostAsync(
                     $"{options.Api}/identity/v2/auth/login/pin?apikey={options.ApiKey}&session_token={ledger.Account.Session}",
                     new StringContent($$"""{"pin":"{{Gateway.WrongPin}}"}""", Encoding.UTF8, "application/json")));
-                var code = body is not null && body.Contains("\"ErrorCode\"", StringComparison.Ordinal) ? JsonDocument.Parse(body).RootElement.GetProperty("ErrorCode").GetInt32() : 0;
-                Record(response, body, "wrong PIN", code is 1236 or 1198);
+                var code = ErrorCodeOf(body);
+                Record(response, body, Kind.WrongPin, code is 1236 or 1198, sentAt);
                 if (code == 1236 && Interlocked.Increment(ref ledger.AcknowledgedWrongPins) >= 5 || code == 1198)
                 {
                     ledger.LockAcknowledged = true;
@@ -157,10 +261,10 @@ public static class Drill
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 var ledger = ledgers[i % ledgers.Count];
-                var (response, body) = await SendAsync(() => http.PostAsync($"{options.Api}/identity/v2/auth/login?apikey={options.ApiKey}",
+                var (response, body, sentAt) = await SendAsync(() => http.PostAsync($"{options.Api}/identity/v2/auth/login?apikey={options.ApiKey}",
                     new StringContent(JsonSerializer.Serialize(new { email = ledger.Account.Email, password = Gateway.Password }), Encoding.UTF8, "application/json")));
                 var ok = response?.StatusCode == HttpStatusCode.OK;
-                Record(response, body, "password login", ok);
+                Record(response, body, Kind.PasswordLogin, ok, sentAt);
                 if (ok)
                 {
                     Interlocked.Increment(ref ledger.AcknowledgedLogins);
@@ -178,7 +282,7 @@ public static class Drill
             }
         });
 
-        await Task.WhenAll(load.Append(locker).Append(sessions));
+        await Task.WhenAll(pinLogins.Append(validations).Append(locker).Append(locked).Append(sessions));
         var events = ReadEvents(eventsFile, startedAt);
 
         Console.WriteLine("Reading every account back ...");
@@ -245,6 +349,24 @@ public static class Drill
         return verdicts.All(v => v.Passed) && lost.Count == 0 && problems.IsEmpty ? 0 : 1;
     }
 
+    /// <summary>The LoginRadius error code of an answer (0 when it has none).</summary>
+    private static int ErrorCodeOf(string? body)
+    {
+        if (body is null || !body.Contains("\"ErrorCode\"", StringComparison.Ordinal))
+        {
+            return 0;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(body).RootElement.GetProperty("ErrorCode").GetInt32();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>A refusal the way clients are promised one: HTTP 503, Retry-After, the five LoginRadius keys.</summary>
     private static bool IsCleanUnavailable(HttpResponseMessage response, string? body)
     {
@@ -300,6 +422,28 @@ public static class Drill
 
     private sealed record Verdict(string Rule, bool Passed, string Detail);
 
+    /// <summary>
+    /// The storage outage in figures: requests needing no write served per second in the outage's whole seconds
+    /// and in the ten seconds before it (the last second before it left out: Azurite is shutting down then); requests
+    /// needing a write sent during the outage and refused with a clean 503, and how long those refusals took.
+    /// </summary>
+    private sealed record Outage(double ReadsBefore, double ReadsDuring, int ReadsFailed, int WritesRefused, double RefusalP50, double RefusalP99, double RefusalMax)
+    {
+        public double Share => ReadsBefore == 0 ? 0 : ReadsDuring / ReadsBefore;
+
+        public static Outage Of(ConcurrentDictionary<int, Second> timeline, double down, double up)
+        {
+            List<Second> Seconds(int from, int to) => Enumerable.Range(from, Math.Max(0, to - from)).Select(s => timeline.GetValueOrDefault(s) ?? new Second()).ToList();
+            var before = Seconds((int)Math.Floor(down) - 11, (int)Math.Floor(down) - 1);
+            var during = Seconds((int)Math.Ceiling(down), (int)Math.Floor(up));
+            var refusals = Seconds((int)Math.Floor(down), (int)Math.Ceiling(up)).SelectMany(s => s.RefusalMs).Order().ToList();
+            double At(double q) => refusals.Count == 0 ? 0 : refusals[Math.Min(refusals.Count - 1, (int)Math.Ceiling(q * refusals.Count) - 1)];
+            return new Outage(
+                before.Count == 0 ? 0 : before.Average(s => s.ReadsOk), during.Count == 0 ? 0 : during.Average(s => s.ReadsOk), during.Sum(s => s.ReadsFailed),
+                refusals.Count, At(0.5), At(0.99), refusals.Count == 0 ? 0 : refusals[^1]);
+        }
+    }
+
     private static List<Verdict> Judge(ConcurrentDictionary<int, Second> timeline, List<(string Name, double At)> events, int seconds)
     {
         var verdicts = new List<Verdict>();
@@ -324,8 +468,12 @@ public static class Drill
             var last = LastFailureBetween(storageUp.At, seconds);
             var settled = last is null ? 0 : last.Value - storageUp.At;
             verdicts.Add(new Verdict("everything recovers within 30 s of storage coming back (no restarts)", settled <= 30, last is null ? "no failure after the restart" : $"last failure {settled:F0} s after storage came back"));
-            var during = timeline.Where(t => t.Key >= storageDown.At && t.Key < storageUp.At).Sum(t => t.Value.Refused);
-            verdicts.Add(new Verdict("requests needing storage are refused (503) while it is down", during > 0, $"{during} clean refusals during the outage"));
+            var outage = Outage.Of(timeline, storageDown.At, storageUp.At);
+            verdicts.Add(new Verdict("requests needing storage are refused (503) while it is down", outage.WritesRefused > 0, $"{outage.WritesRefused} clean refusals of requests needing a write during the outage"));
+            verdicts.Add(new Verdict("requests needing no write are served at 90 % or more of their rate before the outage", outage.ReadsBefore > 0 && outage.ReadsDuring >= 0.9 * outage.ReadsBefore,
+                string.Create(Inv, $"{outage.ReadsDuring:F0}/s during, {outage.ReadsBefore:F0}/s before: {outage.Share:P0}; {outage.ReadsFailed} of them failed")));
+            verdicts.Add(new Verdict("requests needing a write are refused within 2 s while storage is down", outage.WritesRefused > 0 && outage.RefusalP99 <= 2000,
+                string.Create(Inv, $"p50 {outage.RefusalP50:F0} ms, p99 {outage.RefusalP99:F0} ms, max {outage.RefusalMax:F0} ms")));
         }
 
         var lateAfterEnd = timeline.Where(t => t.Key >= seconds - 5).Sum(t => t.Value.Ok);
@@ -338,12 +486,24 @@ public static class Drill
     {
         var text = new StringBuilder();
         text.AppendLine("# Failure drill").AppendLine();
-        text.AppendLine("| second | requests | good | errors | of which 503 | unclean | event |").AppendLine("|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("Per second: every request, those answered as expected (good), those needing no write (validations, locked accounts) answered as expected, errors, clean 503s with Retry-After among them (and among those, of requests needing a write), unclean errors.").AppendLine();
+        text.AppendLine("| second | requests | good | no-write good | errors | of which 503 | 503 needing a write | unclean | event |").AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (var s = 0; s < seconds; s++)
         {
             var second = timeline.GetValueOrDefault(s) ?? new Second();
             var marks = string.Join(", ", events.Where(e => (int)e.At == s).Select(e => e.Name));
-            text.AppendLine(Inv, $"| {s} | {second.Ok + second.Refused + second.Unclean} | {second.Ok} | {second.Refused + second.Unclean} | {second.Refused} | {second.Unclean} | {marks} |");
+            text.AppendLine(Inv, $"| {s} | {second.Ok + second.Refused + second.Unclean} | {second.Ok} | {second.ReadsOk} | {second.Refused + second.Unclean} | {second.Refused} | {second.WritesRefused} | {second.Unclean} | {marks} |");
+        }
+
+        var down = events.FirstOrDefault(e => e.Name == "storage-stopped");
+        var up = events.FirstOrDefault(e => e.Name == "storage-started");
+        if (down.Name is not null && up.Name is not null)
+        {
+            var outage = Outage.Of(timeline, down.At, up.At);
+            text.AppendLine().AppendLine(Inv, $"Storage outage ({down.At:F1} s to {up.At:F1} s):").AppendLine();
+            text.AppendLine("| requests | before (10 s) | during | |").AppendLine("|---|---:|---:|---|");
+            text.AppendLine(Inv, $"| needing no write, served | {outage.ReadsBefore:F0}/s | {outage.ReadsDuring:F0}/s | {outage.Share:P0} of the rate before; {outage.ReadsFailed} failed |");
+            text.AppendLine(Inv, $"| needing a write, refused (503 + Retry-After) | | {outage.WritesRefused} | answered in p50 {outage.RefusalP50:F0} ms, p99 {outage.RefusalP99:F0} ms, max {outage.RefusalMax:F0} ms |");
         }
 
         text.AppendLine().AppendLine(Inv, $"Acknowledged: {acknowledgedLogins} logins (PIN and password), {locks} locks. Every account was read back, every acknowledged access token validated and every acknowledged PIN session of an unlocked account used afterwards.").AppendLine();
@@ -384,9 +544,10 @@ public static class Drill
 
         svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#888" stroke-width="1" points="{Line(s => s.Ok + s.Refused + s.Unclean)}"/>""");
         svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#2a7" stroke-width="2" points="{Line(s => s.Ok)}"/>""");
+        svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#27c" stroke-width="1.5" points="{Line(s => s.ReadsOk)}"/>""");
         svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#d80" stroke-width="2" points="{Line(s => s.Refused)}"/>""");
         svg.AppendLine(Inv, $"""<polyline fill="none" stroke="#c22" stroke-width="2" points="{Line(s => s.Unclean)}"/>""");
-        svg.AppendLine(Inv, $"""<text x="{left + width + 10}" y="{top + 0}" fill="#888">requests</text><text x="{left + width + 10}" y="{top + 20}" fill="#2a7">good</text><text x="{left + width + 10}" y="{top + 40}" fill="#d80">refused (503)</text><text x="{left + width + 10}" y="{top + 60}" fill="#c22">unclean</text>""");
+        svg.AppendLine(Inv, $"""<text x="{left + width + 10}" y="{top + 0}" fill="#888">requests</text><text x="{left + width + 10}" y="{top + 20}" fill="#2a7">good</text><text x="{left + width + 10}" y="{top + 40}" fill="#27c">no-write good</text><text x="{left + width + 10}" y="{top + 60}" fill="#d80">refused (503)</text><text x="{left + width + 10}" y="{top + 80}" fill="#c22">unclean</text>""");
         svg.AppendLine("</svg>");
         return svg.ToString();
     }

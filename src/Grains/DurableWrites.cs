@@ -20,7 +20,7 @@ public static class DurableWrites
     /// since it was read) while <paramref name="rereadOnConflict"/> reads what storage holds and answers false: the
     /// caller decides again on that state instead of overwriting it.
     /// </summary>
-    public static async Task<bool> WriteOrRereadAsync<T>(this IPersistentState<T> state, IGrainContext grain, bool rereadOnConflict)
+    public static async Task<bool> WriteOrRereadAsync<T>(this IPersistentState<T> state, IGrainContext grain, bool rereadOnConflict, Action? rollBack = null)
     {
         try
         {
@@ -30,6 +30,11 @@ public static class DurableWrites
         catch (InconsistentStateException) when (rereadOnConflict)
         {
         }
+        catch (Exception e) when (rollBack is not null && IsUnavailable(e))
+        {
+            rollBack();
+            throw;
+        }
         catch
         {
             grain.DeactivateUnwritten();
@@ -37,6 +42,43 @@ public static class DurableWrites
         }
 
         await OrDeactivateAsync(state.ReadStateAsync, grain);
+        return false;
+    }
+
+    /// <summary>
+    /// As <see cref="WriteOrDeactivateAsync{T}"/>, except that when storage is unavailable the activation stays and
+    /// <paramref name="rollBack"/> puts back the state storage last took: reads that need no write go on being served
+    /// during an outage, where a new activation could not even read. Any other failure deactivates.
+    /// </summary>
+    public static async Task WriteOrRollBackAsync<T>(this IPersistentState<T> state, IGrainContext grain, Action rollBack)
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            rollBack();
+            throw;
+        }
+        catch
+        {
+            grain.DeactivateUnwritten();
+            throw;
+        }
+    }
+
+    /// <summary>Storage did not take the operation (unreachable, timed out, or refused by the silo's circuit), however the runtime wrapped it.</summary>
+    public static bool IsUnavailable(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is StorageUnavailableException)
+            {
+                return true;
+            }
+        }
+
         return false;
     }
 

@@ -23,6 +23,9 @@ public static class GrainServices
         Webhooks.WebhookSender.Register(services);
         services.AddOptions<Webhooks.WebhookDeliveryOptions>().Bind(configuration.GetSection(Webhooks.WebhookDeliveryOptions.Section));
         services.AddServiceClock();
+        services.AddOptions<StorageCircuitOptions>().Bind(configuration.GetSection(StorageCircuitOptions.Section))
+            .Validate(o => o.Valid, "Storage:OperationTimeoutSeconds and Storage:CircuitOpenSeconds must be positive, Storage:CircuitFailures at least 1.").ValidateOnStart();
+        services.TryAddSingleton(sp => new StorageCircuit(sp.GetRequiredService<IOptions<StorageCircuitOptions>>().Value, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
         services.AddPinOrleansMessaging(configuration);
         return services;
     }

@@ -120,16 +120,16 @@ public static class SiloHosting
 
     /// <summary>
     /// The grain-state store alone, serialized by <see cref="JsonGrainStorageSerializer"/>, behind
-    /// <see cref="CountingGrainStorage"/> (operations counted by state name, storage failures made
-    /// <see cref="StorageUnavailableException"/>): Azure Table storage, or PostgreSQL (table <c>OrleansStorage</c>).
-    /// Either answers a write only once it is committed, and a write against a changed version with
-    /// <see cref="Orleans.Storage.InconsistentStateException"/>.
+    /// <see cref="CountingGrainStorage"/> (operations counted by state name, bounded by the silo's <see cref="StorageCircuit"/>,
+    /// storage failures made <see cref="StorageUnavailableException"/>): Azure Table storage, or PostgreSQL (table
+    /// <c>OrleansStorage</c>). Either answers a write only once it is committed, and a write against a changed version
+    /// with <see cref="Orleans.Storage.InconsistentStateException"/>.
     /// </summary>
     public static ISiloBuilder AddPinOrleansStateStore(this ISiloBuilder silo, StorageSettings storage)
     {
         const string inner = StorageNames.Store + "-provider";
         silo.AddPinOrleansStateProvider(storage, inner);
-        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(inner), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>()));
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(inner), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>(), sp.GetService<StorageCircuit>()));
         return silo;
     }
 

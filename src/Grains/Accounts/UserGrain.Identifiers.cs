@@ -406,6 +406,7 @@ public sealed partial class UserGrain : IAccountMoveGrain
         {
             await state.ClearOrDeactivateAsync(GrainContext);
             state.State = new UserState();
+            Written();
         }
 
         return null;

@@ -29,6 +29,7 @@ public sealed partial class UserGrain
         // In memory only: the next write of the account persists it.
         state.State.UpgradeLegacyCounts();
         state.State.UpgradeLegacySecrets();
+        Written();
         ScheduleFlush();
         return Task.CompletedTask;
     }
@@ -141,6 +142,8 @@ public sealed partial class UserGrain
         {
             await state.WriteOrDeactivateAsync(GrainContext);
         }
+
+        Written();
 
         ScheduleFlush();
     }

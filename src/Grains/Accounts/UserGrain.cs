@@ -20,7 +20,9 @@ public sealed partial class UserGrain(
     ILoggerFactory loggers,
     IOptions<WebhookDeliveryOptions> webhookOptions,
     Operations.PinOrleansMetrics metrics,
-    PooledHasher hasher) : Grain, IUserGrain, IRemindable
+    PooledHasher hasher,
+    Orleans.Serialization.DeepCopier<UserState> copier,
+    StorageCircuit circuit) : Grain, IUserGrain, IRemindable
 {
     private readonly ILogger _audit = loggers.CreateLogger(AccountAudit.Category);
 
@@ -261,6 +263,7 @@ public sealed partial class UserGrain(
         {
             await state.ClearOrDeactivateAsync(GrainContext);
             state.State = new UserState();
+            Written();
         }
 
         await ReleaseAsync(identifiers);
@@ -279,11 +282,15 @@ public sealed partial class UserGrain(
         return verdict.Problem ?? await DeleteAsync(tenant);
     }
 
-    /// <summary>Writes the state (after guarding its outbox); if the write fails, the activation goes, so nothing unwritten is ever served.</summary>
+    /// <summary>
+    /// Writes the state (after guarding its outbox). Nothing unwritten is ever served: if storage is unavailable the
+    /// state storage last took is put back (<see cref="RollBack"/>), and any other failure deactivates.
+    /// </summary>
     private async Task WriteOrDeactivateAsync()
     {
         await GuardOutboxOrDeactivateAsync();
-        await state.WriteOrDeactivateAsync(GrainContext);
+        await state.WriteOrRollBackAsync(GrainContext, RollBack);
+        Written();
         ScheduleFlush();
     }
 
@@ -654,6 +661,7 @@ public sealed partial class UserGrain(
             var material = (gate is null ? "" : gate.Material(user) + "\n") + challenge.Material(user);
             if (decision is null || checkedMaterial != material)
             {
+                RefuseWhileStorageIsFailing();
                 decision = await DecideAsync(gate, challenge, user);
                 checkedMaterial = material;
             }
@@ -699,14 +707,16 @@ public sealed partial class UserGrain(
             // Not recorded (storage failed, or conflicts went on): not answered, and the next call starts from what
             // storage holds, never from this activation's unwritten state.
             await GuardOutboxOrDeactivateAsync();
-            if (!await state.WriteOrRereadAsync(GrainContext, rereadOnConflict: attempt < MaxConflictRetries))
+            if (!await state.WriteOrRereadAsync(GrainContext, rereadOnConflict: attempt < MaxConflictRetries, RollBack))
             {
                 logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
                 state.State.UpgradeLegacyCounts();
                 state.State.UpgradeLegacySecrets();
+                Written();
                 continue;
             }
 
+            Written();
             ScheduleFlush();
             if (audit is not null)
             {

@@ -15,6 +15,7 @@ public sealed class PinOrleansMetrics
     {
         var meter = meters.Create(MeterName);
         StorageOperations = meter.CreateCounter<long>("pinorleans.storage.operations", description: "Grain-state storage operations by kind and state name");
+        StorageRefusals = meter.CreateCounter<long>("pinorleans.storage.refused", description: "Grain-state operations refused at once by kind, because the silo's storage circuit was open");
         HashDuration = meter.CreateHistogram<double>("pinorleans.hash.duration", unit: "ms", description: "Time one Argon2id hash or verification takes on a hashing thread");
         HashWait = meter.CreateHistogram<double>("pinorleans.hash.queue_wait", unit: "ms", description: "Time a hash waits for a hashing thread");
         HashDropped = meter.CreateCounter<long>("pinorleans.hash.dropped", description: "Hashes never run, by lane and reason (full, timeout, cancelled)");
@@ -25,6 +26,8 @@ public sealed class PinOrleansMetrics
     }
 
     public Counter<long> StorageOperations { get; }
+
+    public Counter<long> StorageRefusals { get; }
 
     public Histogram<double> HashDuration { get; }
 
