@@ -23,6 +23,9 @@ public static class GrainServices
         Webhooks.WebhookSender.Register(services);
         services.AddOptions<Webhooks.WebhookDeliveryOptions>().Bind(configuration.GetSection(Webhooks.WebhookDeliveryOptions.Section));
         services.AddServiceClock();
+        services.AddOptions<Expiry.ExpiryOptions>().Bind(configuration.GetSection(Expiry.ExpiryOptions.Section));
+        services.TryAddSingleton<Expiry.ExpiryJournal>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Expiry.ExpiryJournal>());
         services.AddPinOrleansMessaging(configuration);
         return services;
     }
