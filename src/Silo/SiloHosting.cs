@@ -102,6 +102,9 @@ public static class SiloHosting
             o.GrainStorageSerializer = new JsonGrainStorageSerializer();
         });
         silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Store, (sp, _) => new CountingGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(table), sp.GetRequiredService<PinOrleans.Operations.PinOrleansMetrics>()));
+        // What the expiry repair lists (docs/operations.md, "Expired records").
+        silo.Services.AddSingleton<PinOrleans.Expiry.IExpiringRecordDirectory>(sp => new AzureTableExpiringRecords(
+            new TableServiceClient(connectionString).GetTableClient(StateTable), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
         return silo;
     }
 

@@ -74,6 +74,9 @@ public interface IExpirySweeperGrain : IGrainWithIntegerKey
     /// the due ones are removed, the others tracked again (what a crashed silo's journal lost is journaled again).
     /// </summary>
     Task<ExpiryReport> RepairAsync();
+
+    /// <summary>Starts <see cref="RepairAsync"/> on a timer of this grain (its report goes to the silo's log); false when the store cannot list its records.</summary>
+    Task<bool> StartRepairAsync();
 }
 
 /// <summary>Where the journal files a record: keys computed from an hour, a shard and a page, never found by a scan.</summary>

@@ -41,5 +41,17 @@ public static class ExpiringRecords
         return true;
     }
 
+    /// <summary>
+    /// The grain key of an expiring record from the key a store that cannot hold '/' wrote (as '_'): token keys are hex
+    /// hashes, a reset link's is <c>{apiKey}/{16 hex digits}</c>. Null for a grain type that does not expire.
+    /// </summary>
+    public static string? KeyOfStored(string grainType, string storedKey) => grainType switch
+    {
+        "logintokens" or "pinsession" or "pinauthtoken" or "stepuptoken" => storedKey,
+        "pinresetlink" when storedKey.Length > Recovery.ResetTokens.SelectorLength + 1 =>
+            $"{storedKey[..^(Recovery.ResetTokens.SelectorLength + 1)]}/{storedKey[^Recovery.ResetTokens.SelectorLength..]}",
+        _ => null,
+    };
+
     private static ExpiryJournal Journal(IGrainBase grain) => grain.GrainContext.ActivationServices.GetRequiredService<ExpiryJournal>();
 }

@@ -122,6 +122,7 @@ public sealed partial class ExpirySweeperGrain(
 {
     private const string ReminderName = "sweep";
     private bool _reminderKnown;
+    private IGrainTimer? _repair;
 
     public async Task AnnounceAsync(DateTimeOffset hour)
     {
@@ -194,6 +195,24 @@ public sealed partial class ExpirySweeperGrain(
         }
 
         return new ExpiryReport(visited, removed) { Hours = hours };
+    }
+
+    public Task<bool> StartRepairAsync()
+    {
+        if (ServiceProvider.GetService<IExpiringRecordDirectory>() is null)
+        {
+            return Task.FromResult(false);
+        }
+
+        // On a timer of its own: a pass over a large table outlasts any call's timeout.
+        _repair?.Dispose();
+        _repair = this.RegisterGrainTimer(async _ =>
+        {
+            _repair?.Dispose();
+            _repair = null;
+            await RepairAsync();
+        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        return Task.FromResult(true);
     }
 
     public async Task<ExpiryReport> RepairAsync()

@@ -68,6 +68,9 @@ public sealed partial class ExpiryJournal(
     /// <summary>Remembers that <paramref name="grain"/>'s record may be removed from <paramref name="removeAt"/> (the latest word wins).</summary>
     public void Track(GrainId grain, DateTimeOffset removeAt) => _pending[grain] = removeAt;
 
+    /// <summary>Drops every pending entry: what a crash loses (tests and drills).</summary>
+    public void Clear() => _pending.Clear();
+
     /// <summary>Drops a pending entry of a record that is gone already.</summary>
     public void Forget(GrainId grain) => _pending.TryRemove(grain, out _);
 

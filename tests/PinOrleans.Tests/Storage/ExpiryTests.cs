@@ -35,7 +35,12 @@ public sealed class ExpiryTests(AzuriteFixture azurite, ITestOutputHelper output
     {
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(ClusterFixture.LowCostHashing)
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:ExpiredRecordRetentionHours"] = Retention.TotalHours.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:ExpiredRecordRetentionHours"] = Retention.TotalHours.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // The journals file when the tests say (FlushJournalsAsync), not on their own.
+                ["Storage:ExpiryFlushSeconds"] = "60",
+            })
             .Build();
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ServiceId = _serviceId;
@@ -161,6 +166,34 @@ public sealed class ExpiryTests(AzuriteFixture azurite, ITestOutputHelper output
         var later = await Grains.GetGrain<IExpirySweeperGrain>(0).SweepAsync();
         Assert.True(later.Removed > 0, later.ToString());
         Assert.Equal(ErrorCode.SessionTokenInvalid, (await session.LoginWithPinAsync(tenant, Pin)).Problem?.Code);
+    }
+
+    [Fact]
+    public async Task The_repair_removes_expired_records_whose_journal_entries_a_crash_lost()
+    {
+        var tenant = await TenantAsync(new TenantSettings { Tokens = new TokenLifetimes { AccessTokenMinutes = 5, RefreshTokenDays = 1, PinSessionTokenMinutes = 30 } });
+        var user = Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, await CreateAsync(tenant, Pin)));
+        var baseline = await RowsAsync();
+        var kept = await user.LoginWithPasswordAsync(tenant, Password);
+        await FlushJournalsAsync();
+        var lost = await user.LoginWithPasswordAsync(tenant, Password);
+        Assert.NotNull((await user.BeginSecretAsync(tenant, SecretPurpose.PinReset, RecoveryChannel.Email)).ResetToken);
+        // As if the silos holding these entries had died before their next flush.
+        foreach (var silo in _cluster.Silos)
+        {
+            silo.ServiceProvider.GetRequiredService<ExpiryJournal>().Clear();
+        }
+
+        _clock.Advance(TimeSpan.FromDays(2) + Retention + TimeSpan.FromHours(2));
+        await Grains.GetGrain<IExpirySweeperGrain>(0).SweepAsync();
+        var leftOver = await RowsAsync();
+        Assert.Equal(baseline.Count + 3, leftOver.Count); // the lost login's pair and session, the reset link
+
+        var repair = await Grains.GetGrain<IExpirySweeperGrain>(0).RepairAsync();
+        Assert.Equal(3, repair.Removed);
+        Assert.Equal(baseline.Count, (await RowsAsync()).Count);
+        Assert.Equal(ErrorCode.SessionTokenInvalid, (await Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(lost.Tokens!.SessionToken)!).LoginWithPinAsync(tenant, Pin)).Problem?.Code);
+        Assert.Equal(ErrorCode.SessionTokenInvalid, (await Grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(kept.Tokens!.SessionToken)!).LoginWithPinAsync(tenant, Pin)).Problem?.Code);
     }
 
     private async Task FlushJournalsAsync()
