@@ -82,6 +82,9 @@ public interface IExpirySweeperGrain : IGrainWithIntegerKey
 /// <summary>Where the journal files a record: keys computed from an hour, a shard and a page, never found by a scan.</summary>
 public static class ExpiryBuckets
 {
+    /// <summary>The states of the journal itself (its buckets and its sweeper), not of any record.</summary>
+    public static readonly IReadOnlySet<string> BookkeepingStates = new HashSet<string>(["expiry", "expirysweep"]);
+
     /// <summary>Shards per hour: spreads one hour's filing over several grains (fixed: the sweeper computes every key).</summary>
     public const int Shards = 8;
 

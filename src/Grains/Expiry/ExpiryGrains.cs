@@ -84,7 +84,8 @@ public sealed partial class ExpiryBucketGrain(
             catch (Exception e)
             {
                 // Not a record that expires (a bug, or a type since removed): dropped rather than blocking the page.
-                LogDropped(logger, entry, e.GetType().Name + ": " + e.Message);
+                // The type only: a token's grain key is its hash, which no log line carries.
+                LogDropped(logger, entry.Split('/')[0], e.GetType().Name);
             }
         });
 
@@ -102,8 +103,8 @@ public sealed partial class ExpiryBucketGrain(
         return sweep;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Expiry bucket entry {Grain} dropped: {Error}")]
-    private static partial void LogDropped(ILogger logger, string grain, string error);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Expiry bucket entry of grain type {GrainType} dropped: {Error}")]
+    private static partial void LogDropped(ILogger logger, string grainType, string error);
 }
 
 [GenerateSerializer, Alias("PinOrleans.ExpirySweeperState")]
