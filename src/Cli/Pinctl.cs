@@ -4,7 +4,7 @@ namespace PinOrleans.Cli;
 
 /// <summary>
 /// pinctl, the operator's command line for PinOrleans: tenants (admin API), accounts (the tenant's LoginRadius
-/// management routes) and sessions. It speaks only HTTP to a gateway. Exit codes: 0 done, 1 refused by the gateway
+/// management routes), sessions and storage. It speaks only HTTP to a gateway. Exit codes: 0 done, 1 refused by the gateway
 /// or unreachable, 2 a usage error.
 /// </summary>
 public static class Pinctl
@@ -20,6 +20,7 @@ public static class Pinctl
             TenantCommands.Build(cli),
             AccountCommands.Build(cli),
             SessionCommands.Build(cli),
+            StorageCommands.Build(cli),
         };
         cli.AddTo(root);
         var parse = root.Parse(args);

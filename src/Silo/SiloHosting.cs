@@ -149,6 +149,9 @@ public static class SiloHosting
             });
             silo.AddPostgresSchema(storage);
             silo.Services.AllowNpgsqlExceptions();
+            // What the expiry repair lists (docs/operations.md, "Expired records").
+            silo.Services.AddSingleton<PinOrleans.Expiry.IExpiringRecordDirectory>(sp => new PostgresExpiringRecords(
+                storage.ConnectionString, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
         }
         else
         {
@@ -160,6 +163,8 @@ public static class SiloHosting
                 o.DeleteStateOnClear = true;
                 o.GrainStorageSerializer = new JsonGrainStorageSerializer();
             });
+            silo.Services.AddSingleton<PinOrleans.Expiry.IExpiringRecordDirectory>(sp => new AzureTableExpiringRecords(
+                new TableServiceClient(storage.ConnectionString).GetTableClient(StateTable), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
         }
 
         return silo;

@@ -58,6 +58,9 @@ public static class AdminApi
             .WithName("AdminRevokeAccountSessions").WithSummary("Ends every PIN session, access token and refresh token of the account: {\"IsPosted\": true}.")
             .WithDescription("Ends every PIN session, access token and refresh token of the account at once; its credentials (password, PIN) stay.")
             .Refuses(ErrorCode.ApiKeyUnauthorized, ErrorCode.UidNotValid, ErrorCode.UserDoesNotExist);
+        admin.MapPost("/storage/expiry/repair", RepairExpiryAsync)
+            .WithName("AdminRepairExpiry").WithSummary("Starts one full pass over the expiring records in storage: {\"IsPosted\": true, \"Supported\": true}.")
+            .WithDescription("The repair for what a crashed silo's expiry journal lost (docs/operations.md, \"Expired records\"): in the background, every token pair, PIN session, PINAuthToken, reset link and step-up proof in storage is visited; those past their end plus `Storage:ExpiredRecordRetentionHours` are removed, the others journaled again. It reads the whole state table, so run it when a silo died, not routinely; the silo logs what it did. `Supported` is false (and nothing runs) on a store that cannot list its records.");
         return app;
     }
 
@@ -240,6 +243,17 @@ public static class AdminApi
                 ? throw JsonBody.Invalid("Settings", problem)
                 : settings;
         }
+    }
+
+    /// <summary>The expiry repair was started, or the store cannot list its records.</summary>
+    public sealed record ExpiryRepairStarted(
+        [property: Description("True when the pass started.")] bool IsPosted,
+        [property: Description("False when the state store cannot list its records (then nothing runs).")] bool Supported);
+
+    private static async Task<Ok<ExpiryRepairStarted>> RepairExpiryAsync(IGrainFactory grains)
+    {
+        var started = await grains.GetGrain<Expiry.IExpirySweeperGrain>(0).StartRepairAsync();
+        return TypedResults.Ok(new ExpiryRepairStarted(started, started));
     }
 
     /// <summary>A tenant as the directory lists it.</summary>

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PinOrleans.Accounts;
+using PinOrleans.Expiry;
 using PinOrleans.Tenants;
 
 namespace PinOrleans.Sessions;
@@ -68,9 +69,19 @@ public static class TokenIssuer
 /// What every token grain shares: issue once, revoke idempotently, and never serve state that storage did not
 /// take (a failed write deactivates the grain, so the next call reads what storage really holds).
 /// </summary>
-public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain
+public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain, IExpiringGrain
 {
     protected TokenState Token => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A record whose journal entry a crashed silo lost is journaled again whenever it is used.
+        this.TrackExpiry(state.State.Grant?.ExpiresAt);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Removed once its end (plus the retention) has passed: a used or revoked token answers as an expired one until then.</summary>
+    public Task<bool> ExpireAsync() => state.ExpireAsync(this, state.State.Grant?.ExpiresAt);
 
     /// <summary>
     /// Where this token stands for <paramref name="apiKey"/> at <paramref name="now"/> (<see cref="TokenGuard"/>):
@@ -107,7 +118,11 @@ public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain
         return SaveAsync();
     }
 
-    protected Task SaveAsync() => state.WriteOrDeactivateAsync(GrainContext);
+    protected async Task SaveAsync()
+    {
+        await state.WriteOrDeactivateAsync(GrainContext);
+        this.TrackExpiry(state.State.Grant?.ExpiresAt);
+    }
 }
 
 /// <summary>What a login's token pair persists: hashes only.</summary>
@@ -123,6 +138,16 @@ public sealed class LoginTokensState
     [Id(5)] public bool RefreshRevoked { get; set; }
     /// <summary>The refresh token was rotated: presenting it again is reuse.</summary>
     [Id(6)] public bool RefreshUsed { get; set; }
+    /// <summary>
+    /// Rotated or slid: kept until the family's absolute end, so that this spent refresh token presented while any
+    /// pair it led to may live is still seen as reuse.
+    /// </summary>
+    [Id(7)] public DateTimeOffset? KeepUntil { get; set; }
+
+    /// <summary>When the record stops mattering (beyond answering "expired"): the latest of its tokens' ends.</summary>
+    public DateTimeOffset? End => Grant is null ? null : Max(Max(Grant.ExpiresAt, RefreshExpiresAt), KeepUntil ?? default);
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }
 
 /// <summary>
@@ -132,9 +157,18 @@ public sealed class LoginTokensState
 public sealed class LoginTokensGrain(
     [PersistentState("tokens", StorageNames.Store)] IPersistentState<LoginTokensState> state,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider time,
-    ILogger<LoginTokensGrain> logger) : Grain, ILoginTokensGrain
+    ILogger<LoginTokensGrain> logger) : Grain, ILoginTokensGrain, IExpiringGrain
 {
     private LoginTokensState Pair => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A record whose journal entry a crashed silo lost is journaled again whenever it is used.
+        this.TrackExpiry(Pair.End);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> ExpireAsync() => state.ExpireAsync(this, Pair.End);
 
     public Task IssueAsync(LoginTokens tokens)
     {
@@ -205,6 +239,7 @@ public sealed class LoginTokensGrain(
 
         // Spent before the new pair exists: a crash in between costs a login, never a second use.
         Pair.RefreshUsed = true;
+        Pair.KeepUntil = FamilyEnd(tenant, grant);
         await SaveAsync();
         var tokens = await TokenIssuer.IssueAsync(
             GrainFactory, tenant, grant.Uid, grant.Stamp, now, withPinSession: false, grant.Family, grant.Session, grant.FamilyStartedAt ?? grant.IssuedAt);
@@ -242,6 +277,7 @@ public sealed class LoginTokensGrain(
         // Ended before the new pair exists: a crash in between costs a login, never two live pairs.
         Pair.AccessRevoked = true;
         Pair.RefreshUsed = true;
+        Pair.KeepUntil = FamilyEnd(tenant, grant);
         await SaveAsync();
         var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, grant.Uid, grant.Stamp, now, withPinSession: false, grant.Family, grant.Session, familyStart);
         return new LoginOutcome(null, tokens, null);
@@ -255,7 +291,15 @@ public sealed class LoginTokensGrain(
         storedHash.Length > 0 && CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.ASCII.GetBytes(storedHash), System.Text.Encoding.ASCII.GetBytes(LoginTokens.HashOf(presented.Value)));
 
-    private Task SaveAsync() => state.WriteOrDeactivateAsync(GrainContext);
+    /// <summary>No pair of this login's family lives past this (its refreshes never extend the family).</summary>
+    private static DateTimeOffset FamilyEnd(TenantSnapshot tenant, TokenGrant grant) =>
+        (grant.FamilyStartedAt ?? grant.IssuedAt).AddDays(tenant.Settings.Tokens.MaxRefreshFamilyDays);
+
+    private async Task SaveAsync()
+    {
+        await state.WriteOrDeactivateAsync(GrainContext);
+        this.TrackExpiry(Pair.End);
+    }
 }
 
 /// <summary>A PIN session: valid, unexpired and unrevoked sessions let the user's PIN stand in for the password.</summary>

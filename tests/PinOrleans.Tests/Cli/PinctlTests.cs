@@ -281,6 +281,15 @@ public sealed partial class PinctlTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_expiry_repair_says_when_the_store_cannot_list_its_records()
+    {
+        // The test cluster's in-memory store lists nothing; the Azure Table repair itself is ExpiryTests' business.
+        var repair = await PinctlAsync("storage", "repair-expiry");
+        Succeeded(repair);
+        Assert.Equal("This state store cannot list its records: nothing to repair this way.", repair.Out.Trim());
+    }
+
+    [Fact]
     public async Task Credentials_and_usage_errors_have_their_own_exit_codes()
     {
         _environment["PINCTL_ADMIN_PASSWORD"] = "not-the-password";
