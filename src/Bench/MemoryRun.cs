@@ -50,21 +50,7 @@ public static class MemoryRun
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(from, count), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, _) =>
         {
-            var user = grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, AccountKeys.NewUid()));
-            var account = new NewAccount
-            {
-                Email = [new EmailAddress("Primary", $"memory-{i}-{Guid.NewGuid():N}@bench.example")],
-                Password = new Sensitive(Gateway.Password),
-                Pin = new Sensitive(Gateway.Pin),
-            };
-            var created = await WhenHashingAdmitsAsync(() => user.CreateAsync(tenant, account));
-            if (created.Problem is { } problem)
-            {
-                throw new InvalidOperationException($"create: {problem.Code}");
-            }
-
-            var login = await WhenHashingAdmitsAsync(() => user.LoginWithPasswordAsync(tenant, new Sensitive(Gateway.Password)));
-            sessions[i - from] = login.Tokens?.SessionToken ?? throw new InvalidOperationException($"login: {login.Problem?.Code}");
+            sessions[i - from] = await AccountWithSessionAsync(grains, tenant, apiKey, i);
             if (Interlocked.Increment(ref done) % 10_000 == 0)
             {
                 Console.WriteLine($"  {done} accounts with sessions ({done / watch.Elapsed.TotalSeconds:F0}/s)");
@@ -74,6 +60,40 @@ public static class MemoryRun
         await File.AppendAllLinesAsync(sessionsFile, sessions);
         Console.WriteLine($"Seeded {count} accounts with sessions in {watch.Elapsed.TotalSeconds:F0} s");
         return count / Math.Max(0.001, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One account with a PIN and a PIN session; its session token. Storage that did not answer in time (a slow
+    /// Azurite under the seeding load) gets the whole account again under a new Uid and e-mail, as a client would
+    /// after a 503: the first try may have landed in part, and a retry under the same names would find them taken.
+    /// </summary>
+    private static async Task<string> AccountWithSessionAsync(IClusterClient grains, Tenants.TenantSnapshot tenant, string apiKey, int i)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var user = grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, AccountKeys.NewUid()));
+                var account = new NewAccount
+                {
+                    Email = [new EmailAddress("Primary", $"memory-{i}-{Guid.NewGuid():N}@bench.example")],
+                    Password = new Sensitive(Gateway.Password),
+                    Pin = new Sensitive(Gateway.Pin),
+                };
+                var created = await WhenHashingAdmitsAsync(() => user.CreateAsync(tenant, account));
+                if (created.Problem is { } problem)
+                {
+                    throw new InvalidOperationException($"create: {problem.Code}");
+                }
+
+                var login = await WhenHashingAdmitsAsync(() => user.LoginWithPasswordAsync(tenant, new Sensitive(Gateway.Password)));
+                return login.Tokens?.SessionToken ?? throw new InvalidOperationException($"login: {login.Problem?.Code}");
+            }
+            catch (Exception e) when (attempt < 10 && (e is StorageUnavailableException || e.InnerException is StorageUnavailableException))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
     }
 
     /// <summary>
