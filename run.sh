@@ -125,7 +125,7 @@ trap 'exit 0' INT TERM
 
 declare -A name_of=()
 if [[ "$store" == postgres ]]; then
-  # The silo creates Orleans' tables on first start; the data stays in .local/postgres.
+  # The silo creates the PostgreSQL tables on first start; the data stays in .local/postgres.
   start_postgres "$ROOT/.local/postgres" "$store_port" "$POSTGRES_PASSWORD"
 else
   mapfile -t flags < <(azurite_flags)

@@ -5,19 +5,22 @@ using Npgsql;
 namespace PinOrleans.Silo;
 
 /// <summary>
-/// Orleans' PostgreSQL tables, created when the database is new: each of Orleans' scripts (Main, Clustering,
-/// Persistence, Reminders), unchanged, whose table is missing. One transaction under an advisory lock, so silos that
-/// start together create them once, and a silo that fails half-way leaves nothing behind.
+/// The PostgreSQL tables of Orleans' ADO.NET providers, created when the database is new: each of PinOrleans' scripts
+/// (Main, Clustering, Persistence, Reminders; <c>Sql/README.md</c>) whose table is missing, then the
+/// <c>DeleteStorageKey</c> query when the database has none (also on a database set up without it). One transaction
+/// under an advisory lock, so silos that start together create them once, and a silo that fails half-way leaves
+/// nothing behind.
 /// </summary>
 public static class PostgresSchema
 {
-    /// <summary>Orleans' scripts in the order they apply, each with the table it creates.</summary>
-    public static readonly IReadOnlyList<(string Script, string Table)> Scripts =
+    /// <summary>The scripts in the order they apply, each with the query that tells it is needed (what it creates is missing).</summary>
+    public static readonly IReadOnlyList<(string Script, string Missing)> Scripts =
     [
-        ("PostgreSQL-Main.sql", "orleansquery"),
-        ("PostgreSQL-Clustering.sql", "orleansmembershiptable"),
-        ("PostgreSQL-Persistence.sql", "orleansstorage"),
-        ("PostgreSQL-Reminders.sql", "orleansreminderstable"),
+        ("PostgreSQL-Main.sql", TableMissing("orleansquery")),
+        ("PostgreSQL-Clustering.sql", TableMissing("orleansmembershiptable")),
+        ("PostgreSQL-Persistence.sql", TableMissing("orleansstorage")),
+        ("PostgreSQL-DeleteStorage.sql", "SELECT NOT EXISTS (SELECT 1 FROM orleansquery WHERE querykey = 'DeleteStorageKey')"),
+        ("PostgreSQL-Reminders.sql", TableMissing("orleansreminderstable")),
     ];
 
     /// <summary>Any number fixed for PinOrleans: the advisory lock every silo takes to create the tables.</summary>
@@ -31,11 +34,10 @@ public static class PostgresSchema
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken);
         var applied = new List<string>();
-        foreach (var (script, table) in Scripts)
+        foreach (var (script, missing) in Scripts)
         {
-            await using var exists = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", connection);
-            exists.Parameters.AddWithValue("table", table);
-            if ((bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            await using var needed = new NpgsqlCommand(missing, connection);
+            if (!(bool)(await needed.ExecuteScalarAsync(cancellationToken))!)
             {
                 continue;
             }
@@ -48,7 +50,9 @@ public static class PostgresSchema
         return applied;
     }
 
-    /// <summary>The script as Orleans ships it (embedded in this assembly).</summary>
+    private static string TableMissing(string table) => $"SELECT to_regclass('{table}') IS NULL";
+
+    /// <summary>The script (embedded in this assembly).</summary>
     public static string Text(string script)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"PinOrleans.Silo.Sql.{script}")
@@ -59,13 +63,13 @@ public static class PostgresSchema
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
-        // No parameters: Npgsql sends the text as it is (the @names inside Orleans' query texts are data).
+        // No parameters: Npgsql sends the text as it is (the @names inside the query texts are data).
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
 
-/// <summary>Creates Orleans' PostgreSQL tables before the silo's providers first read them.</summary>
+/// <summary>Creates the providers' PostgreSQL tables before the silo's providers first read them.</summary>
 internal sealed class PostgresSchemaParticipant(StorageSettings storage, ILogger<PostgresSchemaParticipant> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -74,7 +78,7 @@ internal sealed class PostgresSchemaParticipant(StorageSettings storage, ILogger
             var applied = await PostgresSchema.EnsureAsync(storage.ConnectionString, cancellationToken);
             if (applied.Count > 0)
             {
-                logger.LogInformation("Created Orleans' PostgreSQL tables: {Scripts}", string.Join(", ", applied));
+                logger.LogInformation("Applied PostgreSQL scripts: {Scripts}", string.Join(", ", applied));
             }
         });
 }

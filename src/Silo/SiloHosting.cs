@@ -142,9 +142,9 @@ public static class SiloHosting
             {
                 o.Invariant = StorageSettings.NpgsqlInvariant;
                 o.ConnectionString = storage.ConnectionString;
-                // Orleans' PostgreSQL script has no DeleteStorageKey query, so a cleared state keeps its row with the
-                // payload set to NULL (nothing of the account or token left, only the grain's key).
-                o.DeleteStateOnClear = false;
+                // A cleared state (deleted account, expired token or session) leaves no row behind (DeleteStorageKey,
+                // Sql/PostgreSQL-DeleteStorage.sql).
+                o.DeleteStateOnClear = true;
                 o.GrainStorageSerializer = new JsonGrainStorageSerializer();
             });
             silo.AddPostgresSchema(storage);
@@ -183,7 +183,7 @@ public static class SiloHosting
             }
         });
 
-    /// <summary>Orleans' PostgreSQL tables created at startup when they are missing (once per silo, whoever asks).</summary>
+    /// <summary>The providers' PostgreSQL tables created at startup when they are missing (once per silo, whoever asks).</summary>
     private static void AddPostgresSchema(this ISiloBuilder silo, StorageSettings storage)
     {
         if (silo.Services.Any(d => d.ServiceType == typeof(PostgresSchemaParticipant)))

@@ -1,357 +1,156 @@
--- For each deployment, there will be only one (active) membership version table version column which will be updated periodically.
+-- PinOrleans: cluster membership for Microsoft.Orleans.Clustering.AdoNet on PostgreSQL (MIT, see README.md).
+--
+-- One version row per cluster (DeploymentId is the cluster id) and one row per silo that ever joined it. The
+-- version is the table's ETag, and every silo row carries it: inserting or updating a silo row names the version
+-- read (@Version) and succeeds, adding one to it, only while that is still the cluster's version; otherwise it
+-- changes nothing and answers false. The "I am alive" heartbeat changes the silo row alone.
+
 CREATE TABLE OrleansMembershipVersionTable
 (
     DeploymentId varchar(150) NOT NULL,
-    Timestamp timestamptz(3) NOT NULL DEFAULT now(),
-    Version integer NOT NULL DEFAULT 0,
-
-    CONSTRAINT PK_OrleansMembershipVersionTable_DeploymentId PRIMARY KEY(DeploymentId)
+    Timestamp    timestamptz  NOT NULL DEFAULT now(),
+    Version      integer      NOT NULL DEFAULT 0,
+    CONSTRAINT OrleansMembershipVersionTable_Cluster PRIMARY KEY (DeploymentId)
 );
 
--- Every silo instance has a row in the membership table.
+-- A silo is its address, port and generation (start time) within its cluster.
 CREATE TABLE OrleansMembershipTable
 (
     DeploymentId varchar(150) NOT NULL,
-    Address varchar(45) NOT NULL,
-    Port integer NOT NULL,
-    Generation integer NOT NULL,
-    SiloName varchar(150) NOT NULL,
-    HostName varchar(150) NOT NULL,
-    Status integer NOT NULL,
-    ProxyPort integer NULL,
-    SuspectTimes varchar(8000) NULL,
-    StartTime timestamptz(3) NOT NULL,
-    IAmAliveTime timestamptz(3) NOT NULL,
-
-    CONSTRAINT PK_MembershipTable_DeploymentId PRIMARY KEY(DeploymentId, Address, Port, Generation),
-    CONSTRAINT FK_MembershipTable_MembershipVersionTable_DeploymentId FOREIGN KEY (DeploymentId) REFERENCES OrleansMembershipVersionTable (DeploymentId)
+    Address      varchar(45)  NOT NULL,
+    Port         integer      NOT NULL,
+    Generation   integer      NOT NULL,
+    SiloName     text         NULL,
+    HostName     text         NULL,
+    Status       integer      NOT NULL,
+    ProxyPort    integer      NULL,
+    SuspectTimes text         NULL,
+    StartTime    timestamptz  NOT NULL,
+    IAmAliveTime timestamptz  NOT NULL,
+    CONSTRAINT OrleansMembershipTable_Silo PRIMARY KEY (DeploymentId, Address, Port, Generation),
+    CONSTRAINT OrleansMembershipTable_Cluster FOREIGN KEY (DeploymentId)
+        REFERENCES OrleansMembershipVersionTable (DeploymentId) ON DELETE CASCADE
 );
 
-CREATE FUNCTION update_i_am_alive_time(
-    deployment_id OrleansMembershipTable.DeploymentId%TYPE,
-    address_arg OrleansMembershipTable.Address%TYPE,
-    port_arg OrleansMembershipTable.Port%TYPE,
-    generation_arg OrleansMembershipTable.Generation%TYPE,
-    i_am_alive_time OrleansMembershipTable.IAmAliveTime%TYPE)
-  RETURNS void AS
-$func$
-BEGIN
-    -- This is expected to never fail by Orleans, so return value
-    -- is not needed nor is it checked.
-    UPDATE OrleansMembershipTable as d
-    SET
-        IAmAliveTime = i_am_alive_time
-    WHERE
-        d.DeploymentId = deployment_id AND deployment_id IS NOT NULL
-        AND d.Address = address_arg AND address_arg IS NOT NULL
-        AND d.Port = port_arg AND port_arg IS NOT NULL
-        AND d.Generation = generation_arg AND generation_arg IS NOT NULL;
-END
-$func$ LANGUAGE plpgsql;
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
+-- Adds a silo row and moves the version on, both or neither: false when the version moved or the silo has a row.
+-- The version row stays locked from the check to the commit, so two silos cannot both win on one version.
+CREATE FUNCTION OrleansMembershipInsert
 (
-    'UpdateIAmAlivetimeKey','
-    -- This is expected to never fail by Orleans, so return value
-    -- is not needed nor is it checked.
-    SELECT * from update_i_am_alive_time(
-        @DeploymentId,
-        @Address,
-        @Port,
-        @Generation,
-        @IAmAliveTime
-    );
-');
-
-CREATE FUNCTION insert_membership_version(
-    DeploymentIdArg OrleansMembershipTable.DeploymentId%TYPE
-)
-  RETURNS TABLE(row_count integer) AS
-$func$
-DECLARE
-    RowCountVar int := 0;
+    cluster varchar, expected integer, silo_address varchar, silo_port integer, silo_generation integer,
+    silo_name text, host_name text, silo_status integer, proxy_port integer, start_time timestamptz,
+    alive_time timestamptz
+) RETURNS boolean LANGUAGE plpgsql AS $function$
 BEGIN
+    PERFORM 1 FROM OrleansMembershipVersionTable
+    WHERE DeploymentId = cluster AND Version = expected
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
 
-    BEGIN
+    INSERT INTO OrleansMembershipTable
+        (DeploymentId, Address, Port, Generation, SiloName, HostName, Status, ProxyPort, StartTime, IAmAliveTime)
+    VALUES
+        (cluster, silo_address, silo_port, silo_generation, silo_name, host_name, silo_status, proxy_port, start_time, alive_time)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
 
-        INSERT INTO OrleansMembershipVersionTable
-        (
-            DeploymentId
-        )
-        SELECT DeploymentIdArg
-        ON CONFLICT (DeploymentId) DO NOTHING;
-
-        GET DIAGNOSTICS RowCountVar = ROW_COUNT;
-
-        ASSERT RowCountVar <> 0, 'no rows affected, rollback';
-
-        RETURN QUERY SELECT RowCountVar;
-    EXCEPTION
-    WHEN assert_failure THEN
-        RETURN QUERY SELECT RowCountVar;
-    END;
-
+    UPDATE OrleansMembershipVersionTable SET Version = Version + 1, Timestamp = now() WHERE DeploymentId = cluster;
+    RETURN true;
 END
-$func$ LANGUAGE plpgsql;
+$function$;
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
+-- Changes a silo row's status, suspicions and heartbeat and moves the version on, both or neither.
+CREATE FUNCTION OrleansMembershipUpdate
 (
-    'InsertMembershipVersionKey','
-    SELECT * FROM insert_membership_version(
-        @DeploymentId
-    );
-');
-
-CREATE FUNCTION insert_membership(
-    DeploymentIdArg OrleansMembershipTable.DeploymentId%TYPE,
-    AddressArg      OrleansMembershipTable.Address%TYPE,
-    PortArg         OrleansMembershipTable.Port%TYPE,
-    GenerationArg   OrleansMembershipTable.Generation%TYPE,
-    SiloNameArg     OrleansMembershipTable.SiloName%TYPE,
-    HostNameArg     OrleansMembershipTable.HostName%TYPE,
-    StatusArg       OrleansMembershipTable.Status%TYPE,
-    ProxyPortArg    OrleansMembershipTable.ProxyPort%TYPE,
-    StartTimeArg    OrleansMembershipTable.StartTime%TYPE,
-    IAmAliveTimeArg OrleansMembershipTable.IAmAliveTime%TYPE,
-    VersionArg      OrleansMembershipVersionTable.Version%TYPE)
-  RETURNS TABLE(row_count integer) AS
-$func$
-DECLARE
-    RowCountVar int := 0;
+    cluster varchar, expected integer, silo_address varchar, silo_port integer, silo_generation integer,
+    silo_status integer, suspect_times text, alive_time timestamptz
+) RETURNS boolean LANGUAGE plpgsql AS $function$
 BEGIN
-
-    BEGIN
-        INSERT INTO OrleansMembershipTable
-        (
-            DeploymentId,
-            Address,
-            Port,
-            Generation,
-            SiloName,
-            HostName,
-            Status,
-            ProxyPort,
-            StartTime,
-            IAmAliveTime
-        )
-        SELECT
-            DeploymentIdArg,
-            AddressArg,
-            PortArg,
-            GenerationArg,
-            SiloNameArg,
-            HostNameArg,
-            StatusArg,
-            ProxyPortArg,
-            StartTimeArg,
-            IAmAliveTimeArg
-        ON CONFLICT (DeploymentId, Address, Port, Generation) DO
-            NOTHING;
-
-
-        GET DIAGNOSTICS RowCountVar = ROW_COUNT;
-
-        UPDATE OrleansMembershipVersionTable
-        SET
-            Timestamp = now(),
-            Version = Version + 1
-        WHERE
-            DeploymentId = DeploymentIdArg AND DeploymentIdArg IS NOT NULL
-            AND Version = VersionArg AND VersionArg IS NOT NULL
-            AND RowCountVar > 0;
-
-        GET DIAGNOSTICS RowCountVar = ROW_COUNT;
-
-        ASSERT RowCountVar <> 0, 'no rows affected, rollback';
-
-
-        RETURN QUERY SELECT RowCountVar;
-    EXCEPTION
-    WHEN assert_failure THEN
-        RETURN QUERY SELECT RowCountVar;
-    END;
-
-END
-$func$ LANGUAGE plpgsql;
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'InsertMembershipKey','
-    SELECT * FROM insert_membership(
-        @DeploymentId,
-        @Address,
-        @Port,
-        @Generation,
-        @SiloName,
-        @HostName,
-        @Status,
-        @ProxyPort,
-        @StartTime,
-        @IAmAliveTime,
-        @Version
-    );
-');
-
-CREATE FUNCTION update_membership(
-    DeploymentIdArg OrleansMembershipTable.DeploymentId%TYPE,
-    AddressArg      OrleansMembershipTable.Address%TYPE,
-    PortArg         OrleansMembershipTable.Port%TYPE,
-    GenerationArg   OrleansMembershipTable.Generation%TYPE,
-    StatusArg       OrleansMembershipTable.Status%TYPE,
-    SuspectTimesArg OrleansMembershipTable.SuspectTimes%TYPE,
-    IAmAliveTimeArg OrleansMembershipTable.IAmAliveTime%TYPE,
-    VersionArg      OrleansMembershipVersionTable.Version%TYPE
-  )
-  RETURNS TABLE(row_count integer) AS
-$func$
-DECLARE
-    RowCountVar int := 0;
-BEGIN
-
-    BEGIN
-
-    UPDATE OrleansMembershipVersionTable
-    SET
-        Timestamp = now(),
-        Version = Version + 1
-    WHERE
-        DeploymentId = DeploymentIdArg AND DeploymentIdArg IS NOT NULL
-        AND Version = VersionArg AND VersionArg IS NOT NULL;
-
-
-    GET DIAGNOSTICS RowCountVar = ROW_COUNT;
+    PERFORM 1 FROM OrleansMembershipVersionTable
+    WHERE DeploymentId = cluster AND Version = expected
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
 
     UPDATE OrleansMembershipTable
-    SET
-        Status = StatusArg,
-        SuspectTimes = SuspectTimesArg,
-        IAmAliveTime = IAmAliveTimeArg
-    WHERE
-        DeploymentId = DeploymentIdArg AND DeploymentIdArg IS NOT NULL
-        AND Address = AddressArg AND AddressArg IS NOT NULL
-        AND Port = PortArg AND PortArg IS NOT NULL
-        AND Generation = GenerationArg AND GenerationArg IS NOT NULL
-        AND RowCountVar > 0;
+    SET Status = silo_status, SuspectTimes = suspect_times, IAmAliveTime = alive_time
+    WHERE DeploymentId = cluster AND Address = silo_address AND Port = silo_port AND Generation = silo_generation;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
 
-
-        GET DIAGNOSTICS RowCountVar = ROW_COUNT;
-
-        ASSERT RowCountVar <> 0, 'no rows affected, rollback';
-
-
-        RETURN QUERY SELECT RowCountVar;
-    EXCEPTION
-    WHEN assert_failure THEN
-        RETURN QUERY SELECT RowCountVar;
-    END;
-
+    UPDATE OrleansMembershipVersionTable SET Version = Version + 1, Timestamp = now() WHERE DeploymentId = cluster;
+    RETURN true;
 END
-$func$ LANGUAGE plpgsql;
+$function$;
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'UpdateMembershipKey','
-    SELECT * FROM update_membership(
-        @DeploymentId,
-        @Address,
-        @Port,
-        @Generation,
-        @Status,
-        @SuspectTimes,
-        @IAmAliveTime,
-        @Version
-    );
-');
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
+-- The cluster's version row at version 0, when it has none; whether it was added.
+('InsertMembershipVersionKey', $query$
+WITH added AS
 (
-    'MembershipReadRowKey','
-    SELECT
-        v.DeploymentId,
-        m.Address,
-        m.Port,
-        m.Generation,
-        m.SiloName,
-        m.HostName,
-        m.Status,
-        m.ProxyPort,
-        m.SuspectTimes,
-        m.StartTime,
-        m.IAmAliveTime,
-        v.Version
-    FROM
-        OrleansMembershipVersionTable v
-        -- This ensures the version table will returned even if there is no matching membership row.
-        LEFT OUTER JOIN OrleansMembershipTable m ON v.DeploymentId = m.DeploymentId
-        AND Address = @Address AND @Address IS NOT NULL
-        AND Port = @Port AND @Port IS NOT NULL
-        AND Generation = @Generation AND @Generation IS NOT NULL
-    WHERE
-        v.DeploymentId = @DeploymentId AND @DeploymentId IS NOT NULL;
-');
+    INSERT INTO OrleansMembershipVersionTable (DeploymentId) VALUES (@DeploymentId)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM added)
+$query$),
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'MembershipReadAllKey','
-    SELECT
-        v.DeploymentId,
-        m.Address,
-        m.Port,
-        m.Generation,
-        m.SiloName,
-        m.HostName,
-        m.Status,
-        m.ProxyPort,
-        m.SuspectTimes,
-        m.StartTime,
-        m.IAmAliveTime,
-        v.Version
-    FROM
-        OrleansMembershipVersionTable v LEFT OUTER JOIN OrleansMembershipTable m
-        ON v.DeploymentId = m.DeploymentId
-    WHERE
-        v.DeploymentId = @DeploymentId AND @DeploymentId IS NOT NULL;
-');
+('InsertMembershipKey', $query$
+SELECT OrleansMembershipInsert(@DeploymentId, @Version, @Address, @Port, @Generation, @SiloName, @HostName,
+    @Status, @ProxyPort, @StartTime, @IAmAliveTime)
+$query$),
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'DeleteMembershipTableEntriesKey','
-    DELETE FROM OrleansMembershipTable
-    WHERE DeploymentId = @DeploymentId AND @DeploymentId IS NOT NULL;
-    DELETE FROM OrleansMembershipVersionTable
-    WHERE DeploymentId = @DeploymentId AND @DeploymentId IS NOT NULL;
-');
+('UpdateMembershipKey', $query$
+SELECT OrleansMembershipUpdate(@DeploymentId, @Version, @Address, @Port, @Generation, @Status, @SuspectTimes,
+    @IAmAliveTime)
+$query$),
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'GatewaysQueryKey','
-    SELECT
-        Address,
-        ProxyPort,
-        Generation
-    FROM
-        OrleansMembershipTable
-    WHERE
-        DeploymentId = @DeploymentId AND @DeploymentId IS NOT NULL
-        AND Status = @Status AND @Status IS NOT NULL
-        AND ProxyPort > 0;
-');
+('UpdateIAmAlivetimeKey', $query$
+UPDATE OrleansMembershipTable
+SET IAmAliveTime = @IAmAliveTime
+WHERE DeploymentId = @DeploymentId AND Address = @Address AND Port = @Port AND Generation = @Generation
+$query$),
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'CleanupDefunctSiloEntriesKey',
-    'DELETE FROM OrleansMembershipTable
-    WHERE DeploymentId = @DeploymentId
-        AND @DeploymentId IS NOT NULL
-        AND IAmAliveTime < @IAmAliveTime
-        AND Status != 3;
-');
+-- The version with one silo's row (its columns NULL when the silo has none); no row for an unknown cluster.
+('MembershipReadRowKey', $query$
+SELECT v.Version, m.Address, m.Port, m.Generation, m.SiloName, m.HostName, m.Status, m.ProxyPort,
+       m.SuspectTimes, m.StartTime, m.IAmAliveTime
+FROM OrleansMembershipVersionTable v
+LEFT JOIN OrleansMembershipTable m
+       ON m.DeploymentId = v.DeploymentId
+      AND m.Address = @Address AND m.Port = @Port AND m.Generation = @Generation
+WHERE v.DeploymentId = @DeploymentId
+$query$),
+
+-- The version with every silo's row, one result row per silo (one with NULL columns when there is none).
+('MembershipReadAllKey', $query$
+SELECT v.Version, m.Address, m.Port, m.Generation, m.SiloName, m.HostName, m.Status, m.ProxyPort,
+       m.SuspectTimes, m.StartTime, m.IAmAliveTime
+FROM OrleansMembershipVersionTable v
+LEFT JOIN OrleansMembershipTable m ON m.DeploymentId = v.DeploymentId
+WHERE v.DeploymentId = @DeploymentId
+$query$),
+
+-- Gateways of the cluster's silos in the given status (Active), for clients.
+('GatewaysQueryKey', $query$
+SELECT Address, ProxyPort, Generation
+FROM OrleansMembershipTable
+WHERE DeploymentId = @DeploymentId AND Status = @Status AND ProxyPort > 0
+$query$),
+
+-- The whole cluster, version row and silo rows (through the foreign key).
+('DeleteMembershipTableEntriesKey', $query$
+DELETE FROM OrleansMembershipVersionTable WHERE DeploymentId = @DeploymentId
+$query$),
+
+-- Rows of silos dead (status 6) and silent since before @IAmAliveTime; the version does not move.
+('CleanupDefunctSiloEntriesKey', $query$
+DELETE FROM OrleansMembershipTable
+WHERE DeploymentId = @DeploymentId AND Status = 6 AND IAmAliveTime < @IAmAliveTime
+$query$);

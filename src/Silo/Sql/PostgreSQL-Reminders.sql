@@ -1,188 +1,72 @@
--- Orleans Reminders table - http://dotnet.github.io/orleans/Advanced-Concepts/Timers-and-Reminders
+-- PinOrleans: reminders for Microsoft.Orleans.Reminders.AdoNet on PostgreSQL (MIT, see README.md).
+--
+-- One row per grain and reminder name in a service. GrainHash is the grain's uniform hash as a signed 32-bit number:
+-- each silo reads the reminders of its range of the hash ring. Version is the row's ETag: 0 when added, one more
+-- on every change; a delete names it and removes the row only while it is still the stored one.
+
 CREATE TABLE OrleansRemindersTable
 (
-    ServiceId varchar(150) NOT NULL,
-    GrainId varchar(150) NOT NULL,
-    ReminderName varchar(150) NOT NULL,
-    StartTime timestamptz(3) NOT NULL,
-    Period integer NOT NULL,
-    GrainHash integer NOT NULL,
-    Version integer NOT NULL,
-
-    CONSTRAINT PK_RemindersTable_ServiceId_GrainId_ReminderName PRIMARY KEY(ServiceId, GrainId, ReminderName)
+    ServiceId    text        NOT NULL,
+    GrainId      text        NOT NULL,
+    ReminderName text        NOT NULL,
+    StartTime    timestamptz NOT NULL,
+    Period       bigint      NOT NULL,
+    GrainHash    integer     NOT NULL,
+    Version      integer     NOT NULL,
+    CONSTRAINT OrleansRemindersTable_Reminder PRIMARY KEY (ServiceId, GrainId, ReminderName)
 );
 
-CREATE FUNCTION upsert_reminder_row(
-    ServiceIdArg    OrleansRemindersTable.ServiceId%TYPE,
-    GrainIdArg      OrleansRemindersTable.GrainId%TYPE,
-    ReminderNameArg OrleansRemindersTable.ReminderName%TYPE,
-    StartTimeArg    OrleansRemindersTable.StartTime%TYPE,
-    PeriodArg       OrleansRemindersTable.Period%TYPE,
-    GrainHashArg    OrleansRemindersTable.GrainHash%TYPE
-  )
-  RETURNS TABLE(version integer) AS
-$func$
-DECLARE
-    VersionVar int := 0;
-BEGIN
+CREATE INDEX OrleansRemindersTable_Range ON OrleansRemindersTable (ServiceId, GrainHash);
 
-    INSERT INTO OrleansRemindersTable
-    (
-        ServiceId,
-        GrainId,
-        ReminderName,
-        StartTime,
-        Period,
-        GrainHash,
-        Version
-    )
-    SELECT
-        ServiceIdArg,
-        GrainIdArg,
-        ReminderNameArg,
-        StartTimeArg,
-        PeriodArg,
-        GrainHashArg,
-        0
-    ON CONFLICT (ServiceId, GrainId, ReminderName)
-        DO UPDATE SET
-            StartTime = excluded.StartTime,
-            Period = excluded.Period,
-            GrainHash = excluded.GrainHash,
-            Version = OrleansRemindersTable.Version + 1
-    RETURNING
-        OrleansRemindersTable.Version INTO STRICT VersionVar;
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 
-    RETURN QUERY SELECT VersionVar AS versionr;
+('ReadReminderRowsKey', $query$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = @ServiceId AND GrainId = @GrainId
+$query$),
 
-END
-$func$ LANGUAGE plpgsql;
+('ReadReminderRowKey', $query$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = @ServiceId AND GrainId = @GrainId AND ReminderName = @ReminderName
+$query$),
 
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
+-- A range of the ring that does not wrap in signed order: hashes after @BeginHash up to @EndHash.
+('ReadRangeRows1Key', $query$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = @ServiceId AND GrainHash > @BeginHash AND GrainHash <= @EndHash
+$query$),
+
+-- A range that wraps (or the whole ring): hashes after @BeginHash, and hashes up to @EndHash.
+('ReadRangeRows2Key', $query$
+SELECT GrainId, ReminderName, StartTime, Period, Version
+FROM OrleansRemindersTable
+WHERE ServiceId = @ServiceId AND (GrainHash > @BeginHash OR GrainHash <= @EndHash)
+$query$),
+
+-- Adds the reminder or replaces its schedule; the row's new version.
+('UpsertReminderRowKey', $query$
+INSERT INTO OrleansRemindersTable (ServiceId, GrainId, ReminderName, StartTime, Period, GrainHash, Version)
+VALUES (@ServiceId, @GrainId, @ReminderName, @StartTime, @Period, @GrainHash, 0)
+ON CONFLICT (ServiceId, GrainId, ReminderName) DO UPDATE
+SET StartTime = EXCLUDED.StartTime, Period = EXCLUDED.Period, GrainHash = EXCLUDED.GrainHash,
+    Version = OrleansRemindersTable.Version + 1
+RETURNING Version
+$query$),
+
+-- Whether the reminder, at the version given, was removed.
+('DeleteReminderRowKey', $query$
+WITH removed AS
 (
-    'UpsertReminderRowKey','
-    SELECT * FROM upsert_reminder_row(
-        @ServiceId,
-        @GrainId,
-        @ReminderName,
-        @StartTime,
-        @Period,
-        @GrainHash
-    );
-');
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'ReadReminderRowsKey','
-    SELECT
-        GrainId,
-        ReminderName,
-        StartTime,
-        Period,
-        Version
-    FROM OrleansRemindersTable
-    WHERE
-        ServiceId = @ServiceId AND @ServiceId IS NOT NULL
-        AND GrainId = @GrainId AND @GrainId IS NOT NULL;
-');
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'ReadReminderRowKey','
-    SELECT
-        GrainId,
-        ReminderName,
-        StartTime,
-        Period,
-        Version
-    FROM OrleansRemindersTable
-    WHERE
-        ServiceId = @ServiceId AND @ServiceId IS NOT NULL
-        AND GrainId = @GrainId AND @GrainId IS NOT NULL
-        AND ReminderName = @ReminderName AND @ReminderName IS NOT NULL;
-');
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'ReadRangeRows1Key','
-    SELECT
-        GrainId,
-        ReminderName,
-        StartTime,
-        Period,
-        Version
-    FROM OrleansRemindersTable
-    WHERE
-        ServiceId = @ServiceId AND @ServiceId IS NOT NULL
-        AND GrainHash > @BeginHash AND @BeginHash IS NOT NULL
-        AND GrainHash <= @EndHash AND @EndHash IS NOT NULL;
-');
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'ReadRangeRows2Key','
-    SELECT
-        GrainId,
-        ReminderName,
-        StartTime,
-        Period,
-        Version
-    FROM OrleansRemindersTable
-    WHERE
-        ServiceId = @ServiceId AND @ServiceId IS NOT NULL
-        AND ((GrainHash > @BeginHash AND @BeginHash IS NOT NULL)
-        OR (GrainHash <= @EndHash AND @EndHash IS NOT NULL));
-');
-
-CREATE FUNCTION delete_reminder_row(
-    ServiceIdArg    OrleansRemindersTable.ServiceId%TYPE,
-    GrainIdArg      OrleansRemindersTable.GrainId%TYPE,
-    ReminderNameArg OrleansRemindersTable.ReminderName%TYPE,
-    VersionArg      OrleansRemindersTable.Version%TYPE
+    DELETE FROM OrleansRemindersTable
+    WHERE ServiceId = @ServiceId AND GrainId = @GrainId AND ReminderName = @ReminderName AND Version = @Version
+    RETURNING 1
 )
-  RETURNS TABLE(row_count integer) AS
-$func$
-DECLARE
-    RowCountVar int := 0;
-BEGIN
+SELECT EXISTS (SELECT 1 FROM removed)
+$query$),
 
-
-    DELETE FROM OrleansRemindersTable
-    WHERE
-        ServiceId = ServiceIdArg AND ServiceIdArg IS NOT NULL
-        AND GrainId = GrainIdArg AND GrainIdArg IS NOT NULL
-        AND ReminderName = ReminderNameArg AND ReminderNameArg IS NOT NULL
-        AND Version = VersionArg AND VersionArg IS NOT NULL;
-
-    GET DIAGNOSTICS RowCountVar = ROW_COUNT;
-
-    RETURN QUERY SELECT RowCountVar;
-
-END
-$func$ LANGUAGE plpgsql;
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'DeleteReminderRowKey','
-    SELECT * FROM delete_reminder_row(
-        @ServiceId,
-        @GrainId,
-        @ReminderName,
-        @Version
-    );
-');
-
-INSERT INTO OrleansQuery(QueryKey, QueryText)
-VALUES
-(
-    'DeleteReminderRowsKey','
-    DELETE FROM OrleansRemindersTable
-    WHERE
-        ServiceId = @ServiceId AND @ServiceId IS NOT NULL;
-');
+('DeleteReminderRowsKey', $query$
+DELETE FROM OrleansRemindersTable WHERE ServiceId = @ServiceId
+$query$);

@@ -9,7 +9,7 @@ namespace PinOrleans.Tests.EndToEnd;
 [RunsLong(15)]
 public sealed class AzureTableProcessClusterTests(AzuriteFixture store) : ProcessClusterTests<AzuriteFixture>(store);
 
-/// <summary>On a new PostgreSQL: the two silos start together, and Orleans' tables are created once.</summary>
+/// <summary>On a new PostgreSQL: the two silos start together, and the PostgreSQL tables are created once.</summary>
 [RunsLong(15)]
 public sealed class PostgresProcessClusterTests(PostgresFixture store) : ProcessClusterTests<PostgresFixture>(store);
 

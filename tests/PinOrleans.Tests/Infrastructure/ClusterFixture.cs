@@ -229,6 +229,12 @@ public class ClusterFixture : IAsyncLifetime
     public async Task<T> StoredStateAsync<T>(string stateName, IAddressable grain) where T : new() =>
         (await ReadStoredAsync<T>(_perSilo.Values.First().Storage.Inner, stateName, ((GrainReference)grain).GrainId)).State!;
 
+    /// <summary>The store the cluster keeps its state in (null: Orleans' in-memory providers).</summary>
+    public IStoreFixture? Store => _store;
+
+    /// <summary>The store's own grain-state provider (behind the wrappers), as the first silo has it.</summary>
+    public IGrainStorage StoreProvider => _perSilo.Values.First().Storage.Inner;
+
     /// <summary>Puts <paramref name="value"/> in storage as a grain's state, as an older release would have left it (write before the grain activates).</summary>
     public async Task WriteStoredStateAsync<T>(string stateName, IAddressable grain, T value) where T : new()
     {
