@@ -107,6 +107,22 @@ public sealed partial class AzuriteFixture : IStoreFixture
         return rows;
     }
 
+    public async Task<IReadOnlyList<(string Key, string State)>> StateRowsAsync(string serviceId)
+    {
+        // The Azure Table provider keys a row by "<service>_<grain>" and the state's name.
+        var rows = new List<(string, string)>();
+        var table = new TableServiceClient(ConnectionString).GetTableClient(PinOrleans.Silo.SiloHosting.StateTable);
+        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
+        {
+            if (row.PartitionKey.StartsWith(serviceId, StringComparison.Ordinal))
+            {
+                rows.Add((row.PartitionKey, row.RowKey));
+            }
+        }
+
+        return rows;
+    }
+
     public async Task<IReadOnlyList<string>> MembershipAsync(string clusterId)
     {
         var statuses = new List<string>();

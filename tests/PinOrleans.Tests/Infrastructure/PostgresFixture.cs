@@ -71,6 +71,23 @@ public sealed class PostgresFixture : IStoreFixture
         return rows;
     }
 
+    public async Task<IReadOnlyList<(string Key, string State)>> StateRowsAsync(string serviceId)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        // The ADO.NET provider keeps a row's state name in GrainTypeString and its grain key in GrainIdExtensionString.
+        await using var command = new NpgsqlCommand("SELECT coalesce(grainidextensionstring, ''), graintypestring FROM orleansstorage WHERE serviceid = @service", connection);
+        command.Parameters.AddWithValue("service", serviceId);
+        var rows = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return rows;
+    }
+
     public async Task<IReadOnlyList<string>> MembershipAsync(string clusterId)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

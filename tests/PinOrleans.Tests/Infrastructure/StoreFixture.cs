@@ -23,6 +23,9 @@ public interface IStoreFixture : IAsyncLifetime
     /// <summary>Every row the store holds (grain state, membership, reminders), each as text, for "nothing secret at rest" checks.</summary>
     Task<IReadOnlyList<string>> StoredRowsAsync();
 
+    /// <summary>The grain-state rows one service holds in the store: each row's grain key and the name of the state it holds.</summary>
+    Task<IReadOnlyList<(string Key, string State)>> StateRowsAsync(string serviceId);
+
     /// <summary>The status (<c>Active</c>, <c>Dead</c>, ...) of every silo of the cluster in the membership table.</summary>
     Task<IReadOnlyList<string>> MembershipAsync(string clusterId);
 }

@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -14,12 +13,19 @@ using PinOrleans.Tests.Infrastructure;
 namespace PinOrleans.Tests.Storage;
 
 /// <summary>
-/// Against a real Azurite: every record that expires (token pairs, PIN sessions, PINAuthTokens, reset links, step-up
+/// On every store (Azurite, PostgreSQL): every record that expires (token pairs, PIN sessions, PINAuthTokens, reset links, step-up
 /// proofs) leaves the state table after its end plus the retention, through the journal and the sweep, and nothing
 /// live goes early.
 /// </summary>
 [RunsLong(20)]
-public sealed class ExpiryTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+public sealed class AzureTableExpiryTests(AzuriteFixture store, ITestOutputHelper output) : ExpiryTests<AzuriteFixture>(store, output);
+
+/// <summary>Against PostgreSQL.</summary>
+[RunsLong(20)]
+public sealed class PostgresExpiryTests(PostgresFixture store, ITestOutputHelper output) : ExpiryTests<PostgresFixture>(store, output);
+
+/// <summary>Against a real store (one derived class per store).</summary>
+public abstract class ExpiryTests<TStore>(TStore store, ITestOutputHelper output) : IClassFixture<TStore>, IAsyncLifetime where TStore : class, IStoreFixture
 {
     private const string Pin = "24680";
     private const string Password = "expiring-password-1";
@@ -47,7 +53,7 @@ public sealed class ExpiryTests(AzuriteFixture azurite, ITestOutputHelper output
         builder.Options.ClusterId = $"c{Guid.NewGuid():N}";
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddPinOrleansStateStore(azurite.Settings);
+            silo.AddPinOrleansStateStore(store.Settings);
             silo.Services.AddKeyedSingleton<TimeProvider>(ServiceClock.Key, _clock);
             silo.Services.AddPinOrleansGrainServices(configuration);
         });
@@ -220,21 +226,8 @@ public sealed class ExpiryTests(AzuriteFixture azurite, ITestOutputHelper output
         return uid;
     }
 
-    /// <summary>This cluster's rows of the state table, with the state each holds.</summary>
-    private async Task<List<(string Key, string State)>> RowsAsync()
-    {
-        var table = new TableServiceClient(azurite.ConnectionString).GetTableClient(SiloHosting.StateTable);
-        var rows = new List<(string, string)>();
-        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
-        {
-            if (row.PartitionKey.StartsWith(_serviceId, StringComparison.Ordinal))
-            {
-                rows.Add((row.PartitionKey, row.RowKey));
-            }
-        }
-
-        return rows;
-    }
+    /// <summary>This cluster's rows of grain state, with the state each holds.</summary>
+    private async Task<List<(string Key, string State)>> RowsAsync() => [.. await store.StateRowsAsync(_serviceId)];
 
     private static string Describe(List<(string Key, string State)> before, List<(string Key, string State)> after) =>
         $"before {before.Count} rows ({Tally(before)}), after {after.Count} ({Tally(after)})";
