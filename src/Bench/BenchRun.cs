@@ -70,10 +70,10 @@ public static class BenchRun
         await OnEachAsync(async service =>
         {
             var gateway = service.Gateway;
-            service.Pool = await gateway.SeedManyAsync("pin", options.Int("accounts", 200), 8);
+            service.Pool = Runs("pin", "validation", "flood", "unknown-flood", "mix") ? await gateway.SeedManyAsync("pin", options.Int("accounts", 200), 8) : [];
             service.Locked = Runs("flood") ? await gateway.SeedManyAsync("locked", 32, 8) : [];
             service.Wrong = Runs("mix") ? await gateway.SeedManyAsync("wrong", 64, 8) : [];
-            service.Race = Runs("race") ? await gateway.SeedManyAsync("race", raceRounds, 8) : [];
+            service.Race = Runs("race") ? await gateway.SeedManyAsync("race", raceRounds + 1, 8) : [];
             foreach (var account in service.Locked)
             {
                 for (var i = 0; i < LockoutRace.Threshold; i++)

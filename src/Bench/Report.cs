@@ -148,7 +148,7 @@ public static class Report
         foreach (var s in rows.Where(s => s!["races"] is JsonArray))
         {
             var races = s!["races"]!.AsArray().Select(r => string.Create(Inv,
-                $"{r!["verdicts"]} × 1236, {r["locked"]} × 1198, {r["conflicts"]} × HTTP 409, {r["other"]} other; hashes ≥ {r["hashesFromAnswers"]} from the answers, {(r["hashesByCpu"] is { } cpu ? $"≈ {cpu} by CPU" : $"not measurable by CPU ({r["refusedBurstOther"]} of the locked account's burst not refused)")}; {r["ms"]} ms"));
+                $"{r!["verdicts"]} × 1236, {r["locked"]} × 1198, {r["conflicts"]} × HTTP 409, {r["other"]} other; hashes ≥ {r["hashesFromAnswers"]} from the answers, {(r["hashesByCpu"] is { } cpu ? $"≈ {cpu} by CPU" : $"not measurable by CPU ({r["refusedBurstOther"]} answers of the locked account's burst not refused)")}; {r["ms"]} ms"));
             text.AppendLine();
             text.AppendLine(Inv, $"{s["name"]}, race by race: {string.Join("; ", races)}.");
         }

@@ -22,7 +22,7 @@ public sealed record Service(string Name, Gateway Gateway, IReadOnlyDictionary<s
     /// <summary>Accounts the mix sends its wrong PINs to.</summary>
     public List<Account> Wrong { get; set; } = [];
 
-    /// <summary>One fresh account per round of the lockout race.</summary>
+    /// <summary>One fresh account per round of the lockout race, and one more it locks to measure refusals on.</summary>
     public List<Account> Race { get; set; } = [];
 
     /// <summary>What the legitimate PIN logins beside a flood offer: half of what its PIN login sustained.</summary>

@@ -210,7 +210,7 @@ public sealed class BenchReportTests
         Assert.Contains(peer, l => l.StartsWith("| PIN login |", StringComparison.Ordinal) && l.Contains("| 10 / 10 / 10 |", StringComparison.Ordinal));
         Assert.Contains("| Lockout race: hashes per race, by CPU | 5.4 | – |", peer);
         Assert.Contains(peer, l => l.Contains(
-            "5 × 1236, 135 × 1198, 60 × HTTP 409, 0 other; hashes ≥ 65 from the answers, not measurable by CPU (12 of the locked account's burst not refused); 1700 ms",
+            "5 × 1236, 135 × 1198, 60 × HTTP 409, 0 other; hashes ≥ 65 from the answers, not measurable by CPU (12 answers of the locked account's burst not refused); 1700 ms",
             StringComparison.Ordinal));
         Assert.Contains("5 × 1236, 195 × 1198, 0 × HTTP 409, 0 other; hashes ≥ 5 from the answers, ≈ 5.4 by CPU; 255 ms", markdown, StringComparison.Ordinal);
 
