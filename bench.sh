@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The benchmark: builds Release, starts a fresh Azurite + one silo + the gateway (and a bare HTTP endpoint for the
-# HTTP ceiling), seeds accounts, measures the ceilings and the six scenarios, then silo memory per active account,
-# and writes bench/results/<time>.{md,json,svg} (and latest.*). Settings (environment):
+# HTTP ceiling) and, beside them, the stock peer (ASP.NET Core Identity + EF Core + PostgreSQL, outside the repository),
+# seeds accounts in both, measures the ceilings and the seven scenarios (five of them on both services, alternating),
+# then silo memory per active account, and writes bench/results/<time>.{md,json,svg} (and latest.*). Settings (environment):
 #   BENCH_SECONDS (15)              measured seconds per scenario, after BENCH_WARMUP (3) seconds of warm-up
 #   BENCH_ONLY (all)                only these scenarios, comma-separated: pin, validation, flood, unknown-flood, cold,
-#                                   mix (and what they need; no storage-write figure), e.g. BENCH_ONLY=unknown-flood
+#                                   mix, race (and what they need; no storage-write figure), e.g. BENCH_ONLY=unknown-flood
+#   PEER_DIR                        the stock peer (default: ../shared/bench/peer-identity beside the main checkout);
+#                                   when it is not there, or BENCH_PEER=0, the peer's columns are left out
 #   BENCH_MEMORY_ACCOUNTS (10000)   accounts activated for the memory figure (0 skips it). Azurite slows down as its
 #                                   table grows (each operation scans it), so 100,000 would take hours; see docs/benchmark.md.
 #   ./bench.sh --scale [--storage postgres|azurite]   the same at 10,000 / 100,000 / 1,000,000 accounts instead
@@ -22,12 +25,76 @@ warmup="${BENCH_WARMUP:-3}"
 memory_accounts="${BENCH_MEMORY_ACCOUNTS:-10000}"
 only="${BENCH_ONLY:-}"
 work="$ROOT/.local/bench"
-table_port=10102 silo_port=11212 gateway_port=30102 api_port=5190 ceiling_port=5191
+# The peer's HTTP port; its PostgreSQL is the Debian package's own cluster (5432 unless configured otherwise), apart
+# from PinOrleans' private clusters (run.sh 55432, bench-scale.sh 55434; tests take free ports).
+table_port=10102 silo_port=11212 gateway_port=30102 api_port=5190 ceiling_port=5191 peer_port=5193
 
 build_release
 require_free_ports "another bench.sh?" $table_port $silo_port $gateway_port $api_port $ceiling_port
 fresh_cluster_workdir "$work" "$table_port"
 bin() { echo "$ROOT/src/$1/bin/Release/net10.0"; }
+
+pids=()
+peer_started=""
+stop_peer() {
+  [[ -z "$peer_started" ]] || "$peer_dir/stop-peer.sh" >>"$work/peer.log" 2>&1 || true
+  peer_started=""
+}
+# Interrupted: stop (130); any exit stops the children and the peer.
+trap 'trap - EXIT; stop_children; stop_peer' EXIT
+trap 'exit 130' INT TERM
+
+# The stock peer: where it is (PEER_DIR, else ../shared beside this checkout or beside the main checkout of this
+# worktree), whether this run needs it, then run-peer.sh (PostgreSQL up, fresh database, Release build, ready).
+find_peer_dir() {
+  local common
+  [[ -z "${PEER_DIR+set}" ]] || { echo "$PEER_DIR"; return; }
+  common="$(cd "$ROOT" && cd "$(git rev-parse --git-common-dir 2>/dev/null || echo .git)" 2>/dev/null && pwd)" || common="$ROOT/.git"
+  for dir in "$ROOT/../shared/bench/peer-identity" "$(dirname "$common")/../shared/bench/peer-identity"; do
+    [[ -x "$dir/run-peer.sh" ]] && { (cd "$dir" && pwd); return; }
+  done
+  echo "$ROOT/../shared/bench/peer-identity"
+}
+peer_dir="$(find_peer_dir)"
+peer_args=()
+peer_skip=""
+if [[ "${BENCH_PEER:-1}" == 0 ]]; then
+  peer_skip="BENCH_PEER=0"
+elif [[ -n "$only" ]] && ! tr ',' '\n' <<<"$only" | grep -qxE ' *(pin|validation|flood|mix|race) *'; then
+  peer_skip="BENCH_ONLY=$only: no scenario the peer runs"
+elif [[ ! -x "$peer_dir/run-peer.sh" ]]; then
+  peer_skip="not found at $peer_dir; set PEER_DIR"
+fi
+if [[ -n "$peer_skip" ]]; then
+  echo "Stock peer: left out ($peer_skip)."
+  peer_args=(--peer-skipped "$peer_skip")
+else
+  # run-peer.sh starts the peer with fixed bench credentials; they are read from it, not repeated here.
+  peer_key="$(sed -n 's/^api_key=//p' "$peer_dir/run-peer.sh")"
+  peer_secret="$(sed -n 's/^api_secret=//p' "$peer_dir/run-peer.sh")"
+  [[ -n "$peer_key" && -n "$peer_secret" ]] || { echo "Cannot read the peer's API key and secret from $peer_dir/run-peer.sh." >&2; exit 1; }
+  require_free_ports "another bench.sh, or a peer left running (stop-peer.sh)?" $peer_port
+  if [[ -f /tmp/peer-identity.pid ]] && kill -0 "$(cat /tmp/peer-identity.pid)" 2>/dev/null; then
+    echo "A stock peer is already running (pid $(cat /tmp/peer-identity.pid)); stop it with $peer_dir/stop-peer.sh first." >&2
+    exit 1
+  fi
+  if compgen -G "/etc/postgresql/*/main" >/dev/null; then
+    pg_version="$(ls /etc/postgresql | sort -V | tail -1)"
+    pg_port="$(pg_conftool -s "$pg_version" main show port 2>/dev/null || echo 5432)"
+    if ! pg_ctlcluster "$pg_version" main status >/dev/null 2>&1 && (echo >"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; then
+      echo "Port $pg_port, the peer's PostgreSQL ($pg_version/main), is taken by something else; stop it first." >&2
+      exit 1
+    fi
+  fi
+  echo "Starting the stock peer ($peer_dir) on 127.0.0.1:$peer_port ..."
+  peer_started=1
+  Logging__LogLevel__Default=Warning "$peer_dir/run-peer.sh" "http://127.0.0.1:$peer_port" >>"$work/peer.log" 2>&1 \
+    || { tail -20 "$work/peer.log" >&2; echo "The stock peer did not start (log: ${work#"$ROOT/"}/peer.log)." >&2; exit 1; }
+  pg_version="$(ls /etc/postgresql | sort -V | tail -1)"
+  pg_data="$(pg_conftool -s "$pg_version" main show data_directory)"
+  peer_args=(--peer "http://127.0.0.1:$peer_port" --peer-apikey "$peer_key" --peer-secret "$peer_secret"
+    --peer-pids "peer=$(cat /tmp/peer-identity.pid),postgres=$(head -1 "$pg_data/postmaster.pid")")
+fi
 
 # Silo and gateway as in production: the bench tenant, its own cluster, logs at Warning.
 export Cluster__ClusterId=pinorleans-bench Cluster__ServiceId=pinorleans-bench
@@ -35,11 +102,6 @@ export Cluster__SiloPort=$silo_port Cluster__GatewayPort=$gateway_port
 export Storage__ConnectionString="$storage" Hashing__PepperFile="$work/pepper.key"
 export Bootstrap__Tenant__ApiKey="$key" Bootstrap__Tenant__ApiSecret="$secret" Bootstrap__Tenant__Name=Bench
 export Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production
-
-pids=()
-# Interrupted: stop (130); any exit stops the children.
-trap 'trap - EXIT; stop_children' EXIT
-trap 'exit 130' INT TERM
 
 mapfile -t flags < <(azurite_flags)
 # In-memory Azurite: its disk persistence rewrites the whole database every few seconds, CPU no real Azure
@@ -67,8 +129,9 @@ wait_for_port 127.0.0.1 "$ceiling_port" 30 "The HTTP ceiling endpoint"
 bench() { dotnet "$(bin Bench)/PinOrleans.Bench.dll" "$1" --apikey "$key" --secret "$secret" --storage "$storage" --cluster pinorleans-bench --out "$work" "${@:2}"; }
 
 bench run --api "http://127.0.0.1:$api_port" --ceiling "http://127.0.0.1:$ceiling_port" --seconds "$seconds" --warmup "$warmup" \
-  ${only:+--only "$only"} --pids "silo=$silo_pid,gateway=$gateway_pid,azurite=$azurite_pid,ceiling=$ceiling_pid"
+  ${only:+--only "$only"} --pids "silo=$silo_pid,gateway=$gateway_pid,azurite=$azurite_pid,ceiling=$ceiling_pid" "${peer_args[@]}"
 
+stop_peer
 stop_pid "$ceiling_pid"
 stop_pid "$gateway_pid"
 if [[ "$memory_accounts" -gt 0 ]]; then

@@ -67,10 +67,25 @@ public sealed class BenchOptions
     public TimeSpan Warmup => TimeSpan.FromSeconds(Int("warmup", 3));
 
     /// <summary>Process ids to report CPU for, <c>name=pid,name=pid</c>.</summary>
-    public IReadOnlyDictionary<string, int> Processes => (Find("pids") ?? "")
+    public IReadOnlyDictionary<string, int> Processes => Pids("pids");
+
+    /// <summary><c>--peer URL</c>: the stock peer to measure beside PinOrleans (null: not in this run).</summary>
+    public string? Peer => Find("peer")?.TrimEnd('/');
+
+    /// <summary><c>--peer-skipped "why"</c>: the peer is not in this run, and the report says why.</summary>
+    public string? PeerSkipped => Find("peer-skipped");
+
+    /// <summary>The peer's processes (<c>--peer-pids peer=pid,postgres=pid</c>), as <see cref="Processes"/>.</summary>
+    public IReadOnlyDictionary<string, int> PeerProcesses => Pids("peer-pids");
+
+    private IReadOnlyDictionary<string, int> Pids(string option) => (Find(option) ?? "")
         .Split(',', StringSplitOptions.RemoveEmptyEntries)
-        .Select(p => p.Split('='))
-        .ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
+        .Select(p => p.Split('=', 2))
+        .ToDictionary(
+            p => p[0],
+            p => p.Length == 2 && int.TryParse(p[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                ? pid
+                : throw new BenchUsageException($"--{option} takes name=pid pairs, not '{string.Join('=', p)}'."));
 }
 
 /// <summary>The command line cannot be used as given; the message says why (the program prints it and exits 2).</summary>

@@ -8,34 +8,57 @@ using PinOrleans.Security;
 namespace PinOrleans.Bench;
 
 /// <summary>
-/// The ceilings and the scenarios, in one run, against a gateway that bench.sh started. <c>--only a,b</c> runs only
-/// the scenarios named (pin, validation, flood, unknown-flood, cold, mix) and what they need, without storage writes.
+/// The ceilings and the scenarios, in one run, against a gateway that bench.sh started and, with <c>--peer URL</c>,
+/// the stock peer beside it: each scenario the peer serves runs on both services back to back, the order flipping from
+/// one scenario to the next, so that drift of the machine falls on both alike. <c>--only a,b</c> runs only the
+/// scenarios named (pin, validation, flood, unknown-flood, cold, mix, race) and what they need, without storage writes.
 /// </summary>
 public static class BenchRun
 {
     public static async Task<int> RunAsync(BenchOptions options)
     {
-        var processes = options.Processes;
         var results = new JsonObject { ["machine"] = Machine(), ["when"] = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture) };
         var scenarios = new JsonArray();
         results["scenarios"] = scenarios;
         using var http = Gateway.NewClient();
-        var gateway = new Gateway(http, options.Api, options.ApiKey, options.ApiSecret);
+        var pinorleans = new Service("PinOrleans", new Gateway(http, options.Api, options.ApiKey, options.ApiSecret), options.Processes, "silo", scenarios);
+        Service? peer = null;
+        if (options.Peer is { } peerUrl)
+        {
+            peer = new Service("stock peer", new Gateway(http, peerUrl, options.Get("peer-apikey"), options.Get("peer-secret")), options.PeerProcesses, "peer", []);
+            results["peer"] = new JsonObject { ["name"] = "ASP.NET Core Identity + EF Core + PostgreSQL", ["url"] = peerUrl, ["scenarios"] = peer.Rows };
+        }
+        else
+        {
+            results["peer"] = new JsonObject { ["skipped"] = options.PeerSkipped ?? "no --peer given" };
+        }
+
         using var cluster = await Cluster.ConnectAsync(options);
         var validationConcurrency = options.Int("validation-concurrency", 8);
         var only = options.Find("only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         bool Runs(params string[] any) => only is null || any.Any(s => only.Contains(s, StringComparer.OrdinalIgnoreCase));
+        Service[] services = peer is null ? [pinorleans] : [pinorleans, peer];
+        var turn = 0;
+        async Task OnEachAsync(Func<Service, Task> scenario)
+        {
+            foreach (var service in turn++ % 2 == 0 ? services : services.Reverse())
+            {
+                await SettleAsync(services);
+                await scenario(service);
+            }
+        }
 
         // Ceilings, measured in this run on this machine.
-        var kdf = KdfCeiling(TimeSpan.FromSeconds(Math.Max(5, options.Duration.TotalSeconds / 2)));
-        Console.WriteLine($"KDF ceiling: {kdf:F1} Argon2id hashes/s on {Environment.ProcessorCount} cores");
-        results["ceilings"] = new JsonObject { ["kdfHashesPerSecond"] = Math.Round(kdf, 1) };
+        await SettleAsync(services);
+        var (kdf, cpuPerHash) = KdfCeiling(TimeSpan.FromSeconds(Math.Max(5, options.Duration.TotalSeconds / 2)));
+        Console.WriteLine($"KDF ceiling: {kdf:F1} Argon2id hashes/s on {Environment.ProcessorCount} cores, {cpuPerHash * 1000:F1} ms of CPU each");
+        results["ceilings"] = new JsonObject { ["kdfHashesPerSecond"] = Math.Round(kdf, 1), ["kdfCpuMsPerHash"] = Math.Round(cpuPerHash * 1000, 2) };
         Measured? httpAll = null;
         if (Runs("validation"))
         {
             var ceilingUrl = options.Get("ceiling").TrimEnd('/');
-            var httpCeiling = await MeasureAsync(processes, () => Load.ClosedAsync(http, validationConcurrency, options.Warmup, options.Duration, _ => "http",
-                _ => (client, _, n) => gateway.ValidateAsync(ceilingUrl, Guid.NewGuid().ToString())));
+            var httpCeiling = await MeasureAsync(options.Processes, () => Load.ClosedAsync(http, validationConcurrency, options.Warmup, options.Duration, _ => "http",
+                _ => (client, _, n) => pinorleans.Gateway.ValidateAsync(ceilingUrl, Guid.NewGuid().ToString())));
             httpAll = httpCeiling.Result["all"];
             Console.WriteLine($"HTTP ceiling: {httpAll}");
             results["ceilings"]!["http"] = Json(httpAll, httpCeiling.Cpu);
@@ -43,78 +66,116 @@ public static class BenchRun
 
         Console.WriteLine("Seeding accounts (create with a PIN, password login) ...");
         var seedWatch = Stopwatch.StartNew();
-        var pool = await gateway.SeedManyAsync("pin", options.Int("accounts", 200), 8);
-        var locked = Runs("flood") ? await gateway.SeedManyAsync("locked", 32, 8) : [];
-        var cold = only is null || Runs("cold") ? await gateway.SeedManyAsync("cold", options.Int("cold-accounts", 200), 8) : [];
-        var wrong = Runs("mix") ? await gateway.SeedManyAsync("wrong", 64, 8) : [];
-        foreach (var account in locked)
+        var raceRounds = options.Int("race-rounds", 3);
+        await OnEachAsync(async service =>
         {
-            for (var i = 0; i < 5; i++)
+            var gateway = service.Gateway;
+            service.Pool = Runs("pin", "validation", "flood", "unknown-flood", "mix") ? await gateway.SeedManyAsync("pin", options.Int("accounts", 200), 8) : [];
+            service.Locked = Runs("flood") ? await gateway.SeedManyAsync("locked", 32, 8) : [];
+            service.Wrong = Runs("mix") ? await gateway.SeedManyAsync("wrong", 64, 8) : [];
+            service.Race = Runs("race") ? await gateway.SeedManyAsync("race", raceRounds + 1, 8) : [];
+            foreach (var account in service.Locked)
             {
-                await gateway.WrongPinAsync(account);
-            }
+                for (var i = 0; i < LockoutRace.Threshold; i++)
+                {
+                    await gateway.WrongPinAsync(account);
+                }
 
-            if (!await gateway.LockedGuessAsync(account))
-            {
-                throw new InvalidOperationException("A flood account did not lock after 5 wrong PINs.");
+                if (!await gateway.LockedGuessAsync(account))
+                {
+                    throw new InvalidOperationException($"{service.Name}: a flood account did not lock after {LockoutRace.Threshold} wrong PINs.");
+                }
             }
-        }
-
-        Console.WriteLine($"Seeded {pool.Count + locked.Count + cold.Count + wrong.Count} accounts in {seedWatch.Elapsed.TotalSeconds:F0} s");
+        });
+        var cold = only is null || Runs("cold") ? await pinorleans.Gateway.SeedManyAsync("cold", options.Int("cold-accounts", 200), 8) : [];
+        Console.WriteLine($"Seeded {services.Sum(s => s.Pool.Count + s.Locked.Count + s.Wrong.Count + s.Race.Count) + cold.Count} accounts in {seedWatch.Elapsed.TotalSeconds:F0} s");
         if (only is null)
         {
-            results["storageWrites"] = await StorageWritesAsync(cluster, gateway, pool, cold);
+            results["storageWrites"] = await StorageWritesAsync(cluster, pinorleans.Gateway, pinorleans.Pool, cold);
             Console.WriteLine($"Storage writes: {results["storageWrites"]!.ToJsonString()}");
         }
 
         // 1. PIN login, spread over many accounts. Half its rate is what the legitimate logins of 3 and 4 offer
         // (without it, half of 85 % of the KDF ceiling); it also gives every account an access token for 2 and 6.
-        var rate = Math.Max(1, kdf * 0.85 / 2);
+        foreach (var service in services)
+        {
+            service.LegitRate = Math.Max(1, kdf * 0.85 / 2);
+        }
+
         if (Runs("pin", "validation", "flood", "mix"))
         {
-            var pinLogin = await MeasureAsync(processes, () => Load.ClosedAsync(http, options.Int("pin-concurrency", 4 * Environment.ProcessorCount), options.Warmup, options.Duration,
-                _ => "pin login", _ => (_, _, n) => gateway.PinLoginAsync(pool[(int)(n % pool.Count)])));
-            var pinAll = pinLogin.Result["all"];
-            Console.WriteLine(pinAll);
-            scenarios.Add(Scenario("PIN login", pinAll, pinLogin.Cpu, "KDF ceiling", kdf, pinAll.Rps / kdf,
-                [Target.AtLeastOf("throughput vs KDF ceiling", pinAll.Rps / kdf * 100, 85, " %")]));
-            rate = Math.Max(1, pinAll.Rps / 2);
+            await OnEachAsync(async service =>
+            {
+                var pool = service.Pool;
+                var pinLogin = await MeasureAsync(service.Processes, () => Load.ClosedAsync(http, options.Int("pin-concurrency", 4 * Environment.ProcessorCount), options.Warmup, options.Duration,
+                    _ => "pin login", _ => (_, _, n) => service.Gateway.PinLoginAsync(pool[(int)(n % pool.Count)])));
+                var pinAll = pinLogin.Result["all"];
+                Console.WriteLine($"{service.Name}: {pinAll}");
+                service.Rows.Add(Scenario("pin", "PIN login", pinAll, pinLogin.Cpu, "KDF ceiling", kdf, pinAll.Rps / kdf,
+                    [Target.AtLeastOf("throughput vs KDF ceiling", pinAll.Rps / kdf * 100, 85, " %")]));
+                service.LegitRate = Math.Max(1, pinAll.Rps / 2);
+            });
+            if (peer is not null)
+            {
+                // Issue 16: PIN login above the stock peer's share of the same ceiling.
+                var ours = scenarios.Single(r => (string?)r!["key"] == "pin")!.AsObject();
+                var theirs = peer.Rows.Single(r => (string?)r!["key"] == "pin")!;
+                var ratio = ours["ratio"]!.GetValue<double>() / Math.Max(theirs["ratio"]!.GetValue<double>(), double.Epsilon);
+                Target.Attach(ours, [.. Target.Of(ours), Target.AtLeastOf("vs the stock peer's share of the KDF ceiling", ratio, 1, "×")]);
+            }
         }
 
         // 2. Access-token validation.
         if (httpAll is not null)
         {
-            var tokens = pool.Select(a => a.AccessToken).OfType<string>().ToArray();
-            var validation = await MeasureAsync(processes, () => Load.ClosedAsync(http, validationConcurrency, options.Warmup, options.Duration,
-                _ => "validation", _ => (_, _, n) => gateway.ValidateAsync(tokens[n % tokens.Length])));
-            var valAll = validation.Result["all"];
-            Console.WriteLine(valAll);
-            scenarios.Add(Scenario("Access-token validation", valAll, validation.Cpu, "HTTP ceiling", httpAll.Rps, valAll.Rps / httpAll.Rps,
-                [Target.AtLeastOf("throughput vs HTTP ceiling", valAll.Rps / httpAll.Rps * 100, 50, " %"), Target.AtMostOf("p99", valAll.P99, 5, " ms")]));
+            await OnEachAsync(async service =>
+            {
+                var tokens = service.Pool.Select(a => a.AccessToken).OfType<string>().ToArray();
+                var validation = await MeasureAsync(service.Processes, () => Load.ClosedAsync(http, validationConcurrency, options.Warmup, options.Duration,
+                    _ => "validation", _ => (_, _, n) => service.Gateway.ValidateAsync(tokens[n % tokens.Length])));
+                var valAll = validation.Result["all"];
+                Console.WriteLine($"{service.Name}: {valAll}");
+                service.Rows.Add(Scenario("validation", "Access-token validation", valAll, validation.Cpu, "HTTP ceiling", httpAll.Rps, valAll.Rps / httpAll.Rps,
+                    [Target.AtLeastOf("throughput vs HTTP ceiling", valAll.Rps / httpAll.Rps * 100, 50, " %"), Target.AtMostOf("p99", valAll.P99, 5, " ms")]));
+            });
         }
 
         // 3 and 4. Legitimate PIN logins at that rate, alone, then beside floods.
-        var legit = (Request)((_, _, n) => gateway.PinLoginAsync(pool[(int)(n % pool.Count)]));
         if (Runs("flood", "unknown-flood"))
         {
-            var alone = await MeasureAsync(processes, async () => new Dictionary<string, Measured> { ["legit"] = await Load.OpenAsync(http, rate, options.Warmup, options.Duration, legit, "legit PIN login") });
-            var baseLegit = alone.Result["legit"];
-            Console.WriteLine(baseLegit);
-            scenarios.Add(Scenario("Legit PIN login, alone", baseLegit, alone.Cpu, null, 0, 0, [], $"offered {rate:F1}/s"));
+            await OnEachAsync(async service =>
+            {
+                if (service != pinorleans && !Runs("flood"))
+                {
+                    return; // the unknown-identifier flood is PinOrleans' alone
+                }
+
+                var alone = await MeasureAsync(service.Processes, async () => new Dictionary<string, Measured>
+                {
+                    ["legit"] = await Load.OpenAsync(http, service.LegitRate, options.Warmup, options.Duration, Legit(service), "legit PIN login"),
+                });
+                service.Alone = alone.Result["legit"];
+                Console.WriteLine($"{service.Name}: {service.Alone}");
+                service.Rows.Add(Scenario("alone", "Legit PIN login, alone", service.Alone, alone.Cpu, null, 0, 0, [], $"offered {service.LegitRate:F1}/s"));
+            });
             if (Runs("flood"))
             {
-                // 3. Beside a flood of wrong PINs against locked accounts (refused before any hashing).
-                foreach (var scenario in await LockedFloodAsync(processes, options, http, gateway, rate, legit, baseLegit, locked))
+                // 3. Beside a flood of wrong PINs against locked accounts (refused before any hashing): back to back, then paced.
+                await OnEachAsync(async service =>
                 {
-                    scenarios.Add(scenario);
-                }
+                    foreach (var row in await LockedFloodAsync(options, http, service))
+                    {
+                        service.Rows.Add(row);
+                    }
+                });
+                await OnEachAsync(async service => service.Rows.Add(await PacedFloodAsync(options, http, service)));
             }
 
             if (Runs("unknown-flood"))
             {
                 // 4. Beside a flood of password logins for e-mails nobody has: each would cost a full hash, but the anonymous
                 // lane is bounded, so the flood is refused at once and the PIN logins go ahead of what it got queued.
-                foreach (var scenario in await UnknownFloodAsync(processes, options, http, gateway, rate, legit, baseLegit))
+                foreach (var scenario in await UnknownFloodAsync(options, http, pinorleans))
                 {
                     scenarios.Add(scenario);
                 }
@@ -124,32 +185,22 @@ public static class BenchRun
         // 5. Cold PIN login at low load: every grain deactivated before each pass over the accounts.
         if (cold.Count > 0)
         {
-            var coldResult = await MeasureAsync(processes, async () => new Dictionary<string, Measured> { ["cold"] = await ColdAsync(cluster, gateway, cold, options.Duration) });
+            var coldResult = await MeasureAsync(options.Processes, async () => new Dictionary<string, Measured> { ["cold"] = await ColdAsync(cluster, pinorleans.Gateway, cold, options.Duration) });
             var coldAll = coldResult.Result["cold"];
             Console.WriteLine(coldAll);
-            scenarios.Add(Scenario("Cold PIN login (one at a time)", coldAll, coldResult.Cpu, null, 0, 0, [Target.AtMostOf("p99", coldAll.P99, 60, " ms")]));
+            scenarios.Add(Scenario("cold", "Cold PIN login (one at a time)", coldAll, coldResult.Cpu, null, 0, 0, [Target.AtMostOf("p99", coldAll.P99, 60, " ms")]));
         }
 
         // 6. The mix: 90 % validation, 9 % PIN login, 1 % wrong PIN.
-        if (wrong.Count > 0)
+        if (Runs("mix"))
         {
-            var mix = await MeasureAsync(processes, () => Load.ClosedAsync(http, options.Int("mix-concurrency", 16), options.Warmup, options.Duration,
-                n => (n % 100) switch { < 90 => "validation", < 99 => "PIN login", _ => "wrong PIN" },
-                kind => kind switch
-                {
-                    "validation" => (_, _, n) => gateway.ValidateAsync(pool[(int)(n % pool.Count)].AccessToken!),
-                    "PIN login" => (_, _, n) => gateway.PinLoginAsync(pool[(int)(n % pool.Count)]),
-                    _ => (_, _, n) => gateway.WrongPinAsync(wrong[(int)(n % wrong.Count)]),
-                }));
-            Console.WriteLine(mix.Result["all"]);
-            var mixDetail = new JsonObject();
-            foreach (var (kind, measured) in mix.Result.Where(r => r.Key != "all"))
-            {
-                Console.WriteLine("  " + measured);
-                mixDetail[kind] = Json(measured, null);
-            }
+            await OnEachAsync(async service => service.Rows.Add(await MixAsync(options, http, service)));
+        }
 
-            scenarios.Add(Scenario("Mix 90/9/1", mix.Result["all"], mix.Cpu, null, 0, 0, [], "reported", new JsonObject { ["byKind"] = mixDetail }));
+        // 7. The lockout race: many wrong PINs at once on one account.
+        if (Runs("race"))
+        {
+            await OnEachAsync(async service => service.Rows.Add(await LockoutRace.RunAsync(service, options.Int("race-concurrency", 200), cpuPerHash)));
         }
 
         Directory.CreateDirectory(options.OutputDirectory);
@@ -161,63 +212,132 @@ public static class BenchRun
     }
 
     /// <summary>
-    /// The legitimate PIN logins beside 8 connections of wrong PINs against locked accounts, back to back, then beside a
-    /// paced flood (<c>--flood-rate</c>, 1000/s): what a flood costs legitimate logins with and without CPU to spare.
+    /// Waits until the processes of every service are quiet (together under 25 % of one core for half a second), at
+    /// most a minute: a service still working off what its last scenario left queued (a flood it could not keep up
+    /// with) would take CPU from the next scenario, whichever service that one measures.
     /// </summary>
-    private static async Task<List<JsonObject>> LockedFloodAsync(
-        IReadOnlyDictionary<string, int> processes, BenchOptions options, HttpClient http, Gateway gateway, double rate, Request legit, Measured baseLegit, List<Account> locked)
+    private static async Task SettleAsync(Service[] services)
     {
-        var floodConcurrency = options.Int("flood-concurrency", 8);
-        var flooded = await MeasureAsync(processes, async () =>
+        var processes = new Dictionary<string, int>();
+        foreach (var (name, pid) in services.SelectMany(s => s.Processes.Select(p => ($"{s.Name}/{p.Key}", p.Value))))
         {
-            var legitTask = Load.OpenAsync(http, rate, options.Warmup, options.Duration, legit, "legit PIN login");
-            var floodTask = Load.ClosedAsync(http, floodConcurrency, options.Warmup, options.Duration, _ => "flood", _ => (_, _, n) => gateway.LockedGuessAsync(locked[(int)(n % locked.Count)]));
+            processes[name] = pid;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var sample = CpuSample.Take(processes);
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            var busy = sample.PercentSince(processes).Values.Sum();
+            var waited = Stopwatch.GetElapsedTime(started);
+            if (busy < 25)
+            {
+                if (waited > TimeSpan.FromSeconds(2))
+                {
+                    Console.WriteLine($"Waited {waited.TotalSeconds:F0} s for the services to go quiet.");
+                }
+
+                return;
+            }
+
+            if (waited > TimeSpan.FromMinutes(1))
+            {
+                Console.WriteLine($"The services did not go quiet within a minute ({busy:F0} % of a core); measuring anyway.");
+                return;
+            }
+        }
+    }
+
+    /// <summary>A legitimate PIN login on the service's accounts, in turn.</summary>
+    private static Request Legit(Service service) => (_, _, n) => service.Gateway.PinLoginAsync(service.Pool[(int)(n % service.Pool.Count)]);
+
+    private static async Task<JsonObject> MixAsync(BenchOptions options, HttpClient http, Service service)
+    {
+        var (pool, wrong, gateway) = (service.Pool, service.Wrong, service.Gateway);
+        var mix = await MeasureAsync(service.Processes, () => Load.ClosedAsync(http, options.Int("mix-concurrency", 16), options.Warmup, options.Duration,
+            n => (n % 100) switch { < 90 => "validation", < 99 => "PIN login", _ => "wrong PIN" },
+            kind => kind switch
+            {
+                "validation" => (_, _, n) => gateway.ValidateAsync(pool[(int)(n % pool.Count)].AccessToken!),
+                "PIN login" => (_, _, n) => gateway.PinLoginAsync(pool[(int)(n % pool.Count)]),
+                _ => (_, _, n) => gateway.WrongPinAsync(wrong[(int)(n % wrong.Count)]),
+            }));
+        Console.WriteLine($"{service.Name}: {mix.Result["all"]}");
+        var mixDetail = new JsonObject();
+        foreach (var (kind, measured) in mix.Result.Where(r => r.Key != "all"))
+        {
+            Console.WriteLine("  " + measured);
+            mixDetail[kind] = Json(measured, null);
+        }
+
+        return Scenario("mix", "Mix 90/9/1", mix.Result["all"], mix.Cpu, null, 0, 0, [], "reported", new JsonObject { ["byKind"] = mixDetail });
+    }
+
+    /// <summary>What a flood may cost legitimate logins: the same two targets beside either flood.</summary>
+    private static Target[] BesideAFlood(double kept, double p99Rise) =>
+        [Target.AtLeastOf("throughput vs alone", kept * 100, 90, " %"), Target.AtMostOf("p99 rise", p99Rise, 1.5, "×")];
+
+    /// <summary>
+    /// The legitimate PIN logins beside 8 connections of wrong PINs against locked accounts, back to back: what a flood
+    /// costs legitimate logins when it takes every spare cycle.
+    /// </summary>
+    private static async Task<List<JsonObject>> LockedFloodAsync(BenchOptions options, HttpClient http, Service service)
+    {
+        var (locked, baseLegit) = (service.Locked, service.Alone!);
+        var floodConcurrency = options.Int("flood-concurrency", 8);
+        var flooded = await MeasureAsync(service.Processes, async () =>
+        {
+            var legitTask = Load.OpenAsync(http, service.LegitRate, options.Warmup, options.Duration, Legit(service), "legit PIN login");
+            var floodTask = Load.ClosedAsync(http, floodConcurrency, options.Warmup, options.Duration, _ => "flood", _ => (_, _, n) => service.Gateway.LockedGuessAsync(locked[(int)(n % locked.Count)]));
             return new Dictionary<string, Measured> { ["legit"] = await legitTask, ["flood"] = (await floodTask)["all"] };
         });
         var floodLegit = flooded.Result["legit"];
         var floodAttack = flooded.Result["flood"];
-        Console.WriteLine($"{baseLegit} | under flood: {floodLegit} | flood: {floodAttack}");
+        Console.WriteLine($"{service.Name}: {baseLegit} | under flood: {floodLegit} | flood: {floodAttack}");
         var keep = floodLegit.Rps / baseLegit.Rps;
         var rise = floodLegit.P99 / baseLegit.P99;
-
-        var floodRate = options.Int("flood-rate", 1000);
-        var paced = await MeasureAsync(processes, async () =>
-        {
-            var legitTask = Load.OpenAsync(http, rate, options.Warmup, options.Duration, legit, "legit PIN login");
-            var floodTask = Load.OpenAsync(http, floodRate, options.Warmup, options.Duration, (_, _, n) => gateway.LockedGuessAsync(locked[(int)(n % locked.Count)]), "flood");
-            return new Dictionary<string, Measured> { ["legit"] = await legitTask, ["flood"] = await floodTask };
-        });
-        var pacedLegit = paced.Result["legit"];
-        Console.WriteLine($"under a {floodRate}/s flood: {pacedLegit} | flood: {paced.Result["flood"]}");
-        var pacedKeep = pacedLegit.Rps / baseLegit.Rps;
-        var pacedRise = pacedLegit.P99 / baseLegit.P99;
-        // What a flood may cost legitimate logins: the same two targets beside either flood.
-        Target[] BesideAFlood(double kept, double p99Rise) =>
-            [Target.AtLeastOf("throughput vs alone", kept * 100, 90, " %"), Target.AtMostOf("p99 rise", p99Rise, 1.5, "×")];
         return
         [
-            Scenario("Legit PIN login under flood", floodLegit, flooded.Cpu, "alone", baseLegit.Rps, keep, BesideAFlood(keep, rise),
+            Scenario("flood", "Legit PIN login under flood", floodLegit, flooded.Cpu, "alone", baseLegit.Rps, keep, BesideAFlood(keep, rise),
                 extra: new JsonObject { ["p99Rise"] = Math.Round(rise, 2) }),
-            Scenario($"Flood of wrong PINs on locked accounts ({floodConcurrency} connections)", floodAttack, flooded.Cpu, null, 0, 0,
+            Scenario("flood-attack", $"Flood of wrong PINs on locked accounts ({floodConcurrency} connections)", floodAttack, flooded.Cpu, null, 0, 0,
                 [Target.None("answers other than 1198", floodAttack.Errors)]),
-            Scenario($"Legit PIN login beside a {floodRate} req/s flood", pacedLegit, paced.Cpu, "alone", baseLegit.Rps, pacedKeep, BesideAFlood(pacedKeep, pacedRise),
-                "(informative)", new JsonObject { ["p99Rise"] = Math.Round(pacedRise, 2), ["floodP99"] = Math.Round(paced.Result["flood"].P99, 2), ["floodErrors"] = paced.Result["flood"].Errors }),
         ];
     }
 
-    /// <summary>
-    /// Legitimate PIN logins at <paramref name="rate"/> (open loop) beside <c>--unknown-flood-concurrency</c> (32)
-    /// connections sending password logins for unknown e-mails back to back. Rows: the PIN logins against
-    /// <paramref name="alone"/> (at least 90 % of its throughput, p99 at most 1.5 s), the refused flood requests (how
-    /// fast, which status), and those the flood got hashed (answered 401).
-    /// </summary>
-    private static async Task<List<JsonObject>> UnknownFloodAsync(
-        IReadOnlyDictionary<string, int> processes, BenchOptions options, HttpClient http, Gateway gateway, double rate, Request legit, Measured alone)
+    /// <summary>The legitimate PIN logins beside a paced flood of wrong PINs (<c>--flood-rate</c>, 1000/s): with CPU to spare.</summary>
+    private static async Task<JsonObject> PacedFloodAsync(BenchOptions options, HttpClient http, Service service)
     {
-        var concurrency = options.Int("unknown-flood-concurrency", 32);
-        var run = await MeasureAsync(processes, async () =>
+        var (locked, baseLegit) = (service.Locked, service.Alone!);
+        var floodRate = options.Int("flood-rate", 1000);
+        var paced = await MeasureAsync(service.Processes, async () =>
         {
-            var legitTask = Load.OpenAsync(http, rate, options.Warmup, options.Duration, legit, "legit PIN login");
+            var legitTask = Load.OpenAsync(http, service.LegitRate, options.Warmup, options.Duration, Legit(service), "legit PIN login");
+            var floodTask = Load.OpenAsync(http, floodRate, options.Warmup, options.Duration, (_, _, n) => service.Gateway.LockedGuessAsync(locked[(int)(n % locked.Count)]), "flood");
+            return new Dictionary<string, Measured> { ["legit"] = await legitTask, ["flood"] = await floodTask };
+        });
+        var pacedLegit = paced.Result["legit"];
+        Console.WriteLine($"{service.Name}: under a {floodRate}/s flood: {pacedLegit} | flood: {paced.Result["flood"]}");
+        var pacedKeep = pacedLegit.Rps / baseLegit.Rps;
+        var pacedRise = pacedLegit.P99 / baseLegit.P99;
+        return Scenario("paced", $"Legit PIN login beside a {floodRate} req/s flood", pacedLegit, paced.Cpu, "alone", baseLegit.Rps, pacedKeep, BesideAFlood(pacedKeep, pacedRise),
+            "(informative)", new JsonObject { ["p99Rise"] = Math.Round(pacedRise, 2), ["floodP99"] = Math.Round(paced.Result["flood"].P99, 2), ["floodErrors"] = paced.Result["flood"].Errors });
+    }
+
+    /// <summary>
+    /// Legitimate PIN logins at the service's legitimate rate (open loop) beside <c>--unknown-flood-concurrency</c> (32)
+    /// connections sending password logins for unknown e-mails back to back. Rows: the PIN logins against its logins
+    /// alone (at least 90 % of their throughput, p99 at most 1.5 s), the refused flood requests (how fast, which
+    /// status), and those the flood got hashed (answered 401).
+    /// </summary>
+    private static async Task<List<JsonObject>> UnknownFloodAsync(BenchOptions options, HttpClient http, Service service)
+    {
+        var (gateway, alone) = (service.Gateway, service.Alone!);
+        var concurrency = options.Int("unknown-flood-concurrency", 32);
+        var run = await MeasureAsync(service.Processes, async () =>
+        {
+            var legitTask = Load.OpenAsync(http, service.LegitRate, options.Warmup, options.Duration, Legit(service), "legit PIN login");
             var floodTask = Load.ClosedAsync(concurrency, options.Warmup, options.Duration, (_, n) => gateway.UnknownLoginAsync(n));
             var result = await floodTask;
             result["legit"] = await legitTask;
@@ -238,16 +358,16 @@ public static class BenchRun
         Console.WriteLine($"under an unknown-identifier flood: {underFlood} | flood: {flood} | statuses {statuses.ToJsonString()}");
         return
         [
-            Scenario("PIN login under an unknown-identifier flood", underFlood, run.Cpu, "alone", alone.Rps, keep,
+            Scenario("unknown-flood", "PIN login under an unknown-identifier flood", underFlood, run.Cpu, "alone", alone.Rps, keep,
                 [Target.AtLeastOf("throughput vs alone", keep * 100, 90, " %"), Target.AtMostOf("p99", underFlood.P99, 1500, " ms")]),
-            Scenario($"Unknown-identifier flood ({concurrency} connections), refused", refused, run.Cpu, null, 0, 0,
+            Scenario("unknown-flood-refused", $"Unknown-identifier flood ({concurrency} connections), refused", refused, run.Cpu, null, 0, 0,
                 [
                     Target.AtLeastOf("503 + Retry-After answers", refused.Requests, 1, "") with { OnChart = false },
                     Target.None("answers other than 503 + Retry-After or 401", flood.Errors),
                     Target.AtMostOf("p99", refused.P99, 100, " ms"),
                 ],
                 extra: new JsonObject { ["statuses"] = statuses, ["floodRps"] = Math.Round(flood.Rps, 1) }),
-            Scenario("Unknown-identifier flood, hashed (401)", hashed, run.Cpu, null, 0, 0, [], "(informative) the hashes the flood got"),
+            Scenario("unknown-flood-hashed", "Unknown-identifier flood, hashed (401)", hashed, run.Cpu, null, 0, 0, [], "(informative) the hashes the flood got"),
         ];
     }
 
@@ -320,8 +440,11 @@ public static class BenchRun
         return Measured.Of("cold PIN login", latencies, errors, measured.TotalSeconds);
     }
 
-    /// <summary>Argon2id hashes per second with the configured parameters, one hashing thread per core, nothing else running.</summary>
-    private static double KdfCeiling(TimeSpan duration)
+    /// <summary>
+    /// Argon2id hashes per second with the configured parameters, one hashing thread per core, nothing else running;
+    /// and the CPU seconds one verification takes (what this process spent over the count, whatever else the machine ran).
+    /// </summary>
+    private static (double PerSecond, double CpuSecondsPerHash) KdfCeiling(TimeSpan duration)
     {
         var options = new HashingOptions { Pepper = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) };
         var hasher = new Argon2idSecretHasher(Options.Create(options));
@@ -337,9 +460,12 @@ public static class BenchRun
                 Interlocked.Increment(ref count);
             }
         })).ToList();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        return (count / elapsed, cpu / Math.Max(1, count));
     }
 
     private static async Task<(Dictionary<string, Measured> Result, Dictionary<string, double> Cpu)> MeasureAsync(IReadOnlyDictionary<string, int> processes, Func<Task<Dictionary<string, Measured>>> run)
@@ -351,14 +477,16 @@ public static class BenchRun
     }
 
     /// <summary>
-    /// One row of the results. <paramref name="targets"/> are what it is judged by (none: it is reported only);
-    /// <paramref name="note"/> is shown before them ("(informative)") or instead of them ("offered 41.3/s").
+    /// One row of the results. <paramref name="key"/> names the scenario whatever its title says (the report pairs
+    /// PinOrleans' rows with the peer's by it); <paramref name="targets"/> are what it is judged by (none: it is
+    /// reported only); <paramref name="note"/> is shown before them ("(informative)") or instead of them ("offered 41.3/s").
     /// </summary>
-    private static JsonObject Scenario(
-        string name, Measured measured, Dictionary<string, double> cpu, string? against, double ceiling, double ratio, IReadOnlyCollection<Target> targets,
+    internal static JsonObject Scenario(
+        string key, string name, Measured measured, Dictionary<string, double> cpu, string? against, double ceiling, double ratio, IReadOnlyCollection<Target> targets,
         string? note = null, JsonObject? extra = null)
     {
         var json = Json(measured, cpu);
+        json["key"] = key;
         json["name"] = name;
         json["note"] = note;
         Target.Attach(json, targets);
@@ -369,9 +497,9 @@ public static class BenchRun
             json["ratio"] = Math.Round(ratio, 3);
         }
 
-        foreach (var (key, value) in extra ?? [])
+        foreach (var (field, value) in extra ?? [])
         {
-            json[key] = value?.DeepClone();
+            json[field] = value?.DeepClone();
         }
 
         return json;

@@ -17,7 +17,8 @@ public sealed class Gateway(HttpClient http, string api, string apiKey, string a
 {
     public const string Pin = "1357";
     public const string WrongPin = "0000";
-    public const string Password = "bench-password-42";
+    /// <summary>Upper case, lower case, a digit and a symbol: ASP.NET Core Identity's default rules, which the stock peer keeps.</summary>
+    public const string Password = "Bench-password-42";
 
     /// <summary>Creates an account with a PIN and logs in with its password; returns its PIN session.</summary>
     public async Task<Account> SeedAsync(string tag, int index)
@@ -82,6 +83,31 @@ public sealed class Gateway(HttpClient http, string api, string apiKey, string a
         using var response = await http.PostAsync($"{api}/identity/v2/auth/login/pin?apikey={apiKey}&session_token={account.Session}", Json(new { pin = WrongPin }));
         await response.Content.LoadIntoBufferAsync();
         return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+    }
+
+    /// <summary>A wrong PIN, answered by its HTTP status and LoginRadius ErrorCode (null when the body carries none).</summary>
+    public async Task<(int Status, int? ErrorCode)> WrongPinAnswerAsync(Account account)
+    {
+        using var response = await http.PostAsync($"{api}/identity/v2/auth/login/pin?apikey={apiKey}&session_token={account.Session}", Json(new { pin = WrongPin }));
+        var body = await response.Content.ReadAsByteArrayAsync();
+        int? code = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            while (code is null && reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("ErrorCode"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number)
+                {
+                    code = reader.GetInt32();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: answered by its status alone.
+        }
+
+        return ((int)response.StatusCode, code);
     }
 
     /// <summary>

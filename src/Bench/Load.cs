@@ -22,7 +22,10 @@ public sealed record Measured(string Name, long Requests, long Errors, double Se
         $"{Name}: {Rps:F1} req/s, p50 {P50:F2} ms, p90 {P90:F2} ms, p99 {P99:F2} ms, errors {Errors}");
 }
 
-/// <summary>CPU time of processes (Linux /proc), to report CPU per process for each scenario.</summary>
+/// <summary>
+/// CPU time of processes (Linux /proc), to report CPU per process for each scenario. Each process counts with its
+/// descendants, living or exited (a PostgreSQL server is a postmaster and one backend per connection).
+/// </summary>
 public sealed class CpuSample
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
@@ -31,27 +34,68 @@ public sealed class CpuSample
 
     private CpuSample(Dictionary<string, long> ticks) => _ticks = ticks;
 
-    public static CpuSample Take(IReadOnlyDictionary<string, int> processes) =>
-        new(processes.ToDictionary(p => p.Key, p => Ticks(p.Value)));
+    public static CpuSample Take(IReadOnlyDictionary<string, int> processes)
+    {
+        var all = ProcessTable();
+        return new(processes.ToDictionary(p => p.Key, p => TreeTicks(all, p.Value)));
+    }
 
     /// <summary>CPU per process since this sample, in percent of one core (200 % = both cores of a 2-core machine).</summary>
     public Dictionary<string, double> PercentSince(IReadOnlyDictionary<string, int> processes)
     {
         var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
-        return processes.ToDictionary(p => p.Key, p => Math.Round(100 * (Ticks(p.Value) - _ticks[p.Key]) / TicksPerSecond / seconds, 1));
+        return SecondsSince(processes).ToDictionary(p => p.Key, p => Math.Round(100 * p.Value / seconds, 1));
     }
 
-    public static long Ticks(int pid)
+    /// <summary>CPU seconds per process since this sample (all its threads, on any core).</summary>
+    public Dictionary<string, double> SecondsSince(IReadOnlyDictionary<string, int> processes)
+    {
+        var all = ProcessTable();
+        return processes.ToDictionary(p => p.Key, p => (TreeTicks(all, p.Value) - _ticks[p.Key]) / TicksPerSecond);
+    }
+
+    /// <summary>
+    /// CPU ticks of a process and all its descendants: each one's own user and system time plus that of its children
+    /// already reaped (cutime, cstime), so a child that exits between two samples moves from one sum to the other.
+    /// </summary>
+    internal static long TreeTicks(IReadOnlyDictionary<int, (int Parent, long Ticks)> processes, int pid)
+    {
+        if (!processes.TryGetValue(pid, out var self))
+        {
+            return 0;
+        }
+
+        return self.Ticks + processes.Where(p => p.Value.Parent == pid && p.Key != pid).Sum(p => TreeTicks(processes, p.Key));
+    }
+
+    /// <summary>Every process of the machine: its parent and its own and reaped children's CPU ticks.</summary>
+    private static Dictionary<int, (int Parent, long Ticks)> ProcessTable()
+    {
+        var table = new Dictionary<int, (int Parent, long Ticks)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Stat(pid) is { } stat)
+            {
+                table[pid] = stat;
+            }
+        }
+
+        return table;
+    }
+
+    private static (int Parent, long Ticks)? Stat(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // After "pid (comm) ": state, ppid, ..., utime (11), stime (12), cutime (13), cstime (14).
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+            return ((int)Field(1), Field(11) + Field(12) + Field(13) + Field(14));
         }
         catch (IOException)
         {
-            return 0;
+            return null; // exited meanwhile
         }
     }
 
