@@ -12,8 +12,9 @@ namespace PinOrleans.Bench;
 /// <summary>
 /// Silo memory per active account. "seed" creates the accounts and a PIN session each (straight through the
 /// grains; bench.sh runs the silo with cheap hashing for this, which changes no stored size). bench.sh then
-/// restarts the silo, and "measure" reads its resident set, activates every account with its session
-/// (user grain + PIN session grain, nothing else), collects garbage and reads it again.
+/// restarts the silo, and "measure" reads its resident set, validates every account's PIN session (which needs its
+/// session grain alone: the account tracks its password login's session), collects garbage and reads it again; then
+/// wakes every account grain too (as a PIN login would) and reads it once more.
 /// </summary>
 public static class MemoryRun
 {
@@ -116,18 +117,24 @@ public static class MemoryRun
     }
 
     /// <summary>
-    /// Silo memory per active account: activates every account of <paramref name="sessions"/> with its session (a
-    /// first slice warms what activations share and is not counted) and reads the silo's resident set around it.
+    /// Silo memory per active account: validates the PIN session of every account of <paramref name="sessions"/> (a
+    /// first slice warms what activations share and is not counted) and reads the silo's resident set around it; then
+    /// wakes those accounts' grains too and reads it again (what an account costs once it has logged in with its PIN).
     /// </summary>
     public static async Task<JsonObject> MeasureAsync(Microsoft.Extensions.Hosting.IHost host, IClusterClient grains, int silo, string apiKey, string[] sessions)
     {
         var management = host.Management();
         var refused = 0;
+        var accounts = new System.Collections.Concurrent.ConcurrentBag<string>();
         async Task ActivateAsync(IEnumerable<string> batch) =>
             await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (session, _) =>
             {
                 var validation = await grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!).ValidateAsync(apiKey);
-                if (validation.Problem is not null)
+                if (validation.Grant is { } grant)
+                {
+                    accounts.Add(AccountKeys.User(grant.ApiKey, grant.Uid));
+                }
+                else
                 {
                     Interlocked.Increment(ref refused);
                 }
@@ -137,6 +144,7 @@ public static class MemoryRun
         var warm = Math.Min(sessions.Length / 10, 2_000);
         await ActivateAsync(sessions.Take(warm));
         sessions = sessions[warm..];
+        accounts.Clear();
         var stats = grains.GetGrain<PinOrleans.Operations.ISiloStatsGrain>(0);
         await SettleAsync(management);
         var before = CpuSample.ResidentBytes(silo);
@@ -153,7 +161,18 @@ public static class MemoryRun
         var perAccount = (after - before) / (double)sessions.Length;
         var heapPerAccount = (heapAfter - heapBefore) / (double)sessions.Length;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Memory: {sessions.Length} accounts activated with their sessions in {activated.TotalSeconds:F0} s; silo RSS {before / 1048576.0:F0} -> {after / 1048576.0:F0} MiB; {perAccount:F0} bytes per account ({heapPerAccount:F0} of managed heap); activations {activationsBefore} -> {activationsAfter}"));
+            $"Memory: {sessions.Length} accounts' PIN sessions validated in {activated.TotalSeconds:F0} s; silo RSS {before / 1048576.0:F0} -> {after / 1048576.0:F0} MiB; {perAccount:F0} bytes per account ({heapPerAccount:F0} of managed heap); activations {activationsBefore} -> {activationsAfter}"));
+
+        // The same accounts with their account grains awake too, as after a PIN login (informative: no target).
+        await Parallel.ForEachAsync(accounts, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (account, _) =>
+            await grains.GetGrain<IUserGrain>(account).ExistsAsync());
+        await SettleAsync(management);
+        var woken = CpuSample.ResidentBytes(silo);
+        var heapWoken = (await stats.GetMemoryAsync()).HeapBytes;
+        var activationsWoken = await management.GetTotalActivationCount();
+        var perAccountWoken = (woken - before) / (double)sessions.Length;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Memory: the same {accounts.Count} accounts with their account grains awake too: silo RSS {woken / 1048576.0:F0} MiB; {perAccountWoken:F0} bytes per account ({(heapWoken - heapBefore) / (double)sessions.Length:F0} of managed heap); activations {activationsWoken}"));
         var result = new JsonObject
         {
             ["accounts"] = sessions.Length,
@@ -165,6 +184,10 @@ public static class MemoryRun
             ["activationsBefore"] = activationsBefore,
             ["activationsAfter"] = activationsAfter,
             ["activateSeconds"] = Math.Round(activated.TotalSeconds, 1),
+            ["rssWithAccountsBytes"] = woken,
+            ["bytesPerAccountWithAccount"] = Math.Round(perAccountWoken),
+            ["heapBytesPerAccountWithAccount"] = Math.Round((heapWoken - heapBefore) / (double)sessions.Length),
+            ["activationsWithAccounts"] = activationsWoken,
         };
         Target.Attach(result, [Target.AtMostOf("bytes per active account", perAccount, 4096, " B")]);
         return result;

@@ -71,6 +71,12 @@ public sealed record TokenGrant(
     /// <summary>The account's credential epoch at issue: a password or PIN change moves it on, ending older tokens (but the changer's).</summary>
     [Id(9)] public int CredentialEpoch { get; init; }
 
+    /// <summary>
+    /// A PIN session its account keeps track of (recorded in the write that decided its login): the account revokes it
+    /// before writing any change that ends it, so while it is live it answers a validation without asking the account.
+    /// </summary>
+    [Id(10)] public bool TrackedByAccount { get; init; }
+
     public TokenStamp Stamp => new(Generation, CredentialEpoch);
 
     /// <summary>Whether the account still accepts this token (exists, not blocked since, family not revoked, not ended by a credential change).</summary>
@@ -121,6 +127,12 @@ public interface IPinSessionGrain : IGrainWithStringKey
 
     /// <summary>Ends the session everywhere.</summary>
     Task RevokeAsync();
+
+    /// <summary>
+    /// Ends a session its account tracks (<paramref name="grant"/> as the account recorded it): revoked when issued, and
+    /// when not issued yet (its login's start still in flight) recorded revoked, so that a late start fails.
+    /// </summary>
+    Task EndTrackedAsync(TokenGrant grant);
 
     /// <summary>Ends the session if it belongs to <paramref name="apiKey"/>; 1245 when there is no such live session.</summary>
     Task<Problem?> InvalidateAsync(string apiKey);

@@ -396,6 +396,7 @@ public sealed partial class UserGrain : IAccountMoveGrain
         }
 
         // The old Uid is gone: its tokens and PIN sessions name it, so they end with it. Its unsent events stay until handed over.
+        await EndAllTrackedSessionsAsync();
         var tombstone = new UserState { Uid = Uid, Deleted = true, Outbox = user.Outbox };
         if (tombstone.Outbox.Count > 0)
         {

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
 namespace PinOrleans.Accounts;
 
 /// <summary>
@@ -5,23 +8,63 @@ namespace PinOrleans.Accounts;
 /// deactivating, so what needs no write (validating a token, refusing a locked account) is still answered while a
 /// new activation could not even read; once storage has answered this silo again, the activation goes and the next
 /// call reads what storage holds (the write that timed out may have landed after all).
+/// The copy of what storage took exists only while a call that may change the account runs (taken when it starts,
+/// renewed by each write or read it makes): when the call ends, the state is that copy, so nothing the call left
+/// unwritten outlives it, and between calls an active account holds its state once.
 /// </summary>
-public sealed partial class UserGrain
+public sealed partial class UserGrain : IIncomingGrainCallFilter
 {
-    /// <summary>The state as storage last read or took it.</summary>
-    private UserState _written = new();
+    /// <summary>Methods that interleave with the others (<see cref="AlwaysInterleaveAttribute"/>): reads, which change nothing and take no copy.</summary>
+    private static readonly ConcurrentDictionary<MethodInfo, bool> Interleaving = new();
+
+    /// <summary>While a call that may change the account runs: the state as storage last read or took it.</summary>
+    private UserState? _written;
 
     private IGrainTimer? _reload;
 
     /// <summary>How many answers the silo's storage had given when this activation fell back.</summary>
     private long _answersAtRollBack;
 
-    /// <summary>After a read or a write: this is what storage holds.</summary>
-    private void Written() => _written = copier.Copy(state.State);
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (_written is not null || (context.InterfaceMethod is { } method && Interleaving.GetOrAdd(method, m => m.IsDefined(typeof(AlwaysInterleaveAttribute), inherit: true))))
+        {
+            // A read beside a call, or a call within a call's chain: the outer call keeps the copy.
+            await context.Invoke();
+            return;
+        }
+
+        _written = copier.Copy(state.State);
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            state.State = _written;
+            _written = null;
+        }
+    }
+
+    /// <summary>After a read or a write during a call: this is what storage holds.</summary>
+    private void Written()
+    {
+        if (_written is not null)
+        {
+            _written = copier.Copy(state.State);
+        }
+    }
 
     /// <summary>A write storage did not take: back to what it holds; reloaded once storage answers again.</summary>
     private void RollBack()
     {
+        if (_written is null)
+        {
+            // Not within a call (nothing to go back to): the activation goes, as on any other failed write.
+            GrainContext.DeactivateUnwritten();
+            return;
+        }
+
         state.State = copier.Copy(_written);
         _answersAtRollBack = circuit.Answers;
         var period = circuit.Options.OpenPeriod;

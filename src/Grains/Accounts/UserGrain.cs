@@ -40,10 +40,7 @@ public sealed partial class UserGrain(
     public Task<bool> AcceptsRefreshTokenAsync(TokenGrant grant) =>
         Task.FromResult(Accepts(grant) && !(grant.IssuedAt <= state.State.RefreshTokensRevokedAt));
 
-    private bool Accepts(TokenGrant grant) =>
-        Exists && state.State.IsActive && grant.Generation == state.State.TokenGeneration
-        && (grant.Family is null || !state.State.RevokedTokenFamilies.ContainsKey(grant.Family))
-        && !state.State.EndedByCredentialChange(grant);
+    private bool Accepts(TokenGrant grant) => Exists && state.State.Accepts(grant);
 
     /// <summary>
     /// A password or PIN was changed or reset: every other PIN session and token of the account ends (unless the
@@ -247,6 +244,8 @@ public sealed partial class UserGrain(
         var identifiers = Identifiers(state.State.Email, state.State.UserName, state.State.PhoneId)
             .Select(i => GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, i.Kind, i.Value)))
             .ToList();
+        // Its PIN sessions end with it, before it goes.
+        await EndAllTrackedSessionsAsync();
         // What is left of a deleted account: its unsent events (DeleteAccount among them), until they are handed over.
         var tombstone = new UserState { Uid = Uid, Deleted = true, Outbox = state.State.Outbox };
         if (tenant is not null)
@@ -288,6 +287,7 @@ public sealed partial class UserGrain(
     /// </summary>
     private async Task WriteOrDeactivateAsync()
     {
+        await EndSessionsTheWriteEndsAsync();
         await GuardOutboxOrDeactivateAsync();
         await state.WriteOrRollBackAsync(GrainContext, RollBack);
         Written();
@@ -387,20 +387,32 @@ public sealed partial class UserGrain(
         }
 
         var firstLogin = state.State.NoOfLogins == 0;
-        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password, HashLane.Anonymous, cancellationToken), (user, now) => RecordPasswordLoginAsync(tenant, user, now), WebhookEvents.Login);
+        TrackedSessionToken? session = null;
+        var verdict = await AttemptAsync(tenant, proof, Check(password, Credential.Password, HashLane.Anonymous, cancellationToken), async (user, now) =>
+        {
+            if (await RecordPasswordLoginAsync(tenant, user, now) is { } refused)
+            {
+                return refused;
+            }
+
+            // The login's PIN session is recorded in the write that decides the login (decided again: recorded again).
+            session = TrackPinSession(tenant, user, now, firstLogin);
+            return null;
+        }, WebhookEvents.Login);
         if (verdict.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);
         }
 
-        return await FinishLoginAsync(tenant, verdict.Profile!, firstLogin);
+        return await FinishLoginAsync(tenant, verdict.Profile!, firstLogin, session);
     }
 
     /// <summary>
     /// The tokens of a login that was decided: access, refresh and PIN session tokens; when the tenant asks for a PIN
-    /// the account does not have, also a PINAuthToken (and, when the PIN is mandatory, nothing else).
+    /// the account does not have, also a PINAuthToken (and, when the PIN is mandatory, nothing else). The PIN session is
+    /// <paramref name="trackedSession"/> when the login recorded one (<see cref="TrackPinSession"/>).
     /// </summary>
-    private async Task<LoginOutcome> FinishLoginAsync(TenantSnapshot tenant, UserProfile profile, bool firstLogin)
+    private async Task<LoginOutcome> FinishLoginAsync(TenantSnapshot tenant, UserProfile profile, bool firstLogin, TrackedSessionToken? trackedSession = null)
     {
         var now = time.GetUtcNow();
         Sensitive? pinAuthToken = null;
@@ -410,14 +422,14 @@ public sealed partial class UserGrain(
             await GrainFactory.GetGrain<IPinAuthTokenGrain>(SecretToken.KeyOf(token)!)
                 .StartAsync(new TokenGrant(ApiKey, Uid, now, now.AddMinutes(tenant.Settings.Tokens.PinAuthTokenMinutes)) { Generation = state.State.TokenGeneration, CredentialEpoch = state.State.CredentialEpoch });
             pinAuthToken = token;
-            if (tenant.Settings.Pin.IsRequired)
+            if (!IssuesPinSession(tenant, state.State, firstLogin))
             {
                 // Mandatory PIN: no access token until the PIN is set.
                 return new LoginOutcome(profile, null, null) { PinAuthToken = pinAuthToken };
             }
         }
 
-        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.Stamp, now, withPinSession: true);
+        var tokens = await TokenIssuer.IssueAsync(GrainFactory, tenant, Uid, state.State.Stamp, now, withPinSession: true, trackedSession: trackedSession);
         return new LoginOutcome(profile, tokens, null) { PinAuthToken = pinAuthToken };
     }
 
@@ -706,6 +718,7 @@ public sealed partial class UserGrain(
 
             // Not recorded (storage failed, or conflicts went on): not answered, and the next call starts from what
             // storage holds, never from this activation's unwritten state.
+            await EndSessionsTheWriteEndsAsync();
             await GuardOutboxOrDeactivateAsync();
             if (!await state.WriteOrRereadAsync(GrainContext, rereadOnConflict: attempt < MaxConflictRetries, RollBack))
             {

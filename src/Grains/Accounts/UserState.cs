@@ -82,6 +82,13 @@ public sealed class UserState
     /// </summary>
     [Id(40)] public List<string> PasswordHistory { get; set; } = [];
 
+    /// <summary>
+    /// The PIN sessions this account ends itself (<see cref="Sessions.TokenGrant.TrackedByAccount"/>): before any write
+    /// that stops accepting one of them, the account revokes it, so a live one of these answers a validation without
+    /// asking the account. Dropped once expired; at most <see cref="UserGrain.MaxTrackedPinSessions"/>.
+    /// </summary>
+    [Id(41)] public List<TrackedPinSession> PinSessions { get; set; } = [];
+
     /// <summary>Addresses of <see cref="Email"/> not verified yet (added later); the others are verified when <see cref="EmailVerified"/> is.</summary>
     [Id(70)] public List<string> UnverifiedEmails { get; set; } = [];
     /// <summary>The Uids this account had before, oldest first.</summary>
@@ -93,6 +100,15 @@ public sealed class UserState
     public Sessions.TokenStamp Stamp => new(TokenGeneration, CredentialEpoch);
 
     public bool IsLocked(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    /// <summary>
+    /// Whether this account, as it stands (not deleted, not blocked since, family not revoked, not ended by a
+    /// credential change), accepts a token bound to <paramref name="grant"/>.
+    /// </summary>
+    public bool Accepts(Sessions.TokenGrant grant) =>
+        !Deleted && IsActive && grant.Generation == TokenGeneration
+        && (grant.Family is null || !RevokedTokenFamilies.ContainsKey(grant.Family))
+        && !EndedByCredentialChange(grant);
 
     /// <summary>
     /// Whether a credential change since this grant was issued ended it (the changer's own family and PIN session are
@@ -170,6 +186,20 @@ public sealed class PendingWebhook
     [Id(1)] public string Event { get; set; } = "";
     [Id(2)] public string Body { get; set; } = "";
     [Id(3)] public List<string> SubscriptionIds { get; set; } = [];
+}
+
+/// <summary>A PIN session of <see cref="UserState.PinSessions"/>: its grain key, its end, and the stamp it was issued under.</summary>
+[GenerateSerializer, Alias("PinOrleans.TrackedPinSession")]
+public sealed class TrackedPinSession
+{
+    [Id(0)] public string Key { get; set; } = "";
+    [Id(1)] public DateTimeOffset ExpiresAt { get; set; }
+    [Id(2)] public int Generation { get; set; }
+    [Id(3)] public int CredentialEpoch { get; set; }
+
+    /// <summary>What the session's own grant says (for <see cref="UserState.Accepts"/>).</summary>
+    public Sessions.TokenGrant Grant(string apiKey, string uid) =>
+        new(apiKey, uid, default, ExpiresAt) { Generation = Generation, CredentialEpoch = CredentialEpoch, Session = Key };
 }
 
 /// <summary>A password or PIN change: tokens and PIN sessions issued before <see cref="At"/> end, except the changer's login and session.</summary>

@@ -9,7 +9,7 @@ namespace PinOrleans.Recovery;
 /// </summary>
 [GrainType("pinresetlink")]
 public sealed class SecretLinkGrain(
-    [PersistentState("pinreset", StorageNames.Store)] IPersistentState<TokenState> state) : TokenGrain(state), ISecretLinkGrain
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(StorageNames.Store)] IGrainStorage storage) : TokenGrain(storage, "pinreset"), ISecretLinkGrain
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 

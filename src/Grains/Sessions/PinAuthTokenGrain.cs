@@ -6,8 +6,8 @@ namespace PinOrleans.Sessions;
 
 /// <summary>One chance to set a missing PIN: spent before the PIN is set, so it can never be used twice.</summary>
 public sealed class PinAuthTokenGrain(
-    [PersistentState("pinauth", StorageNames.Store)] IPersistentState<TokenState> state,
-    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(state), IPinAuthTokenGrain
+    [FromKeyedServices(StorageNames.Store)] IGrainStorage storage,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(storage, "pinauth"), IPinAuthTokenGrain
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 

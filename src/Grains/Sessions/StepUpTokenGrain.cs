@@ -4,8 +4,8 @@ namespace PinOrleans.Sessions;
 
 /// <summary>A step-up token: proof that the user re-entered their PIN moments ago, good for one check.</summary>
 public sealed class StepUpTokenGrain(
-    [PersistentState("stepup", StorageNames.Store)] IPersistentState<TokenState> state,
-    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(state), IStepUpTokenGrain
+    [FromKeyedServices(StorageNames.Store)] IGrainStorage storage,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(storage, "stepup"), IStepUpTokenGrain
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 

@@ -16,6 +16,16 @@ public sealed class TokenState
     [Id(2)] public bool Used { get; set; }
 }
 
+/// <summary>
+/// A PIN session its account recorded (<see cref="Accounts.UserState.PinSessions"/>) in the write that decided the
+/// login, before the session exists: its token and its end.
+/// </summary>
+public sealed record TrackedSessionToken(string Token, DateTimeOffset ExpiresAt)
+{
+    /// <summary>Never the token itself.</summary>
+    public override string ToString() => $"TrackedSessionToken {{ ExpiresAt = {ExpiresAt:o} }}";
+}
+
 /// <summary>Issues the tokens of a successful login: each is recorded (by its hash) before any is handed out.</summary>
 public static class TokenIssuer
 {
@@ -23,11 +33,12 @@ public static class TokenIssuer
     /// Access + refresh token (one record; and a PIN session when asked), stamped with the account's token
     /// <paramref name="stamp"/> (its token generation and credential epoch) and a token <paramref name="family"/> (new for a login, kept by a refresh).
     /// A PIN login passes the session (grain key) it came from as <c>fromSession</c>; a refresh passes the family it
-    /// keeps and <c>familyStartedAt</c>, when that family's login happened.
+    /// keeps and <c>familyStartedAt</c>, when that family's login happened. A PIN session the account recorded already
+    /// comes as <paramref name="trackedSession"/> (else a new, untracked one is made).
     /// </summary>
     public static async Task<IssuedTokens> IssueAsync(
         IGrainFactory grains, TenantSnapshot tenant, string uid, TokenStamp stamp, DateTimeOffset now, bool withPinSession,
-        string? family = null, string? fromSession = null, DateTimeOffset? familyStartedAt = null)
+        string? family = null, string? fromSession = null, DateTimeOffset? familyStartedAt = null, TrackedSessionToken? trackedSession = null)
     {
         var lifetimes = tenant.Settings.Tokens;
         var (access, refresh) = SecretToken.NewPair();
@@ -36,7 +47,7 @@ public static class TokenIssuer
         string? session = null;
         if (withPinSession)
         {
-            session = SecretToken.New();
+            session = trackedSession?.Token ?? SecretToken.New();
             fromSession = SecretToken.KeyOf(session)!;
         }
 
@@ -53,9 +64,12 @@ public static class TokenIssuer
         Task started = Task.CompletedTask;
         if (session is not null)
         {
-            sessionExpires = now.AddMinutes(lifetimes.PinSessionTokenMinutes);
-            started = grains.GetGrain<IPinSessionGrain>(fromSession!)
-                .StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value) { Generation = stamp.Generation, CredentialEpoch = stamp.CredentialEpoch, Session = fromSession });
+            // A tracked session ends exactly when its account's record of it says.
+            sessionExpires = trackedSession?.ExpiresAt ?? now.AddMinutes(lifetimes.PinSessionTokenMinutes);
+            started = grains.GetGrain<IPinSessionGrain>(fromSession!).StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value)
+            {
+                Generation = stamp.Generation, CredentialEpoch = stamp.CredentialEpoch, Session = fromSession, TrackedByAccount = trackedSession is not null,
+            });
         }
 
         await Task.WhenAll(pair, started);
@@ -67,28 +81,33 @@ public static class TokenIssuer
 
 /// <summary>
 /// What every token grain shares: issue once, revoke idempotently, and never serve state that storage did not
-/// take (a failed write deactivates the grain, so the next call reads what storage really holds).
+/// take (a failed write deactivates the grain, so the next call reads what storage really holds). Its record is
+/// <paramref name="stateName"/> in the grain-state store, held as a <see cref="GrainRecord{T}"/>: tokens and PIN
+/// sessions are the most numerous activations.
 /// </summary>
-public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain, IExpiringGrain
+public abstract class TokenGrain(IGrainStorage storage, string stateName) : Grain, IExpiringGrain
 {
-    protected TokenState Token => state.State;
+    private readonly GrainRecord<TokenState> _state = new(storage, stateName);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    protected TokenState Token => _state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await _state.ReadAsync(GrainContext, cancellationToken);
+        _state.State.Grant = Shared(_state.State.Grant);
         // A record whose journal entry a crashed silo lost is journaled again whenever it is used.
-        this.TrackExpiry(state.State.Grant?.ExpiresAt);
-        return Task.CompletedTask;
+        this.TrackExpiry(_state.State.Grant?.ExpiresAt);
     }
 
     /// <summary>Removed once its end (plus the retention) has passed: a used or revoked token answers as an expired one until then.</summary>
-    public Task<bool> ExpireAsync() => state.ExpireAsync(this, state.State.Grant?.ExpiresAt);
+    public Task<bool> ExpireAsync() => _state.ExpireAsync(this, _state.State.Grant?.ExpiresAt);
 
     /// <summary>
     /// Where this token stands for <paramref name="apiKey"/> at <paramref name="now"/> (<see cref="TokenGuard"/>):
     /// live, expired or unknown; a <paramref name="singleUse"/> token once used is unknown, as its codes say.
     /// </summary>
     protected TokenStanding StandingFor(string apiKey, DateTimeOffset now, bool singleUse = false) =>
-        TokenGuard.StandingOf(state.State.Grant, apiKey, now, spent: singleUse && state.State.Used, revoked: state.State.Revoked) switch
+        TokenGuard.StandingOf(_state.State.Grant, apiKey, now, spent: singleUse && _state.State.Used, revoked: _state.State.Revoked) switch
         {
             TokenStanding.Spent => TokenStanding.Unknown,
             var standing => standing,
@@ -97,31 +116,48 @@ public abstract class TokenGrain(IPersistentState<TokenState> state) : Grain, IE
     /// <summary>A token key is a hash of 128 random bits: a second issue under the same key means a bug, not a collision.</summary>
     protected Task IssueOnceAsync(TokenGrant grant)
     {
-        if (state.State.Grant is not null)
+        if (_state.State.Grant is not null)
         {
             throw new InvalidOperationException("This token has already been issued.");
         }
 
-        state.State.Grant = grant;
+        _state.State.Grant = Shared(grant);
         return SaveAsync();
     }
+
+    /// <summary>The grant naming its tenant by the one string all of them share (a token activation holds a copy of its grant).</summary>
+    private static TokenGrant? Shared(TokenGrant? grant) =>
+        grant is null || ReferenceEquals(grant.ApiKey, string.IsInterned(grant.ApiKey)) ? grant : grant with { ApiKey = string.Intern(grant.ApiKey) };
 
     /// <summary>Marks an issued token revoked (idempotent; unknown tokens stay unknown).</summary>
     protected Task RevokeSelfAsync()
     {
-        if (state.State.Grant is null || state.State.Revoked)
+        if (_state.State.Grant is null || _state.State.Revoked)
         {
             return Task.CompletedTask;
         }
 
-        state.State.Revoked = true;
+        _state.State.Revoked = true;
+        return SaveAsync();
+    }
+
+    /// <summary>Revokes the token, and when it was not issued yet records it revoked under <paramref name="grant"/>, so a later issue fails.</summary>
+    protected Task RevokeEvenUnissuedAsync(TokenGrant grant)
+    {
+        if (_state.State.Grant is not null)
+        {
+            return RevokeSelfAsync();
+        }
+
+        _state.State.Grant = Shared(grant);
+        _state.State.Revoked = true;
         return SaveAsync();
     }
 
     protected async Task SaveAsync()
     {
-        await state.WriteOrDeactivateAsync(GrainContext);
-        this.TrackExpiry(state.State.Grant?.ExpiresAt);
+        await _state.WriteOrDeactivateAsync(GrainContext);
+        this.TrackExpiry(_state.State.Grant?.ExpiresAt);
     }
 }
 
@@ -304,8 +340,8 @@ public sealed class LoginTokensGrain(
 
 /// <summary>A PIN session: valid, unexpired and unrevoked sessions let the user's PIN stand in for the password.</summary>
 public sealed class PinSessionGrain(
-    [PersistentState("pinsession", StorageNames.Store)] IPersistentState<TokenState> state,
-    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(state), IPinSessionGrain
+    [FromKeyedServices(StorageNames.Store)] IGrainStorage storage,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time) : TokenGrain(storage, "pinsession"), IPinSessionGrain
 {
     public Task StartAsync(TokenGrant grant) => IssueOnceAsync(grant);
 
@@ -341,6 +377,8 @@ public sealed class PinSessionGrain(
 
     public Task RevokeAsync() => RevokeSelfAsync();
 
+    public Task EndTrackedAsync(TokenGrant grant) => RevokeEvenUnissuedAsync(grant);
+
     public async Task<Problem?> InvalidateAsync(string apiKey)
     {
         // An expired session may still be ended.
@@ -364,6 +402,12 @@ public sealed class PinSessionGrain(
         }
 
         var grant = Token.Grant!;
+        if (grant.TrackedByAccount)
+        {
+            // Its account revokes it before writing any change that ends it: live here is accepted there.
+            return new TokenValidation(grant, null);
+        }
+
         return await grant.AccountAcceptsAsync(GrainFactory)
             ? new TokenValidation(grant, null)
             : new TokenValidation(null, new Problem(ErrorCode.SessionTokenInvalid));
