@@ -131,7 +131,10 @@ public interface IPinSessionGrain : IGrainWithStringKey
     /// <summary>
     /// Ends a session its account tracks (<paramref name="grant"/> as the account recorded it): revoked when issued, and
     /// when not issued yet (its login's start still in flight) recorded revoked, so that a late start fails.
+    /// Interleaves: the account calls it while holding its own turn, and a PIN login holds this grain's turn while it
+    /// waits on the account (which checks again, once it runs, that it still accepts the session).
     /// </summary>
+    [AlwaysInterleave]
     Task EndTrackedAsync(TokenGrant grant);
 
     /// <summary>Ends the session if it belongs to <paramref name="apiKey"/>; 1245 when there is no such live session.</summary>

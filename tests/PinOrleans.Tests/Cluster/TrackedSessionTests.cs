@@ -132,6 +132,24 @@ public sealed class TrackedSessionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task PIN_logins_on_a_tracked_session_beside_a_change_that_ends_it_all_finish_and_the_session_ends()
+    {
+        // A PIN login holds its session grain while it waits on the account; a block holds the account while it ends
+        // the session: neither may wait on the other (a deadlock would end these calls by timeout).
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant);
+        var session = await fixture.NewSessionAsync(tenant, uid);
+
+        var logins = Enumerable.Range(0, 8).Select(_ => Session(session).LoginWithPinAsync(snapshot, "1234")).ToList();
+        var block = User(tenant, uid).UpdateAsync(snapshot, new AccountUpdate { IsActive = false });
+        await Task.WhenAll(logins);
+
+        Assert.Null((await block).Problem);
+        Assert.Equal(ErrorCode.SessionTokenInvalid, await ValidationAsync(tenant, session));
+    }
+
+    [Fact]
     public async Task A_tracked_session_ended_before_its_start_arrived_stays_ended()
     {
         // A login recorded the session, its start is still in flight (it timed out for the login), and a block ends
