@@ -10,6 +10,7 @@
 #   BENCH_SCALE_SEED_MINUTES (60)                a level whose seeding would take longer (at the last rate) is not
 #                                                started: where the store stops being usable is reported instead
 #   BENCH_SCALE_KEEP (0)                         1: keep the account base of the last run of this store and grow it
+#   BENCH_SCALE_SHARED_BUFFERS (2GB)             PostgreSQL's shared_buffers for the run
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -72,7 +73,10 @@ CHILD_LOG="$work/processes.log"
 trap 'exit 130' INT TERM
 
 if [[ "$store" == postgres ]]; then
-  start_postgres "$work/postgres" "$postgres_port" "$postgres_password"
+  # Sized for the base, as an operator would (PostgreSQL's default is 128 MB; a million accounts take about 4.4 GB,
+  # and logins drawn from the whole base read rows all over it).
+  POSTGRES_OPTIONS="${POSTGRES_OPTIONS:--c shared_buffers=${BENCH_SCALE_SHARED_BUFFERS:-2GB}}" \
+    start_postgres "$work/postgres" "$postgres_port" "$postgres_password"
 else
   # On disk, as ./run.sh keeps it: an in-memory Azurite would hold the whole account base in its own heap.
   mkdir -p "$work/azurite"

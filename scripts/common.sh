@@ -163,6 +163,7 @@ postgres_connection_string() {
 
 # Starts the private cluster in DIR on PORT (creating it, the role and the database on first use) and waits until
 # it answers: start_postgres DIR PORT PASSWORD. The password is kept in DIR/../ by the caller, not here.
+# POSTGRES_OPTIONS adds server settings (for example "-c shared_buffers=2GB").
 start_postgres() {
   local dir="$1" port="$2" password="$3"
   if [[ ! -s "$dir/PG_VERSION" ]]; then
@@ -173,7 +174,7 @@ start_postgres() {
       --auth-local=peer --auth-host=scram-sha-256 >"$dir.initdb.log" 2>&1 || { cat "$dir.initdb.log" >&2; return 1; }
   fi
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -s \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir" start \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir ${POSTGRES_OPTIONS:-}" start \
     || { tail -20 "$dir/server.log" >&2; return 1; }
   runuser -u postgres -- "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA \
     -v password="$password" >/dev/null <<'SQL'
