@@ -10,15 +10,32 @@
 #                                   when it is not there, or BENCH_PEER=0, the peer's columns are left out
 #   BENCH_MEMORY_ACCOUNTS (10000)   accounts activated for the memory figure (0 skips it). Azurite slows down as its
 #                                   table grows (each operation scans it), so 100,000 would take hours; see docs/benchmark.md.
+#   ./bench.sh --storage azurite    PinOrleans on Azurite (the development emulator, a Node.js process on the same
+#                                   cores) instead of PostgreSQL, the store the stock peer runs on
+#   ./bench.sh --separate-gateway   the gateway in a process of its own, an Orleans client of the silo, instead of
+#                                   hosted in the silo's process (Cluster:HostSilo, one process as the stock peer is)
 #   ./bench.sh --scale [--storage postgres|azurite]   the same at 10,000 / 100,000 / 1,000,000 accounts instead
 #                                   (scripts/bench-scale.sh says how)
+#   ./bench.sh --profile [--storage ...]  where a PIN login's CPU goes, by component (scripts/bench-profile.sh says how)
 set -euo pipefail
 [[ "${1:-}" != --scale ]] || exec "$(dirname "${BASH_SOURCE[0]}")/scripts/bench-scale.sh" "$@"
+[[ "${1:-}" != --profile ]] || exec "$(dirname "${BASH_SOURCE[0]}")/scripts/bench-profile.sh" "$@"
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 cd "$ROOT"
 
+store=postgres
+hosting=cohosted
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+  --storage) store="${2:?--storage needs postgres or azurite}"; shift 2 ;;
+  --separate-gateway) hosting=separate; shift ;;
+  *) echo "Usage: ./bench.sh [--storage postgres|azurite] [--separate-gateway] | --scale [--storage ...] | --profile [--storage ...] [--separate-gateway]" >&2; exit 2 ;;
+  esac
+done
+[[ "$store" == azurite || "$store" == postgres ]] || { echo "--storage takes postgres or azurite." >&2; exit 2; }
+
 ensure_dotnet
-ensure_azurite
+if [[ "$store" == postgres ]]; then ensure_postgres; else ensure_azurite; fi
 
 seconds="${BENCH_SECONDS:-15}"
 warmup="${BENCH_WARMUP:-3}"
@@ -27,11 +44,21 @@ only="${BENCH_ONLY:-}"
 work="$ROOT/.local/bench"
 # The peer's HTTP port; its PostgreSQL is the Debian package's own cluster (5432 unless configured otherwise), apart
 # from PinOrleans' private clusters (run.sh 55432, bench-scale.sh 55434; tests take free ports).
-table_port=10102 silo_port=11212 gateway_port=30102 api_port=5190 ceiling_port=5191 peer_port=5193
+table_port=10102 silo_port=11212 gateway_port=30102 api_port=5190 ceiling_port=5191 peer_port=5193 postgres_port=55435
+store_port=$table_port
+[[ "$store" == azurite ]] || store_port=$postgres_port
 
 build_release
-require_free_ports "another bench.sh?" $table_port $silo_port $gateway_port $api_port $ceiling_port
+require_free_ports "another bench.sh?" $store_port $silo_port $gateway_port $api_port $ceiling_port
+[[ "$store" == azurite ]] || stop_postgres "$work/postgres" 2>/dev/null || true
 fresh_cluster_workdir "$work" "$table_port"
+provider=AzureTable
+if [[ "$store" == postgres ]]; then
+  chmod 711 "$ROOT/.local" "$work" # the postgres OS user runs the server in $work/postgres
+  postgres_password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+  storage="$(postgres_connection_string "$postgres_port" "$postgres_password")"
+  provider=PostgreSQL
+fi
 bin() { echo "$ROOT/src/$1/bin/Release/net10.0"; }
 
 pids=()
@@ -41,7 +68,8 @@ stop_peer() {
   peer_started=""
 }
 # Interrupted: stop (130); any exit stops the children and the peer.
-trap 'trap - EXIT; stop_children; stop_peer' EXIT
+stop_store() { [[ "$store" == azurite ]] || stop_postgres "$work/postgres" || true; }
+trap 'trap - EXIT; stop_children; stop_peer; stop_store' EXIT
 trap 'exit 130' INT TERM
 
 # The stock peer: where it is (PEER_DIR, else ../shared beside this checkout or beside the main checkout of this
@@ -99,16 +127,22 @@ fi
 # Silo and gateway as in production: the bench tenant, its own cluster, logs at Warning.
 export Cluster__ClusterId=pinorleans-bench Cluster__ServiceId=pinorleans-bench
 export Cluster__SiloPort=$silo_port Cluster__GatewayPort=$gateway_port
-export Storage__ConnectionString="$storage" Hashing__PepperFile="$work/pepper.key"
+export Storage__Provider=$provider Storage__ConnectionString="$storage" Hashing__PepperFile="$work/pepper.key"
 export Bootstrap__Tenant__ApiKey="$key" Bootstrap__Tenant__ApiSecret="$secret" Bootstrap__Tenant__Name=Bench
 export Logging__LogLevel__Default=Warning DOTNET_ENVIRONMENT=Production
 
-mapfile -t flags < <(azurite_flags)
-# In-memory Azurite: its disk persistence rewrites the whole database every few seconds, CPU no real Azure
-# Table storage would take from these cores (the bench needs no data after it ends).
-start INT "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --inMemoryPersistence "${flags[@]}"
-azurite_pid=$last_pid
-wait_for_port 127.0.0.1 "$table_port" 30 Azurite
+if [[ "$store" == postgres ]]; then
+  # Debian's PostgreSQL with its own defaults, in a fresh private cluster: the store the stock peer runs on.
+  start_postgres "$work/postgres" "$postgres_port" "$postgres_password"
+  store_pids="postgres=$(head -1 "$work/postgres/postmaster.pid")"
+else
+  mapfile -t flags < <(azurite_flags)
+  # In-memory Azurite: its disk persistence rewrites the whole database every few seconds, CPU no real Azure
+  # Table storage would take from these cores (the bench needs no data after it ends).
+  start INT "$AZURITE_TABLE" --tableHost 127.0.0.1 --tablePort "$table_port" --inMemoryPersistence "${flags[@]}"
+  store_pids="azurite=$last_pid"
+  wait_for_port 127.0.0.1 "$table_port" 30 Azurite
+fi
 
 start_silo() {
   start TERM dotnet "$(bin Silo)/PinOrleans.Silo.dll" --contentRoot "$(bin Silo)" "$@"
@@ -117,19 +151,31 @@ start_silo() {
   sleep 2 # the bootstrap tenant is written right after the silo opens its gateway
 }
 
-start_silo
-start TERM env ASPNETCORE_URLS="http://127.0.0.1:$api_port" dotnet "$(bin Gateway)/PinOrleans.Gateway.dll" --contentRoot "$(bin Gateway)"
-gateway_pid=$last_pid
+if [[ "$hosting" == cohosted ]]; then
+  # One process, as the stock peer is: the gateway hosts the silo (Cluster:HostSilo).
+  start TERM env ASPNETCORE_URLS="http://127.0.0.1:$api_port" Cluster__HostSilo=true dotnet "$(bin Gateway)/PinOrleans.Gateway.dll" --contentRoot "$(bin Gateway)"
+  gateway_pid=$last_pid silo_pid=$last_pid
+  service_pids="silo=$silo_pid"
+  setup="one process (the gateway hosting the silo)"
+else
+  start_silo
+  start TERM env ASPNETCORE_URLS="http://127.0.0.1:$api_port" dotnet "$(bin Gateway)/PinOrleans.Gateway.dll" --contentRoot "$(bin Gateway)"
+  gateway_pid=$last_pid
+  service_pids="silo=$silo_pid,gateway=$gateway_pid"
+  setup="a silo and a gateway, each a process of its own"
+fi
+if [[ "$store" == postgres ]]; then setup+=", on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') (a private cluster with Debian's defaults)"
+else setup+=", on Azurite $(cat "$ROOT/.tools/azurite/node_modules/azurite/package.json" 2>/dev/null | sed -n 's/.*"version": "\([^"]*\)".*/\1/p' | head -1) (in memory)"; fi
 start TERM dotnet "$(bin Bench)/PinOrleans.Bench.dll" http-ceiling --urls "http://127.0.0.1:$ceiling_port"
 ceiling_pid=$last_pid
 for ((t = 0; t < 240; t++)); do curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null 2>&1 && break; sleep 0.25; done
 curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null || { echo "The gateway did not become ready." >&2; exit 1; }
 wait_for_port 127.0.0.1 "$ceiling_port" 30 "The HTTP ceiling endpoint"
 
-bench() { dotnet "$(bin Bench)/PinOrleans.Bench.dll" "$1" --apikey "$key" --secret "$secret" --storage "$storage" --cluster pinorleans-bench --out "$work" "${@:2}"; }
+bench() { dotnet "$(bin Bench)/PinOrleans.Bench.dll" "$1" --apikey "$key" --secret "$secret" --storage "$storage" --provider "$provider" --cluster pinorleans-bench --out "$work" "${@:2}"; }
 
 bench run --api "http://127.0.0.1:$api_port" --ceiling "http://127.0.0.1:$ceiling_port" --seconds "$seconds" --warmup "$warmup" \
-  ${only:+--only "$only"} --pids "silo=$silo_pid,gateway=$gateway_pid,azurite=$azurite_pid,ceiling=$ceiling_pid" "${peer_args[@]}"
+  ${only:+--only "$only"} --pids "$service_pids,$store_pids,ceiling=$ceiling_pid" --setup "$setup" "${peer_args[@]}"
 
 stop_peer
 stop_pid "$ceiling_pid"

@@ -3,7 +3,7 @@ namespace PinOrleans.Bench;
 /// <summary>
 /// ./bench.sh drives this program: "run" measures the ceilings and the scenarios against a running gateway,
 /// "memory" measures silo memory per active account, "http-ceiling" is the bare endpoint the HTTP ceiling is
-/// measured against, "report" renders results already measured, "drill" is the load and verdict of ./drill.sh.
+/// measured against, "report" renders results already measured, "profile-report" sorts a perf profile of PIN logins by component, "drill" is the load and verdict of ./drill.sh.
 /// </summary>
 public static class BenchProgram
 {
@@ -20,6 +20,7 @@ public static class BenchProgram
                 "http-ceiling" => await HttpCeiling.RunAsync(args[1..]),
                 "report" => Report.Render(BenchOptions.Parse(args[1..])),
                 "drill" => await Drill.RunAsync(BenchOptions.Parse(args[1..])),
+                "profile-report" => ProfileReport.Run(BenchOptions.Parse(args[1..])),
                 _ => Usage(error),
             };
         }
@@ -32,7 +33,7 @@ public static class BenchProgram
 
     private static int Usage(TextWriter error)
     {
-        error.WriteLine("usage: PinOrleans.Bench run|memory|scale|report|drill --option value ... | http-ceiling --urls URL");
+        error.WriteLine("usage: PinOrleans.Bench run|memory|scale|report|profile-report|drill --option value ... | http-ceiling --urls URL");
         return 2;
     }
 }

@@ -18,6 +18,11 @@ public static class BenchRun
     public static async Task<int> RunAsync(BenchOptions options)
     {
         var results = new JsonObject { ["machine"] = Machine(), ["when"] = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture) };
+        if (options.Find("setup") is { } setup)
+        {
+            results["setup"] = setup;
+        }
+
         var scenarios = new JsonArray();
         results["scenarios"] = scenarios;
         using var http = Gateway.NewClient();

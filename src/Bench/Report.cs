@@ -41,7 +41,12 @@ public static class Report
     }
 
     /// <summary>The CPU columns of PinOrleans' rows and of the peer's: the key in each row's <c>cpu</c>, and its title.</summary>
-    private static readonly (string Key, string Title)[] PinOrleansCpu = [("silo", "silo"), ("gateway", "gateway"), ("azurite", "Azurite"), ("bench", "bench")];
+    private static readonly (string Key, string Title)[] PinOrleansCpuColumns =
+        [("silo", "silo"), ("gateway", "gateway"), ("azurite", "Azurite"), ("postgres", "PostgreSQL"), ("bench", "bench")];
+
+    /// <summary>PinOrleans' CPU columns: the processes this run measured (its store, a gateway of its own or not).</summary>
+    private static (string Key, string Title)[] PinOrleansCpu(JsonArray scenarios) =>
+        PinOrleansCpuColumns.Where(c => scenarios.Any(s => s!["cpu"]?[c.Key] is not null)).ToArray();
     private static readonly (string Key, string Title)[] PeerCpu = [("peer", "peer"), ("postgres", "PostgreSQL"), ("bench", "bench")];
 
     internal static string Markdown(JsonObject run)
@@ -58,7 +63,13 @@ public static class Report
         text.AppendLine(Inv, $"Ceilings: KDF {ceilings["kdfHashesPerSecond"]} Argon2id verifications/s on all cores{perHash}{http}");
         text.AppendLine();
         var scenarios = run["scenarios"]!.AsArray();
-        ScenarioTable(text, scenarios, PinOrleansCpu);
+        if (run["setup"] is { } setup)
+        {
+            text.AppendLine(Inv, $"PinOrleans: {setup}.");
+            text.AppendLine();
+        }
+
+        ScenarioTable(text, scenarios, PinOrleansCpu(scenarios));
         Details(text, scenarios);
 
         if (run["memory"] is JsonObject memory)

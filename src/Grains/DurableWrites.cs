@@ -84,7 +84,13 @@ public static class DurableWrites
 
     /// <summary>Has the activation go (after the current turn): something it holds may not be in storage.</summary>
     public static void DeactivateUnwritten(this IGrainContext grain) =>
-        grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "Its state was not written."));
+        grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, NotWritten));
+
+    private const string NotWritten = "Its state was not written.";
+
+    /// <summary>Whether an activation goes because storage did not take its state (<see cref="DeactivateUnwritten"/>): nothing of it may be written then.</summary>
+    public static bool IsUnwritten(DeactivationReason reason) =>
+        reason.ReasonCode == DeactivationReasonCode.ApplicationRequested && reason.Description == NotWritten;
 
     private static async Task OrDeactivateAsync(Func<Task> operation, IGrainContext grain)
     {

@@ -27,6 +27,7 @@ public static class GrainServices
             .Validate(o => o.Valid, "Storage:OperationTimeoutSeconds and Storage:CircuitOpenSeconds must be positive, Storage:CircuitFailures at least 1.").ValidateOnStart();
         services.TryAddSingleton(sp => new StorageCircuit(sp.GetRequiredService<IOptions<StorageCircuitOptions>>().Value, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
         services.AddOptions<Expiry.ExpiryOptions>().Bind(configuration.GetSection(Expiry.ExpiryOptions.Section));
+        services.AddOptions<Accounts.AccountWriteOptions>().Bind(configuration.GetSection(Accounts.AccountWriteOptions.Section));
         services.TryAddSingleton<Expiry.ExpiryJournal>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Expiry.ExpiryJournal>());
         services.AddPinOrleansMessaging(configuration);

@@ -2,6 +2,7 @@ using System.Net;
 using Azure.Data.Tables;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using PinOrleans.Silo;
 
 namespace PinOrleans.Gateway.Hosting;
 
@@ -21,6 +22,15 @@ public sealed class ClusterClientOptions
     /// </summary>
     public string Clustering { get; set; } = "Storage";
 
+    /// <summary>
+    /// This gateway process is a silo of the cluster as well (<see cref="PinOrleans.Silo.SiloHosting.AddPinOrleansSilo"/>,
+    /// with every silo setting: <c>Cluster:SiloPort</c>, <c>Cluster:GatewayPort</c>, <c>Storage</c>, <c>Hashing</c>,
+    /// <c>Bootstrap</c> ...): its grain calls need no network hop and no serialization to reach grains it hosts, and
+    /// it joins the cluster beside other silos (which separate gateways may still reach). <see cref="Clustering"/> is
+    /// then not used.
+    /// </summary>
+    public bool HostSilo { get; set; }
+
     /// <summary>For <c>Static</c>: silo gateway endpoints, <c>host:port</c>, comma-separated.</summary>
     public string? Gateways { get; set; }
 
@@ -37,6 +47,12 @@ public static class OrleansClientHosting
     public static WebApplicationBuilder AddPinOrleansClient(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new();
+        if (options.HostSilo)
+        {
+            builder.AddPinOrleansSilo();
+            return builder;
+        }
+
         if (options.Clustering.Equals("CoHosted", StringComparison.OrdinalIgnoreCase))
         {
             return builder;

@@ -46,9 +46,10 @@ public sealed partial class UserGrain : IIncomingGrainCallFilter
         }
     }
 
-    /// <summary>After a read or a write during a call: this is what storage holds.</summary>
+    /// <summary>After a read or a write: this is what storage holds (login statistics included, <see cref="StatisticsWritten"/>).</summary>
     private void Written()
     {
+        StatisticsWritten();
         if (_written is not null)
         {
             _written = copier.Copy(state.State);

@@ -22,7 +22,8 @@ public sealed partial class UserGrain(
     Operations.PinOrleansMetrics metrics,
     PooledHasher hasher,
     Orleans.Serialization.DeepCopier<UserState> copier,
-    StorageCircuit circuit) : Grain, IUserGrain, IRemindable
+    StorageCircuit circuit,
+    IOptions<AccountWriteOptions> accountWrites) : Grain, IUserGrain, IRemindable
 {
     private readonly ILogger _audit = loggers.CreateLogger(AccountAudit.Category);
 
@@ -549,7 +550,7 @@ public sealed partial class UserGrain(
             return Task.FromResult(AccountOutcome.Fail(new Problem(ErrorCode.SessionTokenInvalid)));
         }
 
-        return AttemptAsync(tenant, proof, Check(pin, Credential.Pin, HashLane.Session, cancellationToken), RecordLogin, WebhookEvents.Login);
+        return AttemptAsync(tenant, proof, Check(pin, Credential.Pin, HashLane.Session, cancellationToken), RecordLogin, WebhookEvents.Login, statisticsOnly: true);
     }
 
     /// <summary>Where a login secret's hash lives, and what a wrong or missing secret answers.</summary>
@@ -624,9 +625,10 @@ public sealed partial class UserGrain(
         Challenge challenge,
         Func<UserState, DateTimeOffset, Task<Problem?>> onSuccess,
         string? successEvent = null,
-        UnlockedBy unlockedBy = UnlockedBy.Login)
+        UnlockedBy unlockedBy = UnlockedBy.Login,
+        bool statisticsOnly = false)
     {
-        var outcome = await DecideAttemptAsync(tenant, proof, challenge, onSuccess, successEvent, unlockedBy);
+        var outcome = await DecideAttemptAsync(tenant, proof, challenge, onSuccess, successEvent, unlockedBy, statisticsOnly);
         if (successEvent == WebhookEvents.Login)
         {
             AccountAudit.CountLogin(metrics, outcome.Problem?.Code switch
@@ -648,7 +650,8 @@ public sealed partial class UserGrain(
         Challenge challenge,
         Func<UserState, DateTimeOffset, Task<Problem?>> onSuccess,
         string? successEvent,
-        UnlockedBy unlockedBy)
+        UnlockedBy unlockedBy,
+        bool statisticsOnly)
     {
         proof ??= LockProof.None;
         var policy = tenant.Settings.Lockout;
@@ -680,6 +683,7 @@ public sealed partial class UserGrain(
 
             Problem? problem = null;
             AuditEntry? audit;
+            var unchanged = (Failures: user.Failures.Count, Outbox: user.Outbox.Count);
             if (decision.Valid)
             {
                 if (await onSuccess(user, now) is { } refused)
@@ -716,6 +720,15 @@ public sealed partial class UserGrain(
                 Raise(tenant, user, audit.Event == "AccountLocked" ? WebhookEvents.BlockAccount : WebhookEvents.UnlockAccount, now);
             }
 
+            // A success whose only change is the login statistics (onSuccess counts the login and nothing else):
+            // answered without a write (UserGrain.LoginStats.cs). Failures, lifted locks, rehashes and webhooks are
+            // always written before the answer.
+            if (statisticsOnly && problem is null && gate is null && audit is null && decision.Rehashed is null
+                && unchanged == (user.Failures.Count, user.Outbox.Count) && KeepStatisticsUnwritten(user))
+            {
+                return AccountOutcome.Of(user.ToProfile(now));
+            }
+
             // Not recorded (storage failed, or conflicts went on): not answered, and the next call starts from what
             // storage holds, never from this activation's unwritten state.
             await EndSessionsTheWriteEndsAsync();
@@ -723,9 +736,11 @@ public sealed partial class UserGrain(
             if (!await state.WriteOrRereadAsync(GrainContext, rereadOnConflict: attempt < MaxConflictRetries, RollBack))
             {
                 logger.LogWarning("Account {Uid} of tenant {ApiKey} was written elsewhere; deciding the attempt again on fresh state", Uid, ApiKey);
+                var unwritten = UnwrittenStatistics;
                 state.State.UpgradeLegacyCounts();
                 state.State.UpgradeLegacySecrets();
                 Written();
+                KeepUnwrittenStatistics(unwritten);
                 continue;
             }
 

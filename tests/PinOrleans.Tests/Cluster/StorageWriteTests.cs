@@ -18,15 +18,35 @@ public sealed class PostgresStorageWriteTests(PostgresClusterFixture fixture) : 
 /// </summary>
 public abstract class StorageWriteSuite(ClusterFixture fixture)
 {
+    private async Task<(string Uid, string Session)> AccountWithSessionAsync(TestTenant tenant)
+    {
+        var uid = await fixture.NewAccountAsync(tenant, pin: "7890");
+        return (uid, await fixture.NewSessionAsync(tenant, uid));
+    }
+
+    private static async Task<int> LoginsInAnswerAsync(HttpResponseMessage response) =>
+        (await Api.ExpectAsync(response, HttpStatusCode.OK)).GetProperty("Profile").GetProperty("NoOfLogins").GetInt32();
+
+    private async Task DeactivateAsync(TestTenant tenant, string uid)
+    {
+        var account = fixture.UserGrainId(tenant, uid);
+        var management = fixture.Grains.GetGrain<IManagementGrain>(0);
+        await Eventually.UntilAsync(async () =>
+        {
+            await management.ForceActivationCollection(TimeSpan.Zero);
+            return !(await management.GetDetailedGrainStatistics()).Any(s => s.GrainId == account);
+        }, seen: () => "the account stayed active");
+    }
+
     [Fact]
-    public async Task A_successful_pin_login_writes_twice_a_failed_one_once_and_a_locked_refusal_never()
+    public async Task A_successful_pin_login_writes_once_a_failed_one_once_and_a_locked_refusal_never()
     {
         var tenant = await fixture.NewTenantAsync();
-        var (_, session) = await fixture.Api.AccountWithSessionAsync(tenant);
+        var (_, session) = await AccountWithSessionAsync(tenant);
 
         var before = fixture.StorageWrites;
         await Api.ExpectAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890"), HttpStatusCode.OK);
-        Assert.Equal(2, fixture.StorageWrites - before); // the account (login count) and the token pair
+        Assert.Equal(1, fixture.StorageWrites - before); // the token pair; the login statistics wait (UserGrain.LoginStats.cs)
 
         for (var attempt = 1; attempt <= 5; attempt++)
         {
@@ -39,5 +59,58 @@ public abstract class StorageWriteSuite(ClusterFixture fixture)
         await Api.ExpectErrorAsync(await fixture.Api.PinLoginAsync(tenant, session, "0000"), 403, 1198);
         await Api.ExpectErrorAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890"), 403, 1198);
         Assert.Equal(0, fixture.StorageWrites - before);
+    }
+
+    [Fact]
+    public async Task Login_statistics_left_unwritten_are_served_at_once_and_written_when_the_account_deactivates()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var (uid, session) = await AccountWithSessionAsync(tenant);
+        var stored = (await fixture.StoredUserAsync(tenant, uid)).NoOfLogins;
+
+        var first = await LoginsInAnswerAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890"));
+        var second = await LoginsInAnswerAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890"));
+
+        Assert.Equal(stored + 1, first);
+        Assert.Equal(stored + 2, second);
+        Assert.Equal(stored, (await fixture.StoredUserAsync(tenant, uid)).NoOfLogins);
+
+        await DeactivateAsync(tenant, uid);
+        var written = await fixture.StoredUserAsync(tenant, uid);
+        Assert.Equal(stored + 2, written.NoOfLogins);
+        Assert.NotNull(written.LastLoginDate);
+        Assert.Equal(stored + 3, await LoginsInAnswerAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890")));
+    }
+
+    [Fact]
+    public async Task The_next_write_of_the_account_carries_the_unwritten_statistics()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var (uid, session) = await AccountWithSessionAsync(tenant);
+        var stored = (await fixture.StoredUserAsync(tenant, uid)).NoOfLogins;
+
+        await LoginsInAnswerAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890"));
+        await Api.ExpectErrorAsync(await fixture.Api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
+
+        var written = await fixture.StoredUserAsync(tenant, uid);
+        Assert.Equal(stored + 1, written.NoOfLogins);
+        Assert.NotEmpty(written.Failures);
+    }
+
+    [Fact]
+    public async Task A_success_that_clears_failures_is_written_before_its_answer()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var (uid, session) = await AccountWithSessionAsync(tenant);
+        await Api.ExpectErrorAsync(await fixture.Api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
+        Assert.NotEmpty((await fixture.StoredUserAsync(tenant, uid)).Failures);
+
+        var before = fixture.StorageWrites;
+        var logins = await LoginsInAnswerAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890"));
+
+        Assert.Equal(2, fixture.StorageWrites - before); // the account (its count cleared) and the token pair
+        var written = await fixture.StoredUserAsync(tenant, uid);
+        Assert.Empty(written.Failures);
+        Assert.Equal(logins, written.NoOfLogins);
     }
 }

@@ -88,6 +88,37 @@ public abstract class ProcessClusterTests<TStore>(TStore store) : IClassFixture<
         await Api.ExpectAsync(await api.PinLoginAsync(tenant, later, "7890"), HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task A_gateway_hosting_a_silo_joins_the_silos_and_serves_pin_logins_from_one_process()
+    {
+        StartSilo();
+        var silo = TestEnvironment.FreePort();
+        var gateway = TestEnvironment.FreePort();
+        var port = TestEnvironment.FreePort();
+        Start("Gateway", new()
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Cluster__HostSilo"] = "true",
+            ["Cluster__SiloPort"] = silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster__GatewayPort"] = gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Hashing__Pepper"] = _pepper,
+            ["Cluster__ResponseTimeoutSeconds"] = "30",
+        });
+        var http = new HttpClient(new RetryAfterHandler()) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await WaitReadyAsync(http);
+
+        // Two silos: the silo process and the gateway's own. Accounts live on either; the PIN works on both.
+        Assert.Equal(2, await ActiveSilosAsync());
+        var api = new Api(http);
+        var tenant = new TestTenant(_apiKey, _apiSecret);
+        for (var i = 0; i < 4; i++)
+        {
+            var (_, session) = await api.AccountWithSessionAsync(tenant);
+            await Api.ExpectAsync(await api.PinLoginAsync(tenant, session, "7890"), HttpStatusCode.OK);
+            await Api.ExpectErrorAsync(await api.PinLoginAsync(tenant, session, "0000"), 401, 1236);
+        }
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# ./bench.sh --profile [--storage postgres|azurite] [--separate-gateway]: where the CPU of a PIN login goes. Runs the
+# PIN login scenario of ./bench.sh (BENCH_ONLY=pin, no peer, no memory step) with the runtime's perf map on, and while
+# it runs records CPU-clock samples with call stacks of the service's processes and its store (Linux perf, from
+# Debian's linux-perf, installed here where missing), then sorts them by component (PinOrleans.Bench profile-report).
+# Writes bench/results/profile-<store>-<hosting>.md. Settings (environment):
+#   BENCH_PROFILE_SECONDS (20)   seconds recorded, inside a scenario of that plus 15 s
+#   BENCH_PROFILE_HZ (499)       samples per second and thread
+# perf's sampling costs a few per cent of CPU; the throughput of this run is not the published one.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+args=()
+store=postgres hosting=cohosted
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+  --profile) shift ;;
+  --storage) store="${2:?--storage needs postgres or azurite}"; args+=("$1" "$2"); shift 2 ;;
+  --separate-gateway) hosting=separate; args+=("$1"); shift ;;
+  *) echo "Usage: ./bench.sh --profile [--storage postgres|azurite] [--separate-gateway]" >&2; exit 2 ;;
+  esac
+done
+seconds="${BENCH_PROFILE_SECONDS:-20}"
+hz="${BENCH_PROFILE_HZ:-499}"
+
+if ! command -v perf >/dev/null; then
+  echo "Installing Linux perf (Debian's linux-perf package) ..."
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null
+fi
+# perf may sample other processes of this user only when the kernel lets it (root may; else perf_event_paranoid <= 1).
+work="$ROOT/.local/bench-profile"
+rm -rf "$work"
+mkdir -p "$work"
+log="$work/bench.log"
+
+# JIT-compiled frames get names only through the runtime's perf map, and only without W^X double mapping.
+export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+BENCH_ONLY=pin BENCH_PEER=0 BENCH_MEMORY_ACCOUNTS=0 BENCH_SECONDS=$((seconds + 15)) BENCH_WARMUP=3 \
+  "$ROOT/bench.sh" "${args[@]}" >"$log" 2>&1 &
+bench_pid=$!
+trap 'kill -INT "$bench_pid" 2>/dev/null || true' INT TERM
+
+# The scenario starts right after this line; the samples start once its warm-up is over.
+for ((t = 0; t < 1200; t++)); do
+  grep -q "go quiet" "$log" 2>/dev/null && break
+  kill -0 "$bench_pid" 2>/dev/null || { tail -20 "$log" >&2; echo "./bench.sh ended before the PIN login scenario (log: ${log#"$ROOT/"})." >&2; exit 1; }
+  sleep 0.5
+done
+sleep 8
+
+service="$(pgrep -f "PinOrleans.Gateway.dll" | head -1)"
+pids="service=$service"
+recorded=("$service")
+if [[ "$hosting" == separate ]]; then
+  silo="$(pgrep -f "PinOrleans.Silo.dll" | head -1)"
+  pids="silo=$silo,gateway=$service"
+  recorded=("$silo" "$service")
+fi
+if [[ "$store" == postgres ]]; then
+  postmaster="$(head -1 "$ROOT/.local/bench/postgres/postmaster.pid")"
+  # The server's processes: the postmaster and its backends (the silo's pooled connections, open by now).
+  mapfile -t backends < <(pgrep -P "$postmaster")
+  store_pids=("$postmaster" "${backends[@]}")
+  pids+=",$(printf 'postgres=%s,' "${store_pids[@]}" | sed 's/,$//')"
+  recorded+=("${store_pids[@]}")
+else
+  azurite="$(pgrep -f "azurite-table.*--tablePort 10102" | head -1)"
+  pids+=",azurite=$azurite"
+  recorded+=("$azurite")
+fi
+echo "Recording $seconds s of CPU samples at $hz Hz of ${recorded[*]} ..."
+perf record -q -e cpu-clock -F "$hz" -g -p "$(IFS=,; echo "${recorded[*]}")" -o "$work/perf.data" -- sleep "$seconds" 2>>"$work/perf.log"
+wait "$bench_pid" || { tail -20 "$log" >&2; echo "./bench.sh failed (log: ${log#"$ROOT/"})." >&2; exit 1; }
+perf script -i "$work/perf.data" -F comm,pid,tid,ip,sym,dso >"$work/perf.txt" 2>>"$work/perf.log"
+
+out="$ROOT/bench/results/profile-$store-$hosting.md"
+mkdir -p "$(dirname "$out")"
+setup="$(sed -n 's/^PinOrleans: \(one process.*\|a silo and.*\)\.$/\1/p' "$log" | head -1)"
+dotnet "$ROOT/src/Bench/bin/Release/net10.0/PinOrleans.Bench.dll" profile-report --perf-script "$work/perf.txt" \
+  --pids "$pids" --frequency "$hz" --seconds "$seconds" --run "$ROOT/.local/bench/run.json" --out "$out" \
+  --heading "Where a PIN login's CPU goes: $setup; $(date -u +%Y-%m-%dT%H:%MZ), \`./bench.sh --profile${args[*]:+ ${args[*]}}\`"
+grep "^PinOrleans: all" "$log" | sed 's/^/Scenario while recorded: /'
+echo "Profile: ${out#"$ROOT/"}"
