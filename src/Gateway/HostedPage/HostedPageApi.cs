@@ -231,6 +231,7 @@ public static class HostedPageApi
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="referrer" content="no-referrer">
+            <link rel="icon" href="data:,">
             <title>{encode.Encode(heading)}</title>
             <link rel="stylesheet" href="{AssetPrefix}/assets/hosted.css">
             </head>

@@ -554,7 +554,7 @@
       }
     }
     if (cfg.pinOnRegistration) {
-      document.querySelector('[data-pin-on-registration]').hidden = false;
+      $('register-pin-field').hidden = false;
       if (cfg.pinRequired) {
         $('register-pin').required = true;
       }
