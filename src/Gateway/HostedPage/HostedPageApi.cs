@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.RegularExpressions;
 using PinOrleans.Gateway.Wire;
 using PinOrleans.Tenants;
 
@@ -15,7 +16,7 @@ namespace PinOrleans.Gateway.HostedPage;
 /// registration form, and the check of <c>return_url</c> against the tenant's <c>AllowedDomains</c>
 /// (<see cref="AllowedLinks"/>), at page load and again before the page goes back with the token.
 /// </summary>
-public static class HostedPageApi
+public static partial class HostedPageApi
 {
     public const string PagePath = "/auth.aspx";
     public const string AssetPrefix = "/hosted/v1";
@@ -164,14 +165,26 @@ public static class HostedPageApi
             values[name] = page.Text(name);
         }
 
-        var html = new StringBuilder(assets.Template);
-        foreach (var (name, value) in values)
+        // One pass, so that a tenant's text is never read as a placeholder.
+        return Placeholder().Replace(assets.Template, m => m.Groups[1].Value switch
         {
-            html.Replace("{{" + name + "}}", encode.Encode(value));
-        }
-
-        return html.Replace("{{Logo}}", logo).ToString();
+            "Head" => Head(title),
+            "Logo" => logo,
+            var name => encode.Encode(values[name]),
+        });
     }
+
+    /// <summary>The start of every page: no referrer, no favicon request, the title.</summary>
+    private static string Head(string title) => $"""
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <link rel="icon" href="data:,">
+        <title>{HtmlEncoder.Default.Encode(title)}</title>
+        """;
 
     /// <summary>
     /// The page's own address, for the links of its e-mails (verification, reset PIN, reset password) to open it again,
@@ -225,14 +238,7 @@ public static class HostedPageApi
     {
         var encode = HtmlEncoder.Default;
         var html = $"""
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <link rel="icon" href="data:,">
-            <title>{encode.Encode(heading)}</title>
+            {Head(heading)}
             <link rel="stylesheet" href="{AssetPrefix}/assets/hosted.css">
             </head>
             <body>
@@ -356,6 +362,9 @@ public static class HostedPageApi
     private static string ThemeVersion(HostedPagePolicy page) => Hash(page.PrimaryColor + page.BackgroundColor + page.TextColor);
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..10];
+
+    [GeneratedRegex(@"\{\{(\w+)\}\}")]
+    private static partial Regex Placeholder();
 
     /// <summary>The relative luminance (WCAG) of a CSS hex colour.</summary>
     internal static double Luminance(string hex)

@@ -192,7 +192,7 @@ public sealed partial class HostedPageTests(ClusterFixture fixture)
         var svg = """<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><script>alert(1)</script></svg>"""u8.ToArray();
         var patch = JsonSerializer.Serialize(new
         {
-            HostedPage = new { Title = "Contoso", PrimaryColor = "#ffcc00", LogoUrl = "data:image/svg+xml;base64," + Convert.ToBase64String(svg), Texts = new { LoginHeading = "Welcome to Contoso" } },
+            HostedPage = new { Title = "Contoso", PrimaryColor = "#ffcc00", LogoUrl = "data:image/svg+xml;base64," + Convert.ToBase64String(svg), Texts = new { LoginHeading = "Welcome to Contoso", Footer = "{{Logo}} {{ApiKey}}" } },
         });
         await Api.ExpectAsync(await ChangeAsync(tenant.ApiKey, patch), HttpStatusCode.OK);
         // The gateway's tenant cache keeps the old settings for a few seconds.
@@ -200,6 +200,8 @@ public sealed partial class HostedPageTests(ClusterFixture fixture)
 
         var html = await _http.GetStringAsync($"/auth.aspx?apikey={tenant.ApiKey}");
         Assert.Contains("<h1 id=\"login-heading\" tabindex=\"-1\">Welcome to Contoso</h1>", html, StringComparison.Ordinal);
+        // A tenant's text is shown as it is, never read as one of the page's placeholders.
+        Assert.Contains("<p>{{Logo}} {{ApiKey}}</p>", html, StringComparison.Ordinal);
         var logo = LogoSource().Match(html).Groups[1].Value.Replace("&amp;", "&", StringComparison.Ordinal);
         Assert.StartsWith($"/hosted/v1/logo?apikey={tenant.ApiKey}&v=", logo, StringComparison.Ordinal);
         var image = await _http.GetAsync(logo);

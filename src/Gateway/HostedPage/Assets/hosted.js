@@ -415,16 +415,26 @@
     });
   });
 
-  onSubmit('form-forgotpassword', function () {
-    var email = value('forgotpassword-email');
-    if (!email) {
-      return invalid($('forgotpassword-email'), 'Please enter your e-mail address.');
-    }
-    return api('POST', '/identity/v2/auth/password', { resetpasswordurl: linkPage() }, { email: email }).then(function () {
-      $('sent-text').textContent = 'If an account uses ' + email + ', we have sent it a link to choose a new password.';
-      show('sent');
+  // Forgot password or PIN: the same form, another route and link parameter.
+  function forgot(kind, path, linkParameter, emailKey, what) {
+    onSubmit('form-forgot' + kind, function () {
+      var email = value('forgot' + kind + '-email');
+      if (!email) {
+        return invalid($('forgot' + kind + '-email'), 'Please enter your e-mail address.');
+      }
+      var params = {};
+      params[linkParameter] = linkPage();
+      var body = {};
+      body[emailKey] = email;
+      return api('POST', path, params, body).then(function () {
+        $('sent-text').textContent = 'If an account uses ' + email + ', we have sent it a link to choose a new ' + what + '.';
+        show('sent');
+      });
     });
-  });
+  }
+
+  forgot('password', '/identity/v2/auth/password', 'resetpasswordurl', 'email', 'password');
+  forgot('pin', '/identity/v2/auth/pin/forgot/email', 'resetpinurl', 'Email', 'PIN');
 
   onSubmit('form-resetpassword', function () {
     var input = $('resetpassword-input');
@@ -434,17 +444,6 @@
     return api('PUT', '/identity/v2/auth/password/reset', {}, { ResetToken: query.get('vtoken'), Password: input.value }).then(function () {
       forgetSession();
       show('login', 'Your password is changed. Log in with your new password.');
-    });
-  });
-
-  onSubmit('form-forgotpin', function () {
-    var email = value('forgotpin-email');
-    if (!email) {
-      return invalid($('forgotpin-email'), 'Please enter your e-mail address.');
-    }
-    return api('POST', '/identity/v2/auth/pin/forgot/email', { resetpinurl: linkPage() }, { Email: email }).then(function () {
-      $('sent-text').textContent = 'If an account uses ' + email + ', we have sent it a link to choose a new PIN.';
-      show('sent');
     });
   });
 
