@@ -93,6 +93,11 @@ api="${urls%%;*}"
 api="${api/0.0.0.0/127.0.0.1}"
 api="${api/\*/127.0.0.1}"
 api="${api/+/127.0.0.1}"
+# The hosted login page (/auth.aspx) of the gateway: its own origin is allowed too, so that the links of its e-mails
+# (verification, reset PIN, reset password) open it again; it returns to the demo application on port 3000.
+export Bootstrap__Tenant__AllowedDomains__2="${Bootstrap__Tenant__AllowedDomains__2:-${api#*://}}"
+export Bootstrap__Tenant__AllowedDomains__3="${Bootstrap__Tenant__AllowedDomains__3:-localhost:${api##*:}}"
+demo_app="${DEMO_APP:-http://127.0.0.1:3000}"
 
 port_of() { local rest="${1##*:}"; echo "${rest%%/*}"; }
 # Silo i (from 0): cluster port 11111+i, client gateway port 30000+i, Prometheus metrics on 127.0.0.1:9100+i.
@@ -100,7 +105,7 @@ port_of() { local rest="${1##*:}"; echo "${rest%%/*}"; }
 silo_port0="${Cluster__SiloPort:-11111}" gateway_port0="${Cluster__GatewayPort:-30000}" metrics_port0="${METRICS_PORT:-9100}"
 api_port="$(port_of "$api")"
 gateway_url() { if (($1 == 0)); then echo "$api"; else echo "${api%:*}:$((api_port + 100 * $1))"; fi; }
-ports=("$store_port" "$mail_smtp_port" "$(port_of "$mail_web")")
+ports=("$store_port" "$mail_smtp_port" "$(port_of "$mail_web")" "$(port_of "$demo_app")")
 for ((i = 0; i < silos; i++)); do ports+=("$((silo_port0 + i))" "$((gateway_port0 + i))" "$((metrics_port0 + i))"); done
 for ((j = 0; j < gateways; j++)); do ports+=("$(port_of "$(gateway_url "$j")")"); done
 require_free_ports "another PinOrleans, Azurite or PostgreSQL running?" "${ports[@]}"
@@ -174,6 +179,12 @@ for ((j = 0; j < gateways; j++)); do
   curl -fs "$url/health/ready" >/dev/null || { echo "The gateway did not become ready at $url." >&2; exit 1; }
 done
 
+# The demo application behind the hosted page's return_url: its /callback reads ?token= and asks the gateway whose it is.
+DEMO_APP="$demo_app" PINORLEANS_API="$api" PINORLEANS_KEY="$Bootstrap__Tenant__ApiKey" setsid node scripts/demo-app.js &
+pids+=("$! TERM")
+name_of[$!]="The demo application ($demo_app)"
+wait_for_port 127.0.0.1 "$(port_of "$demo_app")" 30 "The demo application"
+
 # The README's first PIN login (the first bash block under "## A first PIN login"), with this run's addresses, key
 # and secret filled in: one text, so what run.sh prints is what the README shows.
 first_login_commands() {
@@ -194,6 +205,9 @@ PinOrleans is running at $api   (tenant '${Bootstrap__Tenant__Name}', API key $k
   $silos silo(s) in one cluster (metrics: http://127.0.0.1:$metrics_port0/metrics ...), $gateways gateway(s): $(for ((j = 0; j < gateways; j++)); do printf '%s ' "$(gateway_url "$j")"; done)
   Gateway metrics $api/metrics, dashboard $api/dashboard and admin API (user ${Admin__UserName}, password in .local/admin.env),
   API reference $api/reference (OpenAPI document $api/openapi/v1.json)
+Hosted login page (LoginRadius' auth.aspx), returning to the demo application $demo_app:
+  $api/auth.aspx?action=login&apikey=$key&return_url=$(node -p 'encodeURIComponent(process.argv[1])' "$demo_app/callback")
+  (action=register, forgotpassword, forgotpin work the same; the demo application's home page $demo_app links to them)
 E-mails (verification, resets): $mail_web (smtp4dev)   SMS/voice OTPs: ${Sms__OutboxFile}
 Storage: $([[ "$store" == postgres ]] && echo "PostgreSQL on 127.0.0.1:$store_port (.local/postgres, role pinorleans, password in .local/postgres.env)" || echo "Azurite on 127.0.0.1:$store_port (.local/azurite)")
 Press Ctrl-C to stop. Data is kept in .local/ between runs.

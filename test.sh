@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, 3-silo cluster, gateway (WebApplicationFactory), and storage tests on Azurite and PostgreSQL.
+# Runs the whole test suite: unit, 3-silo cluster, gateway (WebApplicationFactory), storage tests on Azurite and PostgreSQL,
+# and the hosted login page in headless Chromium (Debian's chromium package, installed when missing).
 # Ends with a plain "N passed, N failed" line; exits non-zero when anything failed or no test ran.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
@@ -9,6 +10,7 @@ ensure_dotnet
 ensure_azurite
 ensure_postgres
 ensure_loginradius_sdk
+ensure_chromium
 
 results="$ROOT/TestResults"
 rm -rf "$results"

@@ -195,3 +195,15 @@ stop_postgres() {
   [[ -s "$1/postmaster.pid" ]] || return 0
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1" -m fast -w -t 60 -s stop
 }
+
+# Chromium for the hosted page's browser tests: Debian's own package (apt-get install chromium, once), driven
+# headless by Playwright for .NET over its system executable (Playwright's own browser download is never used).
+ensure_chromium() {
+  if [[ ! -x /usr/bin/chromium ]]; then
+    echo "Installing Chromium (Debian's chromium package) ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  CHROMIUM=/usr/bin/chromium
+  export CHROMIUM
+}

@@ -7,7 +7,8 @@ namespace PinOrleans.Cli;
 /// <summary>
 /// <c>pinctl tenants set KEY lockout MaxFailedAttempts=3 Type=Captcha</c> as the JSON merge patch
 /// <c>{"Lockout":{"MaxFailedAttempts":3,"Type":"Captcha"}}</c>; a JSON array instead of assignments replaces a list
-/// setting (<c>set KEY allowed-domains '["app.example.com"]'</c>).
+/// setting (<c>set KEY allowed-domains '["app.example.com"]'</c>). <c>key=@file.svg</c> (png, jpg, gif, webp, svg) is the
+/// image file as a <c>data:</c> URI: how a hosted page's logo is uploaded (<c>set KEY hosted-page LogoUrl=@logo.svg</c>).
 /// </summary>
 internal static class SettingsPatch
 {
@@ -83,7 +84,35 @@ internal static class SettingsPatch
             throw new UsageException($"'{assignment}' is not key=value.");
         }
 
-        return (path, Value(assignment[(equals + 1)..]));
+        var text = assignment[(equals + 1)..];
+        return (path, text.StartsWith('@') && ImageType(text[1..]) is { } type ? JsonValue.Create(DataUri(text[1..], type)) : Value(text));
+    }
+
+    /// <summary>The media type of an image file named by its extension, or null.</summary>
+    private static string? ImageType(string file) => Path.GetExtension(file).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".gif" => "image/gif",
+        ".webp" => "image/webp",
+        ".svg" => "image/svg+xml",
+        _ => null,
+    };
+
+    private static string DataUri(string file, string type)
+    {
+        try
+        {
+            return $"data:{type};base64,{Convert.ToBase64String(File.ReadAllBytes(file))}";
+        }
+        catch (IOException e)
+        {
+            throw new UsageException($"Cannot read {file}: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UsageException($"Cannot read {file}: {e.Message}");
+        }
     }
 
     /// <summary>Sets <paramref name="path"/> (dots for nested settings: <c>Plan.Name=Pro</c>) in <paramref name="target"/>.</summary>

@@ -2,6 +2,7 @@ using Orleans.Dashboard;
 using PinOrleans;
 using PinOrleans.Gateway.BotProtection;
 using PinOrleans.Gateway.Endpoints;
+using PinOrleans.Gateway.HostedPage;
 using PinOrleans.Gateway.Hosting;
 using PinOrleans.Gateway.Wire;
 
@@ -14,6 +15,7 @@ builder.Services.ConfigureHttpJsonOptions(json => LoginRadiusJson.Configure(json
 builder.Services.AddServiceClock();
 builder.Services.AddSingleton<TenantCache>();
 builder.Services.AddSingleton<AdminGuard>();
+builder.Services.AddHostedPage();
 builder.Services.AddLoginRadiusRateLimits(builder.Configuration);
 builder.Services.AddSingleton(new PinOrleans.Outbound.OutboundGuard(
     builder.Configuration.GetSection(PinOrleans.Outbound.OutboundOptions.Section).Get<PinOrleans.Outbound.OutboundOptions>() ?? new()));
@@ -27,6 +29,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 
 var app = builder.Build();
 app.UseConfiguredForwardedHeaders();
+app.UseHostedPageHeaders();
 app.UseLoginRadiusErrors();
 app.UseRateLimiter();
 app.UsePreventWebhook();
@@ -51,6 +54,7 @@ app.MapLockoutApi();
 app.MapWebhooksApi();
 app.MapManageTokenApi();
 app.MapAdminApi();
+app.MapHostedPageApi();
 if (!string.Equals(app.Configuration["Cluster:Clustering"], "CoHosted", StringComparison.OrdinalIgnoreCase))
 {
     // The dashboard reads the silos' dashboard grains; a co-hosted test gateway has none.

@@ -30,6 +30,8 @@ public sealed record TenantSettings
     [Id(10)] public bool UniformAnswers { get; init; } = true;
     /// <summary>Self-registration, e-mail and phone verification, availability checks (<see cref="RegistrationPolicy"/>).</summary>
     [Id(50)] public RegistrationPolicy Registration { get; init; } = new();
+    /// <summary>The hosted login page and its branding (<see cref="HostedPagePolicy"/>).</summary>
+    [Id(11)] public HostedPagePolicy HostedPage { get; init; } = new();
 
     /// <summary>Why these settings cannot work together, or null.</summary>
     public string? Problem()
@@ -54,7 +56,7 @@ public sealed record TenantSettings
             return "Registration:RequireCaptcha needs a BotProtection:Provider.";
         }
 
-                return BotProtection.Problem() ?? SecurityQuestions.Problem() ?? Webhooks.Problem();
+        return BotProtection.Problem() ?? SecurityQuestions.Problem() ?? Webhooks.Problem() ?? HostedPage.Problem();
     }
 
     /// <summary>The longest any lifetime may be: ten years, so that no expiry computed from now overflows.</summary>

@@ -129,6 +129,15 @@ public sealed partial class PinctlTests(ClusterFixture fixture)
         Refused(refused, 1134);
         Assert.Contains("  Settings: Lockout:Type Captcha needs a BotProtection:Provider", refused.Error, StringComparison.Ordinal);
         UsageError(await PinctlAsync("tenants", "set", tenant.ApiKey, "lockout", "MaxFailedAttempts"));
+        // The hosted page's branding; a logo file is uploaded as a data: URI.
+        var logo = Path.Combine(Path.GetTempPath(), $"pinctl-logo-{Guid.NewGuid():N}.svg");
+        await File.WriteAllTextAsync(logo, """<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>""");
+        var branded = await PinctlAsync("tenants", "set", tenant.ApiKey, "hosted-page", "Title=CLI shop", "PrimaryColor=#0f766e", $"LogoUrl=@{logo}");
+        File.Delete(logo);
+        Succeeded(branded);
+        Assert.Contains("\"PrimaryColor\": \"#0f766e\"", branded.Out, StringComparison.Ordinal);
+        Assert.Contains("\"LogoUrl\": \"data:image/svg", branded.Out, StringComparison.Ordinal);
+        Refused(await PinctlAsync("tenants", "set", tenant.ApiKey, "hosted-page", "LogoUrl=https://cdn.example.com/logo.png"), 1134);
         Refused(await PinctlAsync("tenants", "create", "--name", "Twin", "--apikey", tenant.ApiKey), 1134);
         Refused(await PinctlAsync("tenants", "show", Guid.NewGuid().ToString()), 901);
 
