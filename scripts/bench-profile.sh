@@ -42,9 +42,10 @@ BENCH_ONLY=pin BENCH_PEER=0 BENCH_MEMORY_ACCOUNTS=0 BENCH_SECONDS=$((seconds + 1
 bench_pid=$!
 trap 'kill -INT "$bench_pid" 2>/dev/null || true' INT TERM
 
-# The scenario starts right after this line; the samples start once its warm-up is over.
+# The scenario starts right after the wait for quiet that follows the seeding; the samples start once its warm-up is over.
+scenario_started() { awk '/^Seeded /{seeded=1} seeded && /go quiet/{found=1} END{exit !found}' "$log" 2>/dev/null; }
 for ((t = 0; t < 1200; t++)); do
-  grep -q "go quiet" "$log" 2>/dev/null && break
+  scenario_started && break
   kill -0 "$bench_pid" 2>/dev/null || { tail -20 "$log" >&2; echo "./bench.sh ended before the PIN login scenario (log: ${log#"$ROOT/"})." >&2; exit 1; }
   sleep 0.5
 done

@@ -47,6 +47,9 @@ public static partial class ProfileReport
         var pin = run["scenarios"]!.AsArray().FirstOrDefault(s => (string?)s!["key"] == "pin" && s["service"] is null)
             ?? throw new BenchUsageException("the run has no PIN login scenario.");
         var rps = (double)pin["rps"]!;
+        // perf's software clock loses samples on a virtual machine (no PMU), evenly: the shares are the samples', the
+        // milliseconds are each process's CPU over the whole scenario, from /proc (run.json), spread by those shares.
+        var cpuMsPerLogin = pin["cpu"]!.AsObject().ToDictionary(c => c.Key, c => (double)c.Value! * 10 / Math.Max(0.1, rps));
         using var script = File.OpenText(options.Get("perf-script"));
         var heading = options.Find("heading") ?? "Where a PIN login's CPU goes";
         // name=pid pairs; a name may come more than once (PostgreSQL's postmaster and its backends).
@@ -56,7 +59,7 @@ public static partial class ProfileReport
                 ? (Name: p[0], Pid: pid)
                 : throw new BenchUsageException($"--pids takes name=pid pairs, not '{string.Join('=', p)}'."))
             .ToList();
-        var md = Render(script, processes, frequency, rps * seconds, heading);
+        var md = Render(script, processes, frequency, rps * seconds, heading, name => cpuMsPerLogin.GetValueOrDefault(name is "service" ? "silo" : name, double.NaN));
         File.WriteAllText(options.OutputDirectory, md);
         Console.Write(md);
         return 0;
@@ -68,7 +71,8 @@ public static partial class ProfileReport
     /// <param name="frequency">perf's sampling frequency (Hz): one sample stands for 1/frequency s of CPU.</param>
     /// <param name="logins">PIN logins answered while perf recorded, to express CPU per login.</param>
     /// <param name="heading">the report's first line.</param>
-    public static string Render(TextReader perfScript, IReadOnlyList<(string Name, int Pid)> processes, double frequency, double logins, string heading)
+    /// <param name="measuredMsPerLogin">a process's CPU per login measured otherwise (NaN: not measured), spread over its components by their samples.</param>
+    public static string Render(TextReader perfScript, IReadOnlyList<(string Name, int Pid)> processes, double frequency, double logins, string heading, Func<string, double>? measuredMsPerLogin = null)
     {
         var byPid = processes.ToDictionary(p => p.Pid, p => p.Name);
         var counts = new Dictionary<(string Process, string Component), long>();
@@ -86,12 +90,21 @@ public static partial class ProfileReport
         }
 
         var msPerSample = 1000 / frequency;
-        string PerLogin(long n) => logins > 0 ? (n * msPerSample / logins).ToString("F2", CultureInfo.InvariantCulture) : "–";
+        var samplesOf = counts.GroupBy(c => c.Key.Process).ToDictionary(g => g.Key, g => g.Sum(c => c.Value));
+        // CPU per login of n samples of a process: by the sampling clock, or (measuredMsPerLogin) that process's CPU
+        // measured over the scenario, spread by the samples' shares.
+        double Ms(string? process, long n) =>
+            process is not null && measuredMsPerLogin?.Invoke(process) is { } measured && !double.IsNaN(measured)
+                ? measured * n / Math.Max(1, samplesOf.GetValueOrDefault(process))
+                : logins > 0 ? n * msPerSample / logins : double.NaN;
+        string PerLogin(long n, string? process = null) => double.IsNaN(Ms(process, n)) ? "–" : Ms(process, n).ToString("F2", CultureInfo.InvariantCulture);
+        string PerLoginOf(IEnumerable<KeyValuePair<(string Process, string Component), long>> cells) =>
+            cells.Sum(c => Ms(c.Key.Process, c.Value)).ToString("F2", CultureInfo.InvariantCulture);
         string Share(long n) => total > 0 ? (100.0 * n / total).ToString("F1", CultureInfo.InvariantCulture) : "0";
 
         var md = new StringBuilder();
         md.AppendLine(heading).AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{total} CPU samples at {frequency:F0} Hz over {logins:F0} PIN logins ({total * msPerSample / Math.Max(1, logins):F2} ms of CPU per login in the processes below).").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"{total} CPU samples at {frequency:F0} Hz over {logins:F0} PIN logins; {PerLoginOf(counts)} ms of CPU per login in the processes below{(measuredMsPerLogin is null ? "" : " (each process's CPU over the scenario, from /proc, spread by the samples' shares)")}.").AppendLine();
         md.AppendLine("| component | process | share of CPU | ms of CPU per PIN login |");
         md.AppendLine("|---|---|---:|---:|");
         foreach (var ((process, component), n) in counts.OrderBy(c => Rank(c.Key.Component)).ThenByDescending(c => c.Value))
@@ -101,23 +114,24 @@ public static partial class ProfileReport
                 continue; // below 0.1 %: folded into the remainder line
             }
 
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {component} | {process} | {Share(n)} % | {PerLogin(n)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {component} | {process} | {Share(n)} % | {PerLogin(n, process)} |");
         }
 
-        var small = counts.Where(c => c.Value * 1000 < total).Sum(c => c.Value);
-        if (small > 0)
+        var small = counts.Where(c => c.Value * 1000 < total).ToList();
+        if (small.Count > 0)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| (components below 0.1 % each) | | {Share(small)} % | {PerLogin(small)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| (components below 0.1 % each) | | {Share(small.Sum(c => c.Value))} % | {PerLoginOf(small)} |");
         }
 
-        var hash = counts.Where(c => c.Key.Component.StartsWith("Argon2id", StringComparison.Ordinal)).Sum(c => c.Value);
+        static bool IsHash(string component) => component.StartsWith("Argon2id", StringComparison.Ordinal);
+        var hash = counts.Where(c => IsHash(c.Key.Component)).ToList();
+        var rest = counts.Where(c => !IsHash(c.Key.Component)).ToList();
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"The hash: {Share(hash)} % ({PerLogin(hash)} ms per login); everything else: {Share(total - hash)} % ({PerLogin(total - hash)} ms per login).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"The hash: {Share(hash.Sum(c => c.Value))} % ({PerLoginOf(hash)} ms per login); everything else: {Share(rest.Sum(c => c.Value))} % ({PerLoginOf(rest)} ms per login).");
         foreach (var process in processes.Select(p => p.Name).Distinct())
         {
-            var own = counts.Where(c => c.Key.Process == process).Sum(c => c.Value);
-            var ownHash = counts.Where(c => c.Key.Process == process && c.Key.Component.StartsWith("Argon2id", StringComparison.Ordinal)).Sum(c => c.Value);
-            md.AppendLine(CultureInfo.InvariantCulture, $"- {process}: {Share(own)} % of the CPU, {PerLogin(own - ownHash)} ms per login besides the hash.");
+            var own = counts.Where(c => c.Key.Process == process).ToList();
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {process}: {Share(own.Sum(c => c.Value))} % of the CPU, {PerLoginOf(own.Where(c => !IsHash(c.Key.Component)))} ms per login besides the hash.");
         }
 
         return md.ToString();

@@ -49,11 +49,25 @@ public sealed class ProfileReportTests
         // 4 samples of the two recorded processes at 100 Hz = 40 ms of CPU, over 4 logins: 10 ms per login.
         var md = ProfileReport.Render(new StringReader(Script), [("service", 100), ("postgres", 200)], frequency: 100, logins: 4, heading: "# Profile");
 
-        Assert.Contains("4 CPU samples at 100 Hz over 4 PIN logins (10.00 ms of CPU per login", md);
+        Assert.Contains("4 CPU samples at 100 Hz over 4 PIN logins; 10.00 ms of CPU per login in the processes below.", md);
         Assert.Contains("| Argon2id (libsodium) | service | 25.0 % | 2.50 |", md);
         Assert.Contains("| Orleans runtime and messaging | service | 25.0 % | 2.50 |", md);
         Assert.Contains("| PostgreSQL server | postgres | 25.0 % | 2.50 |", md);
         Assert.Contains("The hash: 50.0 % (5.00 ms per login); everything else: 50.0 % (5.00 ms per login).", md);
         Assert.DoesNotContain("other", md);
+    }
+
+    [Fact]
+    public void Measured_cpu_per_login_is_spread_over_a_processs_components_by_their_samples()
+    {
+        // The service measured 30 ms per login over its 3 samples (10 each); PostgreSQL 1 ms over its one.
+        var md = ProfileReport.Render(new StringReader(Script), [("service", 100), ("postgres", 200)], frequency: 100, logins: 4, heading: "# Profile",
+            measuredMsPerLogin: process => process == "service" ? 30 : 1);
+
+        Assert.Contains("31.00 ms of CPU per login", md);
+        Assert.Contains("| Argon2id (libsodium) | service | 25.0 % | 10.00 |", md);
+        Assert.Contains("| PostgreSQL server | postgres | 25.0 % | 1.00 |", md);
+        Assert.Contains("The hash: 50.0 % (20.00 ms per login); everything else: 50.0 % (11.00 ms per login).", md);
+        Assert.Contains("- service: 75.0 % of the CPU, 10.00 ms per login besides the hash.", md);
     }
 }
