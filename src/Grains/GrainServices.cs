@@ -28,6 +28,7 @@ public static class GrainServices
         services.TryAddSingleton(sp => new StorageCircuit(sp.GetRequiredService<IOptions<StorageCircuitOptions>>().Value, sp.GetRequiredKeyedService<TimeProvider>(ServiceClock.Key)));
         services.AddOptions<Expiry.ExpiryOptions>().Bind(configuration.GetSection(Expiry.ExpiryOptions.Section));
         services.AddOptions<Accounts.AccountWriteOptions>().Bind(configuration.GetSection(Accounts.AccountWriteOptions.Section));
+        services.TryAddSingleton<Accounts.MembershipStability>();
         services.TryAddSingleton<Expiry.ExpiryJournal>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Expiry.ExpiryJournal>());
         services.AddPinOrleansMessaging(configuration);

@@ -15,6 +15,13 @@ public sealed class AccountWriteOptions
     /// a lock, a session or a credential: those are always written before the answer.
     /// </summary>
     public double LoginStatisticsWriteSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// For this long after the cluster's membership changed (a silo joined, left or died), every login writes its
+    /// statistics before the answer: an account may briefly have a second, stale activation then, and only a write
+    /// finds out (<see cref="MembershipStability"/>).
+    /// </summary>
+    public double StableMembershipSeconds { get; set; } = 60;
 }
 
 /// <summary>
@@ -41,8 +48,10 @@ public sealed partial class UserGrain
     private bool KeepStatisticsUnwritten(UserState user)
     {
         // Not while the activation serves from what storage last took (UserGrain.Outage.cs): it goes without a write
-        // once storage answers again, and statistics kept unwritten meanwhile would go with it.
-        if (StatisticsWriteDelay <= TimeSpan.Zero || _reload is not null)
+        // once storage answers again, and statistics kept unwritten meanwhile would go with it. Nor soon after the
+        // membership changed, when a second activation may have changed the account: the write finds that out.
+        if (StatisticsWriteDelay <= TimeSpan.Zero || _reload is not null
+            || !membershipStability.StableFor(TimeSpan.FromSeconds(Math.Max(0, accountWrites.Value.StableMembershipSeconds))))
         {
             return false;
         }
@@ -100,9 +109,21 @@ public sealed partial class UserGrain
     {
         _statisticsWrite?.Dispose();
         _statisticsWrite = null;
-        if (_unwrittenLogins > 0 && Exists)
+        if (_unwrittenLogins == 0 || !Exists)
         {
-            await WriteOrDeactivateAsync();
+            return;
+        }
+
+        try
+        {
+            await WriteStatisticsOnTopAsync(cancellation);
+            Written();
+        }
+        catch (Exception e)
+        {
+            // Whether storage took it is unknown: counting these logins again later could count them twice.
+            logger.LogWarning(e, "Account {Uid} of tenant {ApiKey}: the login statistics of {Logins} logins were not written", Uid, ApiKey, _unwrittenLogins);
+            _unwrittenLogins = 0;
         }
     }
 

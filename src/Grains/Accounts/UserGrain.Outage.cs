@@ -67,6 +67,8 @@ public sealed partial class UserGrain : IIncomingGrainCallFilter
         }
 
         state.State = copier.Copy(_written);
+        // Whether storage took the write is unknown: its login statistics are not counted again on top of a re-read.
+        _unwrittenLogins = 0;
         _answersAtRollBack = circuit.Answers;
         var period = circuit.Options.OpenPeriod;
         _reload ??= this.RegisterGrainTimer(ReloadWhenStorageAnswersAsync, new GrainTimerCreationOptions(period, period));

@@ -23,7 +23,8 @@ public sealed partial class UserGrain(
     PooledHasher hasher,
     Orleans.Serialization.DeepCopier<UserState> copier,
     StorageCircuit circuit,
-    IOptions<AccountWriteOptions> accountWrites) : Grain, IUserGrain, IRemindable
+    IOptions<AccountWriteOptions> accountWrites,
+    MembershipStability membershipStability) : Grain, IUserGrain, IRemindable
 {
     private readonly ILogger _audit = loggers.CreateLogger(AccountAudit.Category);
 
