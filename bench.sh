@@ -164,6 +164,8 @@ else
   service_pids="silo=$silo_pid,gateway=$gateway_pid"
   setup="a silo and a gateway, each a process of its own"
 fi
+# The service's processes by name, for ./bench.sh --profile (which attaches to these, not to another PinOrleans running).
+echo "$service_pids,$store_pids" >"$work/service.pids"
 if [[ "$store" == postgres ]]; then setup+=", on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') (a private cluster with Debian's defaults)"
 else setup+=", on Azurite $(cat "$ROOT/.tools/azurite/node_modules/azurite/package.json" 2>/dev/null | sed -n 's/.*"version": "\([^"]*\)".*/\1/p' | head -1) (in memory)"; fi
 start TERM dotnet "$(bin Bench)/PinOrleans.Bench.dll" http-ceiling --urls "http://127.0.0.1:$ceiling_port"

@@ -4,7 +4,7 @@
 # it runs records CPU-clock samples with call stacks of the service's processes and its store (Linux perf, from
 # Debian's linux-perf, installed here where missing), then sorts them by component (PinOrleans.Bench profile-report).
 # Writes bench/results/profile-<store>-<hosting>.md. Settings (environment):
-#   BENCH_PROFILE_SECONDS (20)   seconds recorded, inside a scenario of that plus 15 s
+#   BENCH_PROFILE_SECONDS (20)   seconds recorded, inside a scenario of that plus 10 s, after a 45 s warm-up
 #   BENCH_PROFILE_HZ (499)       samples per second and thread
 # perf's sampling costs a few per cent of CPU; the throughput of this run is not the published one.
 set -euo pipefail
@@ -37,7 +37,9 @@ log="$work/bench.log"
 
 # JIT-compiled frames get names only through the runtime's perf map, and only without W^X double mapping.
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-BENCH_ONLY=pin BENCH_PEER=0 BENCH_MEMORY_ACCOUNTS=0 BENCH_SECONDS=$((seconds + 15)) BENCH_WARMUP=3 \
+# A warm-up past the silo's first minute, in which every login still writes its statistics (Accounts:StableMembershipSeconds).
+warmup=45
+BENCH_ONLY=pin BENCH_PEER=0 BENCH_MEMORY_ACCOUNTS=0 BENCH_SECONDS=$((seconds + 10)) BENCH_WARMUP=$warmup \
   "$ROOT/bench.sh" "${args[@]}" >"$log" 2>&1 &
 bench_pid=$!
 trap 'kill -INT "$bench_pid" 2>/dev/null || true' INT TERM
@@ -49,27 +51,27 @@ for ((t = 0; t < 1200; t++)); do
   kill -0 "$bench_pid" 2>/dev/null || { tail -20 "$log" >&2; echo "./bench.sh ended before the PIN login scenario (log: ${log#"$ROOT/"})." >&2; exit 1; }
   sleep 0.5
 done
-sleep 8
+sleep $((warmup + 3))
 
-service="$(pgrep -f "PinOrleans.Gateway.dll" | head -1)"
-pids="service=$service"
-recorded=("$service")
+# The processes bench.sh started (name=pid pairs it wrote), not any other PinOrleans or store on this machine.
+pid_of() { tr ',' '\n' <"$ROOT/.local/bench/service.pids" | sed -n "s/^$1=//p" | head -1; }
 if [[ "$hosting" == separate ]]; then
-  silo="$(pgrep -f "PinOrleans.Silo.dll" | head -1)"
-  pids="silo=$silo,gateway=$service"
-  recorded=("$silo" "$service")
+  pids="silo=$(pid_of silo),gateway=$(pid_of gateway)"
+  recorded=("$(pid_of silo)" "$(pid_of gateway)")
+else
+  pids="service=$(pid_of silo)"
+  recorded=("$(pid_of silo)")
 fi
 if [[ "$store" == postgres ]]; then
-  postmaster="$(head -1 "$ROOT/.local/bench/postgres/postmaster.pid")"
+  postmaster="$(pid_of postgres)"
   # The server's processes: the postmaster and its backends (the silo's pooled connections, open by now).
   mapfile -t backends < <(pgrep -P "$postmaster")
   store_pids=("$postmaster" "${backends[@]}")
   pids+=",$(printf 'postgres=%s,' "${store_pids[@]}" | sed 's/,$//')"
   recorded+=("${store_pids[@]}")
 else
-  azurite="$(pgrep -f "azurite-table.*--tablePort 10102" | head -1)"
-  pids+=",azurite=$azurite"
-  recorded+=("$azurite")
+  pids+=",azurite=$(pid_of azurite)"
+  recorded+=("$(pid_of azurite)")
 fi
 echo "Recording $seconds s of CPU samples at $hz Hz of ${recorded[*]} ..."
 perf record -q -e cpu-clock -F "$hz" -g -p "$(IFS=,; echo "${recorded[*]}")" -o "$work/perf.data" -- sleep "$seconds" 2>>"$work/perf.log"
