@@ -16,7 +16,8 @@
 #                                   hosted in the silo's process (Cluster:HostSilo, one process as the stock peer is)
 #   ./bench.sh --scale [--storage postgres|azurite]   the same at 10,000 / 100,000 / 1,000,000 accounts instead
 #                                   (scripts/bench-scale.sh says how)
-#   ./bench.sh --profile [--storage ...]  where a PIN login's CPU goes, by component (scripts/bench-profile.sh says how)
+#   ./bench.sh --profile [--scenario validation] [--storage ...]  where a PIN login's (a validation's) CPU goes, by
+#                                         component (scripts/bench-profile.sh says how)
 set -euo pipefail
 [[ "${1:-}" != --scale ]] || exec "$(dirname "${BASH_SOURCE[0]}")/scripts/bench-scale.sh" "$@"
 [[ "${1:-}" != --profile ]] || exec "$(dirname "${BASH_SOURCE[0]}")/scripts/bench-profile.sh" "$@"
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
   --storage) store="${2:?--storage needs postgres or azurite}"; shift 2 ;;
   --separate-gateway) hosting=separate; shift ;;
-  *) echo "Usage: ./bench.sh [--storage postgres|azurite] [--separate-gateway] | --scale [--storage ...] | --profile [--storage ...] [--separate-gateway]" >&2; exit 2 ;;
+  *) echo "Usage: ./bench.sh [--storage postgres|azurite] [--separate-gateway] | --scale [--storage ...] | --profile [--scenario pin|validation] [--storage ...] [--separate-gateway]" >&2; exit 2 ;;
   esac
 done
 [[ "$store" == azurite || "$store" == postgres ]] || { echo "--storage takes postgres or azurite." >&2; exit 2; }

@@ -45,7 +45,7 @@ public static class MemoryRun
     /// </summary>
     public static async Task<double> SeedAsync(IClusterClient grains, string apiKey, int from, int count, string sessionsFile, int parallel = 64)
     {
-        var tenant = (await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeAsync(null, false)).Tenant!;
+        var tenant = (await grains.Reference<ITenantGrain>(apiKey).AuthorizeAsync(null, false)).Tenant!;
         var sessions = new string[count];
         var done = 0;
         var watch = Stopwatch.StartNew();
@@ -74,7 +74,7 @@ public static class MemoryRun
         {
             try
             {
-                var user = grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, AccountKeys.NewUid()));
+                var user = grains.Reference<IUserGrain>(AccountKeys.User(apiKey, AccountKeys.NewUid()));
                 var account = new NewAccount
                 {
                     Email = [new EmailAddress("Primary", $"memory-{i}-{Guid.NewGuid():N}@bench.example")],
@@ -148,7 +148,7 @@ public static class MemoryRun
         async Task ActivateAsync(IEnumerable<string> batch) =>
             await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (session, _) =>
             {
-                var validation = await WithRetriesAsync(() => grains.GetGrain<IPinSessionGrain>(SecretToken.KeyOf(session)!).ValidateAsync(apiKey));
+                var validation = await WithRetriesAsync(() => grains.Reference<IPinSessionGrain>(SecretToken.KeyOf(session)!).ValidateAsync(apiKey));
                 if (validation.Grant is { } grant)
                 {
                     accounts.Add(AccountKeys.User(grant.ApiKey, grant.Uid));
@@ -201,7 +201,7 @@ public static class MemoryRun
         try
         {
             await Parallel.ForEachAsync(accounts, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (account, _) =>
-                await WithRetriesAsync(() => grains.GetGrain<IUserGrain>(account).ExistsAsync()));
+                await WithRetriesAsync(() => grains.Reference<IUserGrain>(account).ExistsAsync()));
             await SettleAsync(management);
             var woken = CpuSample.ResidentBytes(silo);
             var heapWoken = (await stats.GetMemoryAsync()).HeapBytes;

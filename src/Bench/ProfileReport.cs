@@ -44,14 +44,15 @@ public static partial class ProfileReport
         var frequency = options.Int("frequency", 499);
         var seconds = options.Int("seconds", 20);
         var run = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(options.Get("run")))!;
-        var pin = run["scenarios"]!.AsArray().FirstOrDefault(s => (string?)s!["key"] == "pin" && s["service"] is null)
-            ?? throw new BenchUsageException("the run has no PIN login scenario.");
+        var operation = ProfiledOperation.Of(options.Find("scenario") ?? "pin");
+        var pin = run["scenarios"]!.AsArray().FirstOrDefault(s => (string?)s!["key"] == operation.Key && s["service"] is null)
+            ?? throw new BenchUsageException($"the run has no {operation.Singular} scenario.");
         var rps = (double)pin["rps"]!;
         // perf's software clock loses samples on a virtual machine (no PMU), evenly: the shares are the samples', the
         // milliseconds are each process's CPU over the whole scenario, from /proc (run.json), spread by those shares.
         var cpuMsPerLogin = pin["cpu"]!.AsObject().ToDictionary(c => c.Key, c => (double)c.Value! * 10 / Math.Max(0.1, rps));
         using var script = File.OpenText(options.Get("perf-script"));
-        var heading = options.Find("heading") ?? "Where a PIN login's CPU goes";
+        var heading = options.Find("heading") ?? $"Where a {operation.Singular}'s CPU goes";
         // name=pid pairs; a name may come more than once (PostgreSQL's postmaster and its backends).
         var processes = options.Get("pids").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(p => p.Split('=', 2))
@@ -59,7 +60,7 @@ public static partial class ProfileReport
                 ? (Name: p[0], Pid: pid)
                 : throw new BenchUsageException($"--pids takes name=pid pairs, not '{string.Join('=', p)}'."))
             .ToList();
-        var md = Render(script, processes, frequency, rps * seconds, heading, name => cpuMsPerLogin.GetValueOrDefault(name is "service" ? "silo" : name, double.NaN));
+        var md = Render(script, processes, frequency, rps * seconds, heading, name => cpuMsPerLogin.GetValueOrDefault(name is "service" ? "silo" : name, double.NaN), operation);
         File.WriteAllText(options.OutputDirectory, md);
         Console.Write(md);
         return 0;
@@ -72,8 +73,11 @@ public static partial class ProfileReport
     /// <param name="logins">PIN logins answered while perf recorded, to express CPU per login.</param>
     /// <param name="heading">the report's first line.</param>
     /// <param name="measuredMsPerLogin">a process's CPU per login measured otherwise (NaN: not measured), spread over its components by their samples.</param>
-    public static string Render(TextReader perfScript, IReadOnlyList<(string Name, int Pid)> processes, double frequency, double logins, string heading, Func<string, double>? measuredMsPerLogin = null)
+    /// <param name="operation">what was measured (the PIN login unless said): names it and sets the unit (ms or µs).</param>
+    public static string Render(TextReader perfScript, IReadOnlyList<(string Name, int Pid)> processes, double frequency, double logins, string heading, Func<string, double>? measuredMsPerLogin = null, ProfiledOperation? operation = null)
     {
+        operation ??= ProfiledOperation.PinLogin;
+        var (unit, scale) = operation.InMicroseconds ? ("µs", 1000.0) : ("ms", 1.0);
         var byPid = processes.ToDictionary(p => p.Pid, p => p.Name);
         var counts = new Dictionary<(string Process, string Component), long>();
         long total = 0;
@@ -97,15 +101,15 @@ public static partial class ProfileReport
             process is not null && measuredMsPerLogin?.Invoke(process) is { } measured && !double.IsNaN(measured)
                 ? measured * n / Math.Max(1, samplesOf.GetValueOrDefault(process))
                 : logins > 0 ? n * msPerSample / logins : double.NaN;
-        string PerLogin(long n, string? process = null) => double.IsNaN(Ms(process, n)) ? "–" : Ms(process, n).ToString("F2", CultureInfo.InvariantCulture);
+        string PerLogin(long n, string? process = null) => double.IsNaN(Ms(process, n)) ? "–" : (Ms(process, n) * scale).ToString("F2", CultureInfo.InvariantCulture);
         string PerLoginOf(IEnumerable<KeyValuePair<(string Process, string Component), long>> cells) =>
-            cells.Sum(c => Ms(c.Key.Process, c.Value)).ToString("F2", CultureInfo.InvariantCulture);
+            (cells.Sum(c => Ms(c.Key.Process, c.Value)) * scale).ToString("F2", CultureInfo.InvariantCulture);
         string Share(long n) => total > 0 ? (100.0 * n / total).ToString("F1", CultureInfo.InvariantCulture) : "0";
 
         var md = new StringBuilder();
         md.AppendLine(heading).AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{total} CPU samples at {frequency:F0} Hz over {logins:F0} PIN logins; {PerLoginOf(counts)} ms of CPU per login in the processes below{(measuredMsPerLogin is null ? "" : " (each process's CPU over the scenario, from /proc, spread by the samples' shares)")}.").AppendLine();
-        md.AppendLine("| component | process | share of CPU | ms of CPU per PIN login |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{total} CPU samples at {frequency:F0} Hz over {logins:F0} {operation.Plural}; {PerLoginOf(counts)} {unit} of CPU per {operation.Short} in the processes below{(measuredMsPerLogin is null ? "" : " (each process's CPU over the scenario, from /proc, spread by the samples' shares)")}.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"| component | process | share of CPU | {unit} of CPU per {operation.Singular} |");
         md.AppendLine("|---|---|---:|---:|");
         foreach (var ((process, component), n) in counts.OrderBy(c => Rank(c.Key.Component)).ThenByDescending(c => c.Value))
         {
@@ -127,11 +131,11 @@ public static partial class ProfileReport
         var hash = counts.Where(c => IsHash(c.Key.Component)).ToList();
         var rest = counts.Where(c => !IsHash(c.Key.Component)).ToList();
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"The hash: {Share(hash.Sum(c => c.Value))} % ({PerLoginOf(hash)} ms per login); everything else: {Share(rest.Sum(c => c.Value))} % ({PerLoginOf(rest)} ms per login).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"The hash: {Share(hash.Sum(c => c.Value))} % ({PerLoginOf(hash)} {unit} per {operation.Short}); everything else: {Share(rest.Sum(c => c.Value))} % ({PerLoginOf(rest)} {unit} per {operation.Short}).");
         foreach (var process in processes.Select(p => p.Name).Distinct())
         {
             var own = counts.Where(c => c.Key.Process == process).ToList();
-            md.AppendLine(CultureInfo.InvariantCulture, $"- {process}: {Share(own.Sum(c => c.Value))} % of the CPU, {PerLoginOf(own.Where(c => !IsHash(c.Key.Component)))} ms per login besides the hash.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {process}: {Share(own.Sum(c => c.Value))} % of the CPU, {PerLoginOf(own.Where(c => !IsHash(c.Key.Component)))} {unit} per {operation.Short} besides the hash.");
         }
 
         return md.ToString();
@@ -269,4 +273,19 @@ public static partial class ProfileReport
 
     [GeneratedRegex(@"^(.*?)\s+(\d+)/(\d+)\s*$")]
     private static partial Regex HeaderPattern();
+}
+
+/// <summary>What a profile measured: a scenario of the run (its key in run.json) and how the report names it.</summary>
+public sealed record ProfiledOperation(string Key, string Singular, string Plural, string Short, bool InMicroseconds)
+{
+    public static readonly ProfiledOperation PinLogin = new("pin", "PIN login", "PIN logins", "login", false);
+    public static readonly ProfiledOperation Validation = new("validation", "access-token validation", "access-token validations", "validation", true);
+
+    /// <summary>The operation of a scenario key: <c>pin</c> or <c>validation</c>.</summary>
+    public static ProfiledOperation Of(string key) => key switch
+    {
+        "pin" => PinLogin,
+        "validation" => Validation,
+        _ => throw new BenchUsageException($"--scenario takes pin or validation, not '{key}'."),
+    };
 }

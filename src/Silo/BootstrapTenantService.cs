@@ -61,7 +61,7 @@ public sealed partial class BootstrapTenantService(IGrainFactory grains, IOption
         }
 
         var definition = new TenantDefinition { Name = o.Name, ApiSecret = string.IsNullOrWhiteSpace(o.ApiSecret) ? (Sensitive?)null : new Sensitive(o.ApiSecret), Settings = o.Settings };
-        await grains.GetGrain<ITenantGrain>(o.ApiKey.Trim().ToLowerInvariant()).BootstrapAsync(definition);
+        await grains.Reference<ITenantGrain>(o.ApiKey.Trim().ToLowerInvariant()).BootstrapAsync(definition);
         LogTenantReady(logger, o.Name, o.ApiKey);
     }
 

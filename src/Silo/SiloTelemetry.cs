@@ -29,7 +29,7 @@ public static class SiloTelemetry
     public static IHostApplicationBuilder AddPinOrleansTelemetry(this IHostApplicationBuilder builder, string instance)
     {
         var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new();
-        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otlp = PinOrleans.Operations.Otlp.IsConfigured(builder.Configuration);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("pinorleans-silo", serviceInstanceId: instance))
             .WithMetrics(metrics =>

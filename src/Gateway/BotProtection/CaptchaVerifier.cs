@@ -122,7 +122,7 @@ public sealed partial class CaptchaVerifier(HttpClient http, IOptions<CaptchaCli
         if (!answer.IsEmpty && policy.Provider != BotProtectionProvider.None)
         {
             // The keys as they are now; a provider switched off since the snapshot checks nothing, as the snapshot's None does.
-            var keyed = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).GetBotProtectionAsync() ?? new BotProtectionPolicy();
+            var keyed = await grains.Reference<ITenantGrain>(tenant.ApiKey).GetBotProtectionAsync() ?? new BotProtectionPolicy();
             var verdict = keyed.Provider == BotProtectionProvider.None
                 ? (CaptchaVerdict?)null
                 : await VerifyAsync(keyed, answer, ApiRequest.ClientIp(request.HttpContext), request.HttpContext.RequestAborted);

@@ -55,9 +55,9 @@ public static class AccountDeletionApi
         IGrainFactory grains)
     {
         var proof = ResetTokens.Parse(deleteToken!) ?? throw LoginRadiusException.Of(ErrorCode.DeleteTokenInvalid);
-        var uid = await grains.GetGrain<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
+        var uid = await grains.Reference<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
             ?? throw LoginRadiusException.Of(ErrorCode.DeleteTokenInvalid);
-        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).DeleteByTokenAsync(tenant, proof);
+        var problem = await grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).DeleteByTokenAsync(tenant, proof);
         return LoginRadiusJson.Answer(problem, Posted.Yes);
     }
 }

@@ -292,7 +292,7 @@ public static class AdminApi
         var apiKey = body.TenantApiKey();
         var settings = body.InitialSettings();
         var secret = SecretToken.New();
-        if (await grains.GetGrain<ITenantGrain>(apiKey).CreateAsync(new TenantDefinition { Name = name, ApiSecret = new Sensitive(secret), Settings = settings }) is null)
+        if (await grains.Reference<ITenantGrain>(apiKey).CreateAsync(new TenantDefinition { Name = name, ApiSecret = new Sensitive(secret), Settings = settings }) is null)
         {
             throw JsonBody.Invalid("ApiKey", "A tenant with this ApiKey already exists.");
         }
@@ -309,14 +309,14 @@ public static class AdminApi
     private static async Task<Results<Ok<Settings>, Refusal>> ChangeSettingsAsync([Description(ApiKeyNote)] string apiKey, MergePatch body, IGrainFactory grains)
     {
         var info = await ExistingTenantAsync(apiKey, grains);
-        return await LockoutApi.ApplySettingsPatchAsync(grains.GetGrain<ITenantGrain>(info.ApiKey), body);
+        return await LockoutApi.ApplySettingsPatchAsync(grains.Reference<ITenantGrain>(info.ApiKey), body);
     }
 
     private static async Task<Ok<NewApiSecret>> RotateSecretAsync([Description(ApiKeyNote)] string apiKey, IGrainFactory grains)
     {
         var key = ApiKeyOf(apiKey);
         var secret = SecretToken.New();
-        return await grains.GetGrain<ITenantGrain>(key).RotateSecretAsync(new Sensitive(secret)) is null
+        return await grains.Reference<ITenantGrain>(key).RotateSecretAsync(new Sensitive(secret)) is null
             ? throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized)
             : TypedResults.Ok(new NewApiSecret(key, secret));
     }
@@ -331,7 +331,7 @@ public static class AdminApi
     /// <summary>The tenant named by the route; 901 when the key is not a GUID or no tenant has it.</summary>
     private static async Task<TenantInfo> ExistingTenantAsync(string apiKey, IGrainFactory grains)
     {
-        var info = await grains.GetGrain<ITenantGrain>(ApiKeyOf(apiKey)).GetInfoAsync();
+        var info = await grains.Reference<ITenantGrain>(ApiKeyOf(apiKey)).GetInfoAsync();
         return info.Exists ? info : throw LoginRadiusException.Of(ErrorCode.ApiKeyUnauthorized);
     }
 

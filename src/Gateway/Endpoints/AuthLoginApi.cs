@@ -64,7 +64,7 @@ public static class AuthLoginApi
         var (kind, identifier) = body.Identifier();
         var password = new Sensitive(Fields.Required(body.Password, "password"));
         var proof = await captcha.ProofAsync(request, body.Json, tenant);
-        var index = grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier));
+        var index = grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier));
         var outcome = await index.LoginWithPasswordAsync(tenant, password, proof, request.HttpContext.RequestAborted);
         if (tenant.Settings.UniformAnswers && outcome.Problem?.Code is ErrorCode.AccountSuspended or ErrorCode.AccountBlocked)
         {
@@ -92,7 +92,7 @@ public static class AuthLoginApi
             return LoginRadiusJson.Error(new Problem(ErrorCode.SessionTokenInvalid));
         }
 
-        var outcome = await grains.GetGrain<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin, proof, request.HttpContext.RequestAborted);
+        var outcome = await grains.Reference<IPinSessionGrain>(sessionKey).LoginWithPinAsync(tenant, pin, proof, request.HttpContext.RequestAborted);
         return Render(outcome);
     }
 

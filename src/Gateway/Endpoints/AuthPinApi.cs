@@ -49,7 +49,7 @@ public static class AuthPinApi
     {
         var pin = Fields.Pin(body.PIN, "PIN");
         var key = SecretToken.KeyOf(pinAuthToken!) ?? throw LoginRadiusException.Of(ErrorCode.PinAuthTokenInvalid);
-        return AuthLoginApi.Render(await grains.GetGrain<IPinAuthTokenGrain>(key).SetPinAsync(tenant, pin));
+        return AuthLoginApi.Render(await grains.Reference<IPinAuthTokenGrain>(key).SetPinAsync(tenant, pin));
     }
 
     private static async Task<Results<Ok<Posted>, Refusal>> ChangeAsync(Tenant tenant, UserToken token, PinChange body, HttpRequest request, IGrainFactory grains, CaptchaVerifier captcha)
@@ -59,7 +59,7 @@ public static class AuthPinApi
         var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token.Value, grains, tenant);
         var proof = await captcha.ProofAsync(request, body.Json, tenant);
 
-        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin, proof, grant);
+        var problem = await grains.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ChangePinAsync(tenant, oldPin, newPin, proof, grant);
         return LoginRadiusJson.Answer(problem, Posted.Yes);
     }
 }

@@ -172,8 +172,8 @@ public static class AuthProfileApi
             return TypedResults.Ok(Questions(policy, policy.Questions.Keys.Order(StringComparer.Ordinal)));
         }
 
-        var uid = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).ResolveAsync();
-        var ids = uid is null ? null : await grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).SecurityQuestionIdsAsync();
+        var uid = await grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).ResolveAsync();
+        var ids = uid is null ? null : await grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)).SecurityQuestionIdsAsync();
         return ids is null ? LoginRadiusJson.Error(new Problem(kind.NotFound())) : TypedResults.Ok(Questions(policy, ids));
     }
 
@@ -193,5 +193,5 @@ public static class AuthProfileApi
     private static List<SecurityQuestion> Questions(Tenants.SecurityQuestionPolicy policy, IEnumerable<string> ids) =>
         ids.Select(id => new SecurityQuestion(id, policy.Questions.GetValueOrDefault(id, ""))).ToList();
 
-    private static IUserGrain User(Sessions.TokenGrant grant, IGrainFactory grains) => grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid));
+    private static IUserGrain User(Sessions.TokenGrant grant, IGrainFactory grains) => grains.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid));
 }

@@ -73,7 +73,7 @@ public static class AuthTokenApi
     private static async Task<Results<Ok<Profile>, Refusal>> ProfileAsync(Tenant tenant, UserToken token, IGrainFactory grains)
     {
         var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token.Value, grains, tenant);
-        return ManageAccountApi.Render(await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).GetProfileAsync());
+        return ManageAccountApi.Render(await grains.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).GetProfileAsync());
     }
 
     private static async Task<Results<Ok<Posted>, Refusal>> InvalidateSessionAsync(
@@ -82,7 +82,7 @@ public static class AuthTokenApi
         IGrainFactory grains)
     {
         var problem = SecretToken.KeyOf(sessionToken!) is { } session
-            ? await grains.GetGrain<IPinSessionGrain>(session).InvalidateAsync(tenant.ApiKey)
+            ? await grains.Reference<IPinSessionGrain>(session).InvalidateAsync(tenant.ApiKey)
             : new Problem(ErrorCode.SessionTokenInvalid);
         return LoginRadiusJson.Answer(problem, Posted.Yes);
     }

@@ -53,7 +53,7 @@ public static class AvailabilityApi
             await ApiRequest.TenantAsync(request, grains, requireSecret: true);
         }
 
-        var owner = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).ResolveAsync();
+        var owner = await grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).ResolveAsync();
         return new Availability(owner is not null);
     }
 }

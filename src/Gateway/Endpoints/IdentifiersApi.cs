@@ -259,7 +259,7 @@ public static class IdentifiersApi
         [FromQuery(Name = "fields"), Description("LoginRadius' filter of the answer's fields (ignored: whole profiles are answered).")] string? fields,
         IGrainFactory grains)
     {
-        var outcome = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email!)).GetProfileAsync();
+        var outcome = await grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email!)).GetProfileAsync();
         return TypedResults.Ok(new Identities(outcome.Profile is { } profile ? [new Profile(profile)] : []));
     }
 
@@ -273,5 +273,5 @@ public static class IdentifiersApi
         }
     }
 
-    private static IUserGrain User(TenantSnapshot tenant, string uid, IGrainFactory grains) => grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+    private static IUserGrain User(TenantSnapshot tenant, string uid, IGrainFactory grains) => grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
 }

@@ -42,14 +42,14 @@ public static class LockoutApi
     {
         var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token.Value, grains, tenant);
         var proof = await captcha.ProofAsync(request, body!.Json, tenant);
-        var problem = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).UnlockAsync(tenant, proof);
+        var problem = await grains.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).UnlockAsync(tenant, proof);
         return LoginRadiusJson.Answer(problem, Posted.Yes);
     }
 
     private static Ok<Settings> GetSettings(TrustedTenant tenant) => TypedResults.Ok(new Settings(tenant.Settings));
 
     private static Task<Results<Ok<Settings>, Refusal>> ChangeSettingsAsync(TrustedTenant tenant, MergePatch body, IGrainFactory grains) =>
-        ApplySettingsPatchAsync(grains.GetGrain<ITenantGrain>(tenant.ApiKey), body);
+        ApplySettingsPatchAsync(grains.Reference<ITenantGrain>(tenant.ApiKey), body);
 
     /// <summary>Applies a settings patch: the settings now in force, or 1134 naming what cannot work (nothing changed).</summary>
     internal static async Task<Results<Ok<Settings>, Refusal>> ApplySettingsPatchAsync(ITenantGrain tenant, MergePatch patch)

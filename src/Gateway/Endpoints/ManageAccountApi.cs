@@ -170,13 +170,13 @@ public static class ManageAccountApi
         [FromQuery(Name = "email"), Required, Description("The account's e-mail address (missing: 908)."), Example("jane@example.com")] string? email,
         IGrainFactory grains)
     {
-        var problem = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email!)).DeleteOwnerAsync(tenant);
+        var problem = await grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, IdentifierKind.Email, email!)).DeleteOwnerAsync(tenant);
         return LoginRadiusJson.Answer(problem, new DeletedByEmail(true, 1));
     }
 
     /// <summary>The user grain of a Uid from the request; 1200 when it cannot be a Uid.</summary>
     internal static IUserGrain UserGrain(string apiKey, string uid, IGrainFactory grains) =>
-        grains.GetGrain<IUserGrain>(AccountKeys.User(apiKey, CheckedUid(uid)));
+        grains.Reference<IUserGrain>(AccountKeys.User(apiKey, CheckedUid(uid)));
 
     /// <summary>A Uid as LoginRadius allows it (1 to 50 of letters, digits, '_' and '-'), lower-cased; else 1200.</summary>
     internal static string CheckedUid(string uid) =>
@@ -195,7 +195,7 @@ public static class ManageAccountApi
             : userName is not null ? (IdentifierKind.UserName, userName)
             : phone is not null ? (IdentifierKind.Phone, phone)
             : throw new LoginRadiusException(LoginRadiusError.MissingParameter("email"));
-        return Render(await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).GetProfileAsync());
+        return Render(await grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).GetProfileAsync());
     }
 
     private static async Task<Results<Ok<Profile>, Refusal>> GetAccountByUidAsync(TrustedTenant tenant, [Description(UidNote)] string uid, IGrainFactory grains) =>
@@ -211,7 +211,7 @@ public static class ManageAccountApi
             EmailVerified = body.EmailVerified,
             PhoneIdVerified = body.PhoneIdVerified,
         };
-        var user = grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, AccountKeys.NewUid()));
+        var user = grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, AccountKeys.NewUid()));
         return Render(await user.CreateAsync(tenant, newAccount));
     }
 

@@ -151,7 +151,7 @@ public static class RegistrationApi
 
         var voice = messages.Voice;
         var uid = AccountKeys.NewUid();
-        var user = grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+        var user = grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
         var created = await user.CreateAsync(tenant, account);
         if (created.Problem is { } problem)
         {

@@ -15,9 +15,9 @@ internal static class SecretResets
     public static async Task<Problem?> ByTokenAsync(IGrainFactory grains, TenantSnapshot tenant, string token, Func<IUserGrain, SecretProof, Task<Problem?>> reset)
     {
         var proof = ResetTokens.Parse(token) ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
-        var uid = await grains.GetGrain<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
+        var uid = await grains.Reference<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
             ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
-        return await reset(grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)), proof);
+        return await reset(grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)), proof);
     }
 
     /// <summary>
@@ -40,10 +40,10 @@ internal static class SecretResets
             }
         }
 
-        var uid = await grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
+        var uid = await grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
         var problem = uid is null
             ? new Problem(ErrorCode.UserDoesNotExist)
-            : await reset(grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)));
+            : await reset(grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid)));
         if (!tenant.Settings.UniformAnswers)
         {
             return problem?.Code == ErrorCode.UserDoesNotExist ? new Problem(kind.NotFound()) : problem;

@@ -59,7 +59,7 @@ public static class SottApi
         IGrainFactory grains)
     {
         var minutes = Minutes(timeDifference);
-        var issued = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).IssueSottAsync(minutes)
+        var issued = await grains.Reference<ITenantGrain>(tenant.ApiKey).IssueSottAsync(minutes)
             ?? throw new LoginRadiusException(LoginRadiusError.Sott(SottRefusal.SecretNotHeld));
         return TypedResults.Ok(new SottAnswer(issued.Sott.Value, issued.ExpiryTime));
     }

@@ -53,7 +53,7 @@ public static class StepUpApi
         var (_, grant) = await ApiRequest.LiveAccessTokenAsync(token.Value, grains, tenant);
         var proof = await captcha.ProofAsync(request, body.Json, tenant);
 
-        var outcome = await grains.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin, proof);
+        var outcome = await grains.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).ReauthenticateWithPinAsync(tenant, pin, proof);
         return outcome.Problem is { } problem
             ? LoginRadiusJson.Error(problem)
             : TypedResults.Ok(new StepUpToken(outcome.Token!.Value.Value, outcome.ExpiresAt));
@@ -66,7 +66,7 @@ public static class StepUpApi
             ? value
             : throw new LoginRadiusException(LoginRadiusError.MissingParameter("SecondFactorValidationToken"));
         var valid = SecretToken.KeyOf(token) is { } key
-            && await grains.GetGrain<IStepUpTokenGrain>(key).ConsumeAsync(tenant.ApiKey, checkedUid);
+            && await grains.Reference<IStepUpTokenGrain>(key).ConsumeAsync(tenant.ApiKey, checkedUid);
         return TypedResults.Ok(new StepUpValidity(valid));
     }
 }

@@ -106,7 +106,7 @@ public static class VerificationApi
         }
 
         var proof = ResetTokens.Parse(verificationToken) ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
-        var uid = await grains.GetGrain<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
+        var uid = await grains.Reference<ISecretLinkGrain>(ResetTokens.Key(tenant.ApiKey, proof.Selector!)).ResolveAsync(tenant.ApiKey)
             ?? throw LoginRadiusException.Of(ErrorCode.VerificationTokenInvalid);
         var outcome = await VerifyAsync(tenant, uid, proof, null, welcomeEmailTemplate, grains);
         return outcome.Problem is { } problem ? LoginRadiusJson.Error(problem) : TypedResults.Ok(VerifiedAnswer(outcome));
@@ -258,7 +258,7 @@ public static class VerificationApi
         request.Headers.Authorization.Count > 0 || ApiRequest.Query(request, "access_token") is not null ? ApiRequest.AccessToken(request) : null;
 
     private static Task<string?> Owner(TenantSnapshot tenant, IdentifierKind kind, string value, IGrainFactory grains) =>
-        grains.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).ResolveAsync();
+        grains.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, value)).ResolveAsync();
 
-    private static IUserGrain User(TenantSnapshot tenant, string uid, IGrainFactory grains) => grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+    private static IUserGrain User(TenantSnapshot tenant, string uid, IGrainFactory grains) => grains.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
 }

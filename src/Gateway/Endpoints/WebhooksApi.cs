@@ -159,7 +159,7 @@ public static class WebhooksApi
     }
 
     private static async Task<Results<Ok<Webhook>, Refusal>> CreateAsync(TrustedTenant tenant, WebhookBody body, IGrainFactory grains) =>
-        Answer(await grains.GetGrain<ITenantGrain>(tenant.ApiKey).SaveWebhookAsync(body.Subscription("")), showSigningKey: true);
+        Answer(await grains.Reference<ITenantGrain>(tenant.ApiKey).SaveWebhookAsync(body.Subscription("")), showSigningKey: true);
 
     private static async Task<Results<Ok<Webhook>, Refusal>> UpdateAsync(TrustedTenant tenant, [Description(HookIdNote)] string hookId, WebhookBody body, IGrainFactory grains)
     {
@@ -169,7 +169,7 @@ public static class WebhooksApi
             return LoginRadiusJson.Error(new Problem(ErrorCode.WebhookNotSubscribed));
         }
 
-        return Answer(await grains.GetGrain<ITenantGrain>(tenant.ApiKey).SaveWebhookAsync(subscription));
+        return Answer(await grains.Reference<ITenantGrain>(tenant.ApiKey).SaveWebhookAsync(subscription));
     }
 
     private static Ok<Listing<Webhook>> List(TrustedTenant tenant) =>
@@ -183,7 +183,7 @@ public static class WebhooksApi
 
     private static async Task<Results<Ok<Deleted>, Refusal>> DeleteAsync(TrustedTenant tenant, [Description(HookIdNote)] string hookId, IGrainFactory grains)
     {
-        var problem = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).DeleteWebhookAsync(hookId.Trim());
+        var problem = await grains.Reference<ITenantGrain>(tenant.ApiKey).DeleteWebhookAsync(hookId.Trim());
         return LoginRadiusJson.Answer(problem, Deleted.Yes);
     }
 
@@ -194,7 +194,7 @@ public static class WebhooksApi
             return LoginRadiusJson.Error(new Problem(ErrorCode.WebhookNotSubscribed));
         }
 
-        var letters = await grains.GetGrain<IWebhookLogGrain>($"{tenant.ApiKey}/{found.Id}").ListAsync();
+        var letters = await grains.Reference<IWebhookLogGrain>($"{tenant.ApiKey}/{found.Id}").ListAsync();
         return TypedResults.Ok(Listing.Of(letters.Select(WebhookDeadLetter.Of)));
     }
 
@@ -209,7 +209,7 @@ public static class WebhooksApi
             return LoginRadiusJson.Error(new Problem(ErrorCode.WebhookNotSubscribed));
         }
 
-        var redelivered = await grains.GetGrain<IWebhookLogGrain>($"{tenant.ApiKey}/{found.Id}").RedeliverAsync(eventId.Trim());
+        var redelivered = await grains.Reference<IWebhookLogGrain>($"{tenant.ApiKey}/{found.Id}").RedeliverAsync(eventId.Trim());
         return redelivered
             ? TypedResults.Ok(Posted.Yes)
             : LoginRadiusJson.Error(Problem.Validation("eventId", "There is no dead letter with this HookId for this subscription."));

@@ -313,7 +313,7 @@ public static partial class HostedPageApi
             return LoginRadiusJson.Error(new Problem(ErrorCode.EndpointNotPermitted));
         }
 
-        var issued = await grains.GetGrain<ITenantGrain>(tenant.ApiKey).IssueSottAsync(Security.SecureOneTimeToken.DefaultMinutes)
+        var issued = await grains.Reference<ITenantGrain>(tenant.ApiKey).IssueSottAsync(Security.SecureOneTimeToken.DefaultMinutes)
             ?? throw new LoginRadiusException(LoginRadiusError.Sott(SottRefusal.SecretNotHeld));
         return TypedResults.Ok(new Endpoints.SottApi.SottAnswer(issued.Sott.Value, issued.ExpiryTime));
     }

@@ -16,7 +16,7 @@ public static class GatewayTelemetry
 
     public static WebApplicationBuilder AddPinOrleansTelemetry(this WebApplicationBuilder builder)
     {
-        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otlp = PinOrleans.Operations.Otlp.IsConfigured(builder.Configuration);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("pinorleans-gateway"))
             .WithMetrics(metrics =>

@@ -87,7 +87,12 @@ public static class OrleansClientHosting
             }
 
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Math.Max(0.5, options.ResponseTimeoutSeconds)));
-            client.AddActivityPropagation();
+            if (PinOrleans.Operations.Otlp.IsConfigured(builder.Configuration))
+            {
+                // As on the silos: trace context goes with grain calls only when traces are exported.
+                client.AddActivityPropagation();
+            }
+
             // The dashboard's client side: /dashboard reads the silos' dashboard grains.
             client.AddDashboard();
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>

@@ -47,7 +47,7 @@ public static class PreventWebhook
         }
 
         var grains = request.HttpContext.RequestServices.GetRequiredService<IGrainFactory>();
-        var access = await grains.GetGrain<ITenantGrain>(key.ToString("D")).AuthorizeAsync(new Sensitive(secret), requireSecret: true);
+        var access = await grains.Reference<ITenantGrain>(key.ToString("D")).AuthorizeAsync(new Sensitive(secret), requireSecret: true);
         return access.Problem is null ? key.ToString("D") : null;
     }
 

@@ -23,6 +23,12 @@ public static class ApiRequest
     public static string? Query(HttpRequest request, string name)
     {
         var values = request.Query[name];
+        if (values.Count <= 1)
+        {
+            // The common case, without the allocations of the general one below.
+            return string.IsNullOrWhiteSpace(values.ToString()) ? null : values.ToString().Trim();
+        }
+
         var distinct = values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).Distinct(StringComparer.Ordinal).ToArray();
         return distinct.Length switch
         {
@@ -61,7 +67,7 @@ public static class ApiRequest
 
     /// <summary>The token pair an access or refresh token belongs to; <paramref name="invalid"/> when it cannot be a token.</summary>
     public static Sessions.ILoginTokensGrain LoginTokens(string token, IGrainFactory grains, ErrorCode invalid) =>
-        grains.GetGrain<Sessions.ILoginTokensGrain>(Sessions.SecretToken.PairKeyOf(token) ?? throw LoginRadiusException.Of(invalid));
+        grains.Reference<Sessions.ILoginTokensGrain>(Sessions.SecretToken.PairKeyOf(token) ?? throw LoginRadiusException.Of(invalid));
 
     /// <summary>
     /// Whether the request is signed (LoginRadius' API request signing: <c>digest</c> and <c>X-Request-Expires</c>
@@ -127,7 +133,7 @@ public static class ApiRequest
         var apiKey = ApiKeyOf(request);
         if (requireSecret && IsSigned(request))
         {
-            var signed = await grains.GetGrain<ITenantGrain>(GrainKeyOf(apiKey)).AuthorizeSignedAsync(await SignedRequestAsync(request));
+            var signed = await grains.Reference<ITenantGrain>(GrainKeyOf(apiKey)).AuthorizeSignedAsync(await SignedRequestAsync(request));
             return signed.Tenant ?? throw LoginRadiusException.Of(signed.Problem ?? new Problem(ErrorCode.RequestSignatureInvalid));
         }
 
@@ -140,7 +146,7 @@ public static class ApiRequest
 
         var key = GrainKeyOf(apiKey);
         var access = requireSecret
-            ? await grains.GetGrain<ITenantGrain>(key).AuthorizeAsync(secret, requireSecret)
+            ? await grains.Reference<ITenantGrain>(key).AuthorizeAsync(secret, requireSecret)
             : await request.HttpContext.RequestServices.GetRequiredService<TenantCache>().AuthorizeAsync(key, grains);
         return access.Tenant ?? throw LoginRadiusException.Of(access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
     }
@@ -150,7 +156,7 @@ public static class ApiRequest
     {
         var apiKey = GrainKeyOf(ApiKeyOf(request));
         var sott = First(request.Headers[Security.SecureOneTimeToken.Header]);
-        var answer = await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeSottAsync(sott);
+        var answer = await grains.Reference<ITenantGrain>(apiKey).AuthorizeSottAsync(sott);
         var tenant = answer.Access.Tenant ?? throw LoginRadiusException.Of(answer.Access.Problem ?? new Problem(ErrorCode.ApiKeyUnauthorized));
         return answer.Refusal == SottRefusal.None ? tenant : throw new LoginRadiusException(LoginRadiusError.Sott(answer.Refusal));
     }

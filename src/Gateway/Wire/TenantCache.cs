@@ -29,7 +29,7 @@ public sealed class TenantCache(IConfiguration configuration, [FromKeyedServices
                 : cached.Access;
         }
 
-        var access = await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeAsync(null, false);
+        var access = await grains.Reference<ITenantGrain>(apiKey).AuthorizeAsync(null, false);
         if (_lifetime > TimeSpan.Zero && access.Problem?.Code is null or ErrorCode.ApiKeyUnauthorized)
         {
             Remember(_entries, apiKey, (access, Until(now)));
@@ -52,7 +52,7 @@ public sealed class TenantCache(IConfiguration configuration, [FromKeyedServices
             return cached.Matches;
         }
 
-        var matches = (await grains.GetGrain<ITenantGrain>(apiKey).AuthorizeAsync(secret, true)).Tenant is not null;
+        var matches = (await grains.Reference<ITenantGrain>(apiKey).AuthorizeAsync(secret, true)).Tenant is not null;
         if (_lifetime > TimeSpan.Zero)
         {
             Remember(_secrets, key, (matches, Until(now)));

@@ -81,11 +81,11 @@ public sealed record TokenGrant(
 
     /// <summary>Whether the account still accepts this token (exists, not blocked since, family not revoked, not ended by a credential change).</summary>
     public Task<bool> AccountAcceptsAsync(IGrainFactory grains) =>
-        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(this);
+        grains.Reference<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsTokenAsync(this);
 
     /// <summary>As <see cref="AccountAcceptsAsync"/>, for a refresh token.</summary>
     public Task<bool> AccountAcceptsRefreshAsync(IGrainFactory grains) =>
-        grains.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsRefreshTokenAsync(this);
+        grains.Reference<IUserGrain>(AccountKeys.User(ApiKey, Uid)).AcceptsRefreshTokenAsync(this);
 }
 
 /// <summary>Tokens handed out by a login, in clear: they exist in clear only in this one response.</summary>

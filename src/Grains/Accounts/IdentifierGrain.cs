@@ -28,7 +28,7 @@ public sealed class IdentifierGrain(
             return uid;
         }
 
-        if (owner is not null && await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, owner)).ExistsAsync())
+        if (owner is not null && await GrainFactory.Reference<IUserGrain>(AccountKeys.User(ApiKey, owner)).ExistsAsync())
         {
             return owner;
         }
@@ -60,12 +60,12 @@ public sealed class IdentifierGrain(
 
     public async Task<AccountOutcome> GetProfileAsync() =>
         state.State.Uid is { } uid
-            ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).GetProfileAsync()
+            ? await GrainFactory.Reference<IUserGrain>(AccountKeys.User(ApiKey, uid)).GetProfileAsync()
             : AccountOutcome.Fail(new Problem(ErrorCode.UserDoesNotExist));
 
     public async Task<Problem?> DeleteOwnerAsync(TenantSnapshot? tenant = null) =>
         state.State.Uid is { } uid
-            ? await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync(tenant)
+            ? await GrainFactory.Reference<IUserGrain>(AccountKeys.User(ApiKey, uid)).DeleteAsync(tenant)
             : new Problem(ErrorCode.UserDoesNotExist);
 
     public async Task<LoginOutcome> LoginWithPasswordAsync(TenantSnapshot tenant, Sensitive password, LockProof? proof = null, CancellationToken cancellationToken = default)
@@ -76,6 +76,6 @@ public sealed class IdentifierGrain(
             return LoginOutcome.Fail(new Problem(ErrorCode.InvalidCredentials));
         }
 
-        return await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(ApiKey, uid)).LoginWithPasswordAsync(tenant, password, proof, cancellationToken);
+        return await GrainFactory.Reference<IUserGrain>(AccountKeys.User(ApiKey, uid)).LoginWithPasswordAsync(tenant, password, proof, cancellationToken);
     }
 }

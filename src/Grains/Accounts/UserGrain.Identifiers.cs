@@ -45,7 +45,7 @@ public sealed partial class UserGrain : IAccountMoveGrain
         var claimed = new List<IIdentifierGrain>();
         foreach (var (key, (_, _, conflict)) in after.Where(a => !before.ContainsKey(a.Key)))
         {
-            var index = GrainFactory.GetGrain<IIdentifierGrain>(key);
+            var index = GrainFactory.Reference<IIdentifierGrain>(key);
             if (await index.ClaimAsync(Uid) != Uid)
             {
                 await ReleaseAsync(claimed);
@@ -80,7 +80,7 @@ public sealed partial class UserGrain : IAccountMoveGrain
             throw;
         }
 
-        await ReleaseAsync(before.Where(b => !after.ContainsKey(b.Key)).Select(b => GrainFactory.GetGrain<IIdentifierGrain>(b.Key)));
+        await ReleaseAsync(before.Where(b => !after.ContainsKey(b.Key)).Select(b => GrainFactory.Reference<IIdentifierGrain>(b.Key)));
         return null;
     }
 
@@ -382,7 +382,7 @@ public sealed partial class UserGrain : IAccountMoveGrain
             await WriteOrDeactivateAsync();
         }
 
-        var target = GrainFactory.GetGrain<IAccountMoveGrain>(AccountKeys.User(ApiKey, newUid));
+        var target = GrainFactory.Reference<IAccountMoveGrain>(AccountKeys.User(ApiKey, newUid));
         if (await target.AdoptAsync(tenant, Copy(user, newUid), Uid) is { } refused)
         {
             user.MovingTo = null;
@@ -392,7 +392,7 @@ public sealed partial class UserGrain : IAccountMoveGrain
 
         foreach (var (kind, value, _) in Identifiers(user.Email, user.UserName, user.PhoneId))
         {
-            await GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, kind, value)).TransferAsync(Uid, newUid);
+            await GrainFactory.Reference<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, kind, value)).TransferAsync(Uid, newUid);
         }
 
         // The old Uid is gone: its tokens and PIN sessions name it, so they end with it. Its unsent events stay until handed over.

@@ -82,7 +82,7 @@ public sealed partial class UserGrain
             pending.TokenExpiresAt = now.AddMinutes(rules.LinkMinutes(tenant.Settings));
             pending.TokenHash = (await hasher.HashAsync(secret, HashLane.Anonymous)).Value;
             // The link is findable before the account points at it; a link whose account moved on is simply stale.
-            await GrainFactory.GetGrain<ISecretLinkGrain>(ResetTokens.Key(ApiKey, selector))
+            await GrainFactory.Reference<ISecretLinkGrain>(ResetTokens.Key(ApiKey, selector))
                 .StartAsync(new TokenGrant(ApiKey, Uid, now, pending.TokenExpiresAt));
             linkToken = new Sensitive(selector + secret.Value);
         }

@@ -80,7 +80,7 @@ public sealed partial class UserGrain
                 throw new StorageUnavailableException("Storage is failing (circuit open): the account's PIN sessions could not be revoked");
             }
 
-            await Task.WhenAll(ended.Select(s => GrainFactory.GetGrain<IPinSessionGrain>(s.Key).EndTrackedAsync(s.Grant(ApiKey, Uid))));
+            await Task.WhenAll(ended.Select(s => GrainFactory.Reference<IPinSessionGrain>(s.Key).EndTrackedAsync(s.Grant(ApiKey, Uid))));
         }
         catch (Exception e) when (DurableWrites.IsUnavailable(e))
         {

@@ -117,7 +117,7 @@ public sealed partial class UserGrain
         try
         {
             await Task.WhenAll(pending.SelectMany(e => e.SubscriptionIds.Select(subscription =>
-                GrainFactory.GetGrain<IWebhookDeliveryGrain>($"{ApiKey}/{subscription}/{e.Id}").AcceptAsync(new WebhookDelivery
+                GrainFactory.Reference<IWebhookDeliveryGrain>($"{ApiKey}/{subscription}/{e.Id}").AcceptAsync(new WebhookDelivery
                 {
                     ApiKey = ApiKey, SubscriptionId = subscription, EventId = e.Id, Event = e.Event, Body = e.Body,
                 }))));

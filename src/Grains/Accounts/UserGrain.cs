@@ -244,7 +244,7 @@ public sealed partial class UserGrain(
         }
 
         var identifiers = Identifiers(state.State.Email, state.State.UserName, state.State.PhoneId)
-            .Select(i => GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, i.Kind, i.Value)))
+            .Select(i => GrainFactory.Reference<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, i.Kind, i.Value)))
             .ToList();
         // Its PIN sessions end with it, before it goes.
         await EndAllTrackedSessionsAsync();
@@ -331,7 +331,7 @@ public sealed partial class UserGrain(
         {
             foreach (var (kind, value, conflict) in Identifiers(account.Email, account.UserName, account.PhoneId))
             {
-                var index = GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, kind, value));
+                var index = GrainFactory.Reference<IIdentifierGrain>(AccountKeys.Identifier(ApiKey, kind, value));
                 if (await index.ClaimAsync(Uid) != Uid)
                 {
                     await ReleaseAsync(claimed);
@@ -421,7 +421,7 @@ public sealed partial class UserGrain(
         if (state.State.PinHash is null && tenant.Settings.Pin.AsksForPin(firstLogin))
         {
             var token = SecretToken.New();
-            await GrainFactory.GetGrain<IPinAuthTokenGrain>(SecretToken.KeyOf(token)!)
+            await GrainFactory.Reference<IPinAuthTokenGrain>(SecretToken.KeyOf(token)!)
                 .StartAsync(new TokenGrant(ApiKey, Uid, now, now.AddMinutes(tenant.Settings.Tokens.PinAuthTokenMinutes)) { Generation = state.State.TokenGeneration, CredentialEpoch = state.State.CredentialEpoch });
             pinAuthToken = token;
             if (!IssuesPinSession(tenant, state.State, firstLogin))
@@ -497,7 +497,7 @@ public sealed partial class UserGrain(
         var now = time.GetUtcNow();
         var token = SecretToken.New();
         var expires = now.AddMinutes(tenant.Settings.Tokens.StepUpTokenMinutes);
-        await GrainFactory.GetGrain<IStepUpTokenGrain>(SecretToken.KeyOf(token)!)
+        await GrainFactory.Reference<IStepUpTokenGrain>(SecretToken.KeyOf(token)!)
             .StartAsync(new TokenGrant(ApiKey, Uid, now, expires) { Generation = state.State.TokenGeneration, CredentialEpoch = state.State.CredentialEpoch });
         return new StepUpOutcome(token, expires, null);
     }

@@ -165,7 +165,7 @@ public sealed partial class ExpirySweeperGrain(
             {
                 for (var page = 0; ; page++)
                 {
-                    var sweep = await GrainFactory.GetGrain<IExpiryBucketGrain>(ExpiryBuckets.Key(hour, shard, page)).SweepAsync();
+                    var sweep = await GrainFactory.Reference<IExpiryBucketGrain>(ExpiryBuckets.Key(hour, shard, page)).SweepAsync();
                     visited += sweep.Entries;
                     removed += sweep.Removed;
                     if (!sweep.WasFull)

@@ -125,7 +125,7 @@ public sealed partial class ExpiryJournal(
         {
             await AnnounceAsync(hour);
             var page = _pages.GetValueOrDefault((hour, shard));
-            switch (await grains.GetGrain<IExpiryBucketGrain>(ExpiryBuckets.Key(hour, shard, page)).AddAsync(entries))
+            switch (await grains.Reference<IExpiryBucketGrain>(ExpiryBuckets.Key(hour, shard, page)).AddAsync(entries))
             {
                 case BucketAdmission.Added:
                     return;

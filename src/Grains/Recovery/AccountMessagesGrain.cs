@@ -224,9 +224,9 @@ public sealed partial class AccountMessagesGrain(IEmailSender email, ISmsSender 
     }
 
     private async Task<string?> ResolveAsync(TenantSnapshot tenant, IdentifierKind kind, string identifier) =>
-        await GrainFactory.GetGrain<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
+        await GrainFactory.Reference<IIdentifierGrain>(AccountKeys.Identifier(tenant.ApiKey, kind, identifier)).ResolveAsync();
 
-    private IUserGrain Account(TenantSnapshot tenant, string uid) => GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+    private IUserGrain Account(TenantSnapshot tenant, string uid) => GrainFactory.Reference<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
 
     /// <summary>An identifier whose account is gone answers as an unknown identifier does.</summary>
     private static SecretTicket NotFoundAs(SecretTicket ticket, ErrorCode notFound) =>

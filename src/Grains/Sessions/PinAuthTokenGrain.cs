@@ -36,7 +36,7 @@ public sealed class PinAuthTokenGrain(
 
         Token.Used = true;
         await SaveAsync();
-        var set = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).SetPinAsync(tenant, pin);
+        var set = await GrainFactory.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).SetPinAsync(tenant, pin);
         if (set.Problem is { } problem)
         {
             return LoginOutcome.Fail(problem);

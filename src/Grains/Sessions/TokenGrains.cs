@@ -57,7 +57,7 @@ public static class TokenIssuer
         };
         // Rotation never takes a family past its absolute lifetime.
         var refreshExpires = Min(now.AddDays(lifetimes.RefreshTokenDays), familyStart.AddDays(lifetimes.MaxRefreshFamilyDays));
-        var pair = grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(access)!)
+        var pair = grains.Reference<ILoginTokensGrain>(SecretToken.PairKeyOf(access)!)
             .IssueAsync(new LoginTokens(grant, LoginTokens.HashOf(access), LoginTokens.HashOf(refresh), refreshExpires));
 
         DateTimeOffset? sessionExpires = null;
@@ -66,7 +66,7 @@ public static class TokenIssuer
         {
             // A tracked session ends exactly when its account's record of it says.
             sessionExpires = trackedSession?.ExpiresAt ?? now.AddMinutes(lifetimes.PinSessionTokenMinutes);
-            started = grains.GetGrain<IPinSessionGrain>(fromSession!).StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value)
+            started = grains.Reference<IPinSessionGrain>(fromSession!).StartAsync(new TokenGrant(tenant.ApiKey, uid, now, sessionExpires.Value)
             {
                 Generation = stamp.Generation, CredentialEpoch = stamp.CredentialEpoch, Session = fromSession, TrackedByAccount = trackedSession is not null,
             });
@@ -263,7 +263,7 @@ public sealed class LoginTokensGrain(
         {
             // A spent token came back: it was copied. Nothing this login's refreshes produced can be trusted.
             logger.LogWarning("Refresh token reuse for account {Uid} of tenant {ApiKey}; revoking its token family", grant.Uid, grant.ApiKey);
-            await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid))
+            await GrainFactory.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid))
                 .RevokeTokenFamilyAsync(grant.Family!, now.AddDays(tenant.Settings.Tokens.RefreshTokenDays));
             return LoginOutcome.Fail(new Problem(ErrorCode.RefreshTokenInvalid));
         }
@@ -361,7 +361,7 @@ public sealed class PinSessionGrain(
         }
 
         var grant = Token.Grant!;
-        var verdict = await GrainFactory.GetGrain<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant, proof, cancellationToken);
+        var verdict = await GrainFactory.Reference<IUserGrain>(AccountKeys.User(grant.ApiKey, grant.Uid)).VerifyPinAsync(tenant, pin, grant, proof, cancellationToken);
         if (verdict.Problem is { } problem)
         {
             // The session outlived its account.

@@ -20,7 +20,7 @@ public sealed class GeneratedTenantGrain(
 
         var apiKey = Guid.NewGuid().ToString("D");
         var secret = new Sensitive(SecretToken.New());
-        await GrainFactory.GetGrain<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition { Name = name, ApiSecret = secret, Settings = settings });
+        await GrainFactory.Reference<ITenantGrain>(apiKey).ConfigureAsync(new TenantDefinition { Name = name, ApiSecret = secret, Settings = settings });
         state.State.ApiKey = apiKey;
         await state.WriteOrDeactivateAsync(GrainContext);
         return new GeneratedTenant(apiKey, secret);

@@ -99,7 +99,7 @@ public sealed partial class WebhookDeliveryGrain(
         }
 
         // Asked for on each attempt, secrets whole: the subscription as it is now (gone, or its tenant's plan: dropped).
-        var tenant = GrainFactory.GetGrain<ITenantGrain>(delivery.ApiKey);
+        var tenant = GrainFactory.Reference<ITenantGrain>(delivery.ApiKey);
         if (await tenant.GetWebhookTargetAsync(delivery.SubscriptionId) is not (var settings, var subscription))
         {
             LogDropped(logger, delivery.EventId, delivery.SubscriptionId);
@@ -127,7 +127,7 @@ public sealed partial class WebhookDeliveryGrain(
         {
             LogDead(logger, delivery.Event, delivery.EventId, delivery.SubscriptionId, state.State.Attempts, attempt.Error);
             metrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dead_letter"));
-            await GrainFactory.GetGrain<IWebhookLogGrain>($"{delivery.ApiKey}/{delivery.SubscriptionId}").AddAsync(new DeadLetter
+            await GrainFactory.Reference<IWebhookLogGrain>($"{delivery.ApiKey}/{delivery.SubscriptionId}").AddAsync(new DeadLetter
             {
                 Delivery = delivery, Attempts = state.State.Attempts, LastError = attempt.Error, FailedAt = time.GetUtcNow(),
             });
@@ -202,7 +202,7 @@ public sealed class WebhookLogGrain([PersistentState("webhooklog", StorageNames.
             return false;
         }
 
-        await GrainFactory.GetGrain<IWebhookDeliveryGrain>(letter.Delivery.Key).AcceptAsync(letter.Delivery);
+        await GrainFactory.Reference<IWebhookDeliveryGrain>(letter.Delivery.Key).AcceptAsync(letter.Delivery);
         state.State.DeadLetters.Remove(letter);
         await state.WriteOrDeactivateAsync(GrainContext);
         return true;

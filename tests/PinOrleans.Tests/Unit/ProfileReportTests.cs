@@ -70,4 +70,17 @@ public sealed class ProfileReportTests
         Assert.Contains("The hash: 50.0 % (20.00 ms per login); everything else: 50.0 % (11.00 ms per login).", md);
         Assert.Contains("- service: 75.0 % of the CPU, 10.00 ms per login besides the hash.", md);
     }
+
+    [Fact]
+    public void A_validation_profile_counts_per_validation_in_microseconds()
+    {
+        // 40 ms of CPU over 400 validations: 100 µs each.
+        var md = ProfileReport.Render(new StringReader(Script), [("service", 100), ("postgres", 200)], frequency: 100, logins: 400, heading: "# Profile",
+            operation: ProfiledOperation.Of("validation"));
+
+        Assert.Contains("4 CPU samples at 100 Hz over 400 access-token validations; 100.00 µs of CPU per validation in the processes below.", md);
+        Assert.Contains("| component | process | share of CPU | µs of CPU per access-token validation |", md);
+        Assert.Contains("| Orleans runtime and messaging | service | 25.0 % | 25.00 |", md);
+        Assert.Throws<BenchUsageException>(() => ProfiledOperation.Of("mix"));
+    }
 }
