@@ -29,6 +29,7 @@ public static class GrainServices
         services.AddOptions<Expiry.ExpiryOptions>().Bind(configuration.GetSection(Expiry.ExpiryOptions.Section));
         services.AddOptions<Accounts.AccountWriteOptions>().Bind(configuration.GetSection(Accounts.AccountWriteOptions.Section));
         services.TryAddSingleton<Accounts.MembershipStability>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Accounts.MembershipStability>());
         services.TryAddSingleton<Expiry.ExpiryJournal>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Expiry.ExpiryJournal>());
         services.AddPinOrleansMessaging(configuration);
