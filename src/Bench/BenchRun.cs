@@ -218,23 +218,14 @@ public static class BenchRun
     }
 
     /// <summary>
-    /// Waits until the processes of every service are quiet (together under 25 % of one core for half a second), at
-    /// most a minute: a service still working off what its last scenario left queued (a flood it could not keep up
-    /// with) would take CPU from the next scenario, whichever service that one measures.
-    /// </summary>
-    /// <summary>
     /// A silo writes every login's statistics until its membership has stood still for
     /// <c>Accounts:StableMembershipSeconds</c> (60 by default; docs/security-model.md): the figures are those of a settled
-    /// service, so the measuring starts once the silo's process is <c>--membership-settle-seconds</c> (70) old.
+    /// service, so the measuring starts <c>--membership-settle-seconds</c> (65) after this program started, which
+    /// bench.sh does once the service answers ready (after the silo's last membership change).
     /// </summary>
     private static async Task MembershipSettledAsync(BenchOptions options)
     {
-        if (!options.Processes.TryGetValue("silo", out var pid))
-        {
-            return;
-        }
-
-        var settled = Process.GetProcessById(pid).StartTime.ToUniversalTime() + TimeSpan.FromSeconds(options.Int("membership-settle-seconds", 70));
+        var settled = Process.GetCurrentProcess().StartTime.ToUniversalTime() + TimeSpan.FromSeconds(options.Int("membership-settle-seconds", 65));
         var wait = settled - DateTime.UtcNow;
         if (wait > TimeSpan.Zero)
         {
@@ -243,6 +234,11 @@ public static class BenchRun
         }
     }
 
+    /// <summary>
+    /// Waits until the processes of every service are quiet (together under 25 % of one core for half a second), at
+    /// most a minute: a service still working off what its last scenario left queued (a flood it could not keep up
+    /// with) would take CPU from the next scenario, whichever service that one measures.
+    /// </summary>
     private static async Task SettleAsync(Service[] services)
     {
         var processes = new Dictionary<string, int>();

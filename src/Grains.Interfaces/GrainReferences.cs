@@ -9,7 +9,9 @@ namespace PinOrleans;
 /// called: about a tenth of an access-token validation's CPU (<c>./bench.sh --profile --scenario validation</c>). Here the
 /// first reference to an interface from a factory is Orleans' own; its grain type and interface type are kept for that
 /// factory and build the next references directly, through <see cref="IGrainFactory.GetGrain(GrainId, GrainInterfaceType)"/>:
-/// the same grain id and the same kind of reference <c>GetGrain&lt;T&gt;</c> returns.
+/// the same grain id and the same kind of reference <c>GetGrain&lt;T&gt;</c> returns. What is kept lives as long as the
+/// process: it holds because each interface has one grain class whose grain type never changes (renaming a grain
+/// type, or a second class for an interface, would need every process restarted anyway).
 /// </summary>
 public static class GrainReferences
 {
@@ -26,7 +28,13 @@ public static class GrainReferences
         }
 
         var grain = grains.GetGrain<T>(key);
-        types.TryAdd(typeof(T), (grain.GetGrainId().Type, ((GrainReference)(object)grain).InterfaceType));
+        var grainType = grain.GetGrainId().Type;
+        // Orleans versions after 10.4 may answer with a placeholder type that the first call resolves: never kept.
+        if (!grainType.ToString().StartsWith("sys.grain.stub.", StringComparison.Ordinal))
+        {
+            types.TryAdd(typeof(T), (grainType, ((GrainReference)(object)grain).InterfaceType));
+        }
+
         return grain;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace PinOrleans.Accounts;
 
@@ -11,14 +12,28 @@ namespace PinOrleans.Accounts;
 /// earlier: from the silo's start on, it watches the membership's updates as they arrive (so a silo's first minute is
 /// its first minute, not the minute after its first PIN login), and every question looks at the current version too.
 /// </summary>
-public sealed class MembershipStability(IClusterMembershipService membership, [FromKeyedServices(ServiceClock.Key)] TimeProvider time)
-    : ILifecycleParticipant<ISiloLifecycle>
+public sealed partial class MembershipStability(
+    IClusterMembershipService membership,
+    [FromKeyedServices(ServiceClock.Key)] TimeProvider time,
+    ILogger<MembershipStability>? logger = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private MembershipVersion? _version;
     private DateTimeOffset _changedAt;
     private Task _watch = Task.CompletedTask;
+
+    /// <summary>The newest membership version noticed so far (without looking at the current one).</summary>
+    public MembershipVersion? NoticedVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _version;
+            }
+        }
+    }
 
     /// <summary>Since when the membership this silo sees has not changed.</summary>
     public DateTimeOffset StableSince => Notice(membership.CurrentSnapshot.Version);
@@ -47,7 +62,8 @@ public sealed class MembershipStability(IClusterMembershipService membership, [F
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(MembershipStability), ServiceLifecycleStage.RuntimeGrainServices, StartWatching, StopWatchingAsync);
 
-    private Task StartWatching(CancellationToken cancellationToken)
+    /// <summary>Starts watching the membership's updates (the silo's lifecycle calls it; tests too).</summary>
+    public Task StartWatching(CancellationToken cancellationToken)
     {
         Notice(membership.CurrentSnapshot.Version);
         _watch = Task.Run(async () =>
@@ -62,11 +78,20 @@ public sealed class MembershipStability(IClusterMembershipService membership, [F
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
             {
             }
+            catch (Exception e)
+            {
+                // Still safe: every question reads the current version too; a change is then noticed when asked.
+                if (logger is not null)
+                {
+                    LogWatchFailed(logger, e);
+                }
+            }
         }, CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    private async Task StopWatchingAsync(CancellationToken cancellationToken)
+    /// <summary>Stops the watch started by <see cref="StartWatching"/>.</summary>
+    public async Task StopWatchingAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         await _watch.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -78,4 +103,7 @@ public sealed class MembershipStability(IClusterMembershipService membership, [F
         var since = StableSince; // first: noticing a change reads the clock too
         return time.GetUtcNow() - since >= period;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The membership watch stopped; membership changes are now noticed when a login asks")]
+    private static partial void LogWatchFailed(ILogger logger, Exception exception);
 }
