@@ -42,7 +42,8 @@ log="$work/bench.log"
 
 # JIT-compiled frames get names only through the runtime's perf map, and only without W^X double mapping.
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-# A warm-up past the silo's first minute, in which every login still writes its statistics (Accounts:StableMembershipSeconds).
+# A warm-up for the JIT: tiered compilation still promotes methods in a young process (the silo's first minute, in
+# which every login writes its statistics, the bench waits out itself before it measures).
 warmup=45
 BENCH_ONLY=$scenario BENCH_PEER=0 BENCH_MEMORY_ACCOUNTS=0 BENCH_SECONDS=$((seconds + 10)) BENCH_WARMUP=$warmup \
   "$ROOT/bench.sh" "${args[@]}" >"$log" 2>&1 &
