@@ -35,6 +35,29 @@ for trx in "$results"/*.trx; do
   failed=$((failed + ${f:-0}))
 done
 
+# The failed tests again, each with the first lines of its message, so a log that keeps only its end still names them.
+if ((failed > 0)); then
+  echo "Failed tests:"
+  for trx in "$results"/*.trx; do
+    awk '
+      /<UnitTestResult / && /outcome="Failed"/ {
+        name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name)
+        gsub(/&quot;/, "\"", name); gsub(/&lt;/, "<", name); gsub(/&gt;/, ">", name); gsub(/&amp;/, "\\&", name)
+        print "  " name; inside = 1; lines = 0
+      }
+      inside && /<Message>/ { msg = 1; sub(/.*<Message>/, "") }
+      inside && msg {
+        line = $0; done = sub(/<\/Message>.*/, "", line)
+        gsub(/&quot;/, "\"", line); gsub(/&lt;/, "<", line); gsub(/&gt;/, ">", line); gsub(/&amp;/, "\\&", line)
+        if (lines < 6) print "    " line
+        lines++
+        if (done) { msg = 0 }
+      }
+      inside && /<\/UnitTestResult>/ { inside = 0; msg = 0 }
+    ' "$trx"
+  done
+fi
+
 if ((status != 0 && failed == 0)); then failed=1; fi
 echo "$passed passed, $failed failed"
 ((status == 0 && failed == 0 && passed > 0))
