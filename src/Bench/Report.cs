@@ -81,7 +81,7 @@ public static class Report
         if (run["storageWrites"] is JsonObject writes)
         {
             text.AppendLine();
-            text.AppendLine(Inv, $"Storage writes: {writes["perSuccessfulPinLogin"]} per successful PIN login, {writes["perFailedPinLogin"]} per failed one (target: {Judged(Target.Of(writes))}; counted by the silo's storage layer over {writes["logins"]} logins each; successful by state: {writes["successfulByState"]!.ToJsonString()}).");
+            text.AppendLine(Inv, $"Storage writes: {writes["perSuccessfulPinLogin"]} per successful PIN login, {writes["perFailedPinLogin"]} per failed one (target: {Judged(Target.Of(writes))}; counted by the silo's storage layer over {writes["logins"]} logins each; successful by state: {writes["successfulByState"]!.ToJsonString()}); storage reads: {writes["readsPerSuccessfulPinLogin"]?.ToString() ?? "not measured"} per successful PIN login.");
         }
 
         PeerSection(text, run);

@@ -27,6 +27,19 @@ public sealed class GrainRecord<T>(IGrainStorage storage, string stateName) : IP
         return ReadStateAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Instead of the first read, for a record that cannot exist yet (its key was minted by the call that creates it):
+    /// no read, and the first write is an insert, which storage refuses (<see cref="Orleans.Storage.InconsistentStateException"/>)
+    /// if a record exists after all.
+    /// </summary>
+    public void AssumeAbsent(IGrainContext grain)
+    {
+        _owner = grain;
+        State = new T();
+        ETag = null;
+        RecordExists = false;
+    }
+
     public Task ReadStateAsync() => ReadStateAsync(CancellationToken.None);
 
     public async Task ReadStateAsync(CancellationToken cancellationToken)

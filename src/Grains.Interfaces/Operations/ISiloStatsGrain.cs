@@ -14,6 +14,9 @@ public sealed record StorageStats(
     /// request path (a flush a second per silo, whatever the load) and counted apart.
     /// </summary>
     public long RecordWrites => Writes.Where(w => !Expiry.ExpiryBuckets.BookkeepingStates.Contains(w.Key)).Sum(w => w.Value);
+
+    /// <summary>Reads of the service's records (the expiry journal's aside, as for <see cref="RecordWrites"/>).</summary>
+    public long RecordReads => Reads.Where(r => !Expiry.ExpiryBuckets.BookkeepingStates.Contains(r.Key)).Sum(r => r.Value);
 }
 
 /// <summary>A silo's memory right now: the managed heap after the last garbage collection, and the process working set.</summary>

@@ -189,43 +189,63 @@ public sealed class LoginTokensState
 /// <summary>
 /// A login's access and refresh token in one record: issued with one write, validated in memory (plus the
 /// account's consent, so blocking or deleting it kills the pair at once), rotated once, revoked on reuse.
+/// The record is read when a call first needs it, not when the grain activates: the login that issues a pair mints
+/// its key, so a new pair's activation (one per login) writes its record without reading storage first, and the
+/// write is an insert, refused if a record exists after all. Held as a <see cref="GrainRecord{T}"/>.
 /// </summary>
 public sealed class LoginTokensGrain(
-    [PersistentState("tokens", StorageNames.Store)] IPersistentState<LoginTokensState> state,
+    [FromKeyedServices(StorageNames.Store)] IGrainStorage storage,
     [FromKeyedServices(ServiceClock.Key)] TimeProvider time,
     ILogger<LoginTokensGrain> logger) : Grain, ILoginTokensGrain, IExpiringGrain
 {
-    private LoginTokensState Pair => state.State;
+    private readonly GrainRecord<LoginTokensState> _state = new(storage, "tokens");
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>The record's read (or its absence assumed by the issue): once per activation, shared by interleaved calls.</summary>
+    private Task? _loaded;
+
+    private LoginTokensState Pair => _state.State;
+
+    public async Task<bool> ExpireAsync()
     {
-        // A record whose journal entry a crashed silo lost is journaled again whenever it is used.
-        this.TrackExpiry(Pair.End);
-        return Task.CompletedTask;
+        await LoadedAsync();
+        return await _state.ExpireAsync(this, Pair.End);
     }
 
-    public Task<bool> ExpireAsync() => state.ExpireAsync(this, Pair.End);
-
-    public Task IssueAsync(LoginTokens tokens)
+    public async Task IssueAsync(LoginTokens tokens)
     {
+        if (_loaded is null)
+        {
+            _state.AssumeAbsent(GrainContext);
+            _loaded = Task.CompletedTask;
+        }
+        else
+        {
+            await _loaded;
+        }
+
         if (Pair.Grant is not null)
         {
             // 64 random lookup bits per pair: a second issue under one key means a bug, not a collision worth serving.
             throw new InvalidOperationException("This token pair has already been issued.");
         }
 
-        state.State = new LoginTokensState
+        _state.State = new LoginTokensState
         {
             Grant = tokens.Grant,
             AccessHash = tokens.AccessHash,
             RefreshHash = tokens.RefreshHash,
             RefreshExpiresAt = tokens.RefreshExpiresAt,
         };
-        return SaveAsync();
+        await SaveAsync();
     }
 
     public async Task<TokenValidation> ValidateAccessAsync(string apiKey, Sensitive accessToken)
     {
+        if (_loaded is not { IsCompletedSuccessfully: true })
+        {
+            await LoadedAsync();
+        }
+
         switch (TokenGuard.StandingOf(Pair.Grant, apiKey, time.GetUtcNow(), Matches(Pair.AccessHash, accessToken), revoked: Pair.AccessRevoked))
         {
             case TokenStanding.Unknown:
@@ -256,6 +276,7 @@ public sealed class LoginTokensGrain(
 
     public async Task<LoginOutcome> RefreshAsync(TenantSnapshot tenant, Sensitive refreshToken)
     {
+        await LoadedAsync();
         var now = time.GetUtcNow();
         var standing = RefreshStanding(tenant.ApiKey, refreshToken, now);
         var grant = Pair.Grant!;
@@ -284,6 +305,7 @@ public sealed class LoginTokensGrain(
 
     public async Task<Problem?> RevokeRefreshAsync(string apiKey, Sensitive refreshToken)
     {
+        await LoadedAsync();
         if (RefreshStanding(apiKey, refreshToken, time.GetUtcNow()) != TokenStanding.Live)
         {
             return new Problem(ErrorCode.RefreshTokenInvalid);
@@ -331,9 +353,28 @@ public sealed class LoginTokensGrain(
     private static DateTimeOffset FamilyEnd(TenantSnapshot tenant, TokenGrant grant) =>
         (grant.FamilyStartedAt ?? grant.IssuedAt).AddDays(tenant.Settings.Tokens.MaxRefreshFamilyDays);
 
+    /// <summary>The record as storage holds it, read once; a failed read is tried again by the next call.</summary>
+    private Task LoadedAsync() => _loaded ??= LoadAsync();
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            await _state.ReadAsync(GrainContext);
+        }
+        catch
+        {
+            _loaded = null;
+            throw;
+        }
+
+        // A record whose journal entry a crashed silo lost is journaled again whenever it is used.
+        this.TrackExpiry(Pair.End);
+    }
+
     private async Task SaveAsync()
     {
-        await state.WriteOrDeactivateAsync(GrainContext);
+        await _state.WriteOrDeactivateAsync(GrainContext);
         this.TrackExpiry(Pair.End);
     }
 }

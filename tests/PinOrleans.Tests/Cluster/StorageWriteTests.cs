@@ -1,4 +1,7 @@
 using System.Net;
+using Orleans.Storage;
+using PinOrleans.Accounts;
+using PinOrleans.Sessions;
 using PinOrleans.Tests.Infrastructure;
 
 namespace PinOrleans.Tests.Cluster;
@@ -27,15 +30,16 @@ public abstract class StorageWriteSuite(ClusterFixture fixture)
     private static async Task<int> LoginsInAnswerAsync(HttpResponseMessage response) =>
         (await Api.ExpectAsync(response, HttpStatusCode.OK)).GetProperty("Profile").GetProperty("NoOfLogins").GetInt32();
 
-    private async Task DeactivateAsync(TestTenant tenant, string uid)
+    private Task DeactivateAsync(TestTenant tenant, string uid) => DeactivateAsync(fixture.UserGrainId(tenant, uid));
+
+    private async Task DeactivateAsync(GrainId grain)
     {
-        var account = fixture.UserGrainId(tenant, uid);
         var management = fixture.Grains.GetGrain<IManagementGrain>(0);
         await Eventually.UntilAsync(async () =>
         {
             await management.ForceActivationCollection(TimeSpan.Zero);
-            return !(await management.GetDetailedGrainStatistics()).Any(s => s.GrainId == account);
-        }, seen: () => "the account stayed active");
+            return !(await management.GetDetailedGrainStatistics()).Any(s => s.GrainId == grain);
+        }, seen: () => $"{grain} stayed active");
     }
 
     [Fact]
@@ -45,8 +49,10 @@ public abstract class StorageWriteSuite(ClusterFixture fixture)
         var (_, session) = await AccountWithSessionAsync(tenant);
 
         var before = fixture.StorageWrites;
+        var readsBefore = fixture.StorageReads;
         await Api.ExpectAsync(await fixture.Api.PinLoginAsync(tenant, session, "7890"), HttpStatusCode.OK);
         Assert.Equal(1, fixture.StorageWrites - before); // the token pair; the login statistics wait (UserGrain.LoginStats.cs)
+        Assert.Equal(0, fixture.StorageReads - readsBefore); // the account and session are active; the new pair is not read before its write
 
         for (var attempt = 1; attempt <= 5; attempt++)
         {
@@ -112,5 +118,31 @@ public abstract class StorageWriteSuite(ClusterFixture fixture)
         var written = await fixture.StoredUserAsync(tenant, uid);
         Assert.Empty(written.Failures);
         Assert.Equal(logins, written.NoOfLogins);
+    }
+
+    [Fact]
+    public async Task An_issue_under_a_stored_token_pairs_key_is_refused_by_storage_and_changes_nothing()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var snapshot = await fixture.SnapshotAsync(tenant);
+        var uid = await fixture.NewAccountAsync(tenant, pin: "7890");
+        var account = fixture.Grains.GetGrain<IUserGrain>(AccountKeys.User(tenant.ApiKey, uid));
+        var login = (await account.LoginWithPasswordAsync(snapshot, "correct-horse-42")).Tokens!;
+        var pair = fixture.Grains.GetGrain<ILoginTokensGrain>(SecretToken.PairKeyOf(login.AccessToken)!);
+        var stored = await fixture.StoredStateAsync<LoginTokensState>("tokens", pair);
+        Assert.Equal(LoginTokens.HashOf(login.AccessToken), stored.AccessHash);
+
+        // A fresh activation of the same key told to issue (what only a bug could do) assumes no record: storage
+        // refuses the insert, and what it holds stays the login's.
+        await DeactivateAsync(((GrainReference)pair).GrainId);
+        var forged = new LoginTokens(stored.Grant! with { Uid = "someone-else" }, LoginTokens.HashOf("forged-access"), LoginTokens.HashOf("forged-refresh"), stored.RefreshExpiresAt);
+        await Assert.ThrowsAnyAsync<InconsistentStateException>(() => pair.IssueAsync(forged));
+        var after = await fixture.StoredStateAsync<LoginTokensState>("tokens", pair);
+        Assert.Equal(stored.AccessHash, after.AccessHash);
+        Assert.Equal(uid, after.Grant!.Uid);
+
+        // The next activation reads the record: the login's token is live, the forged one unknown.
+        Assert.Equal(uid, (await pair.ValidateAccessAsync(tenant.ApiKey, login.AccessToken)).Grant?.Uid);
+        Assert.Equal(ErrorCode.AccessTokenInvalid, (await pair.ValidateAccessAsync(tenant.ApiKey, "forged-access")).Problem?.Code);
     }
 }

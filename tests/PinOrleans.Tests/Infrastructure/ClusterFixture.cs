@@ -209,6 +209,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Grain-state writes acknowledged by storage so far, over all silos (the expiry journal's batched ones aside).</summary>
     public long StorageWrites => _perSilo.Values.Sum(s => s.Counted.Stats.RecordWrites);
 
+    /// <summary>Grain-state reads storage answered so far, over all silos (the expiry journal's aside).</summary>
+    public long StorageReads => _perSilo.Values.Sum(s => s.Counted.Stats.RecordReads);
+
     /// <summary>Makes every silo's store fail writes (and clears) of <paramref name="grain"/> until <see cref="HealStorage"/>.</summary>
     public void FailWrites(GrainId grain) => _faults.FailWrites(grain);
 
